@@ -1,0 +1,125 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Upcoming features the style notes ask for: explicit `any`, imports that mean what they say.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "ferry",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ferry", targets: ["ferry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+    ],
+    targets: [
+        // MARK: C libraries of the design card, each a thin system module with typed shims.
+        .systemLibrary(
+            name: "CXML", pkgConfig: "libexslt",
+            providers: [.apt(["libxml2-dev", "libxslt1-dev"])]),
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CInotifyTools",
+            providers: [.apt(["libinotifytools0-dev"])]),
+
+        // MARK: Foundation: XML, durable state, watching, the engine.
+        .target(
+            name: "FerryXML", dependencies: ["CXML"], swiftSettings: strictSettings),
+        .target(
+            name: "FerryState",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings),
+        .target(
+            name: "FileWatching",
+            dependencies: [
+                "CInotifyTools",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strictSettings),
+        .target(
+            name: "FerryPipeline",
+            dependencies: [
+                "FerryXML", "FerryState", "FileWatching",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings),
+
+        // MARK: Connectors: they know Magento or Sage, never folders.
+        .target(
+            name: "MagentoConnector",
+            dependencies: [
+                "CCurl", "FerryXML", "FerryState",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+        .target(
+            name: "MagentoSandbox",
+            dependencies: [
+                "MagentoConnector",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+        .target(
+            name: "SageSide",
+            dependencies: ["FerryXML", "FerryState", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
+        .target(
+            name: "SageSimulator",
+            dependencies: [
+                "SageSide", "FerryXML", "FileWatching",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+
+        // MARK: Stages: one file per task, wiring connectors into the engine.
+        .target(
+            name: "FerryStages",
+            dependencies: ["FerryPipeline", "FerryXML", "MagentoConnector", "SageSide"],
+            swiftSettings: strictSettings),
+
+        // MARK: The thin command-line front.
+        .executableTarget(
+            name: "ferry",
+            dependencies: [
+                "FerryStages", "FerryPipeline", "MagentoSandbox", "SageSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings),
+
+        .testTarget(
+            name: "FerryXMLTests", dependencies: ["FerryXML"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "FerryPipelineTests",
+            dependencies: ["FerryPipeline", "FerryStages", "FerryXML", "FerryState", "FileWatching"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "MagentoConnectorTests",
+            dependencies: ["MagentoConnector", "MagentoSandbox", "FerryStages", "FerryPipeline"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "SageSideTests",
+            dependencies: ["SageSide", "SageSimulator", "FerryStages", "FerryPipeline"],
+            swiftSettings: strictSettings),
+    ]
+)
