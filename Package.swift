@@ -53,6 +53,7 @@ let package = Package(
             name: "FerryPipeline",
             dependencies: [
                 "FerryXML", "FerryState", "FileWatching",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -64,6 +65,7 @@ let package = Package(
             name: "MagentoConnector",
             dependencies: [
                 "CCurl", "FerryXML", "FerryState",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -79,7 +81,11 @@ let package = Package(
             swiftSettings: strictSettings),
         .target(
             name: "SageSide",
-            dependencies: ["FerryXML", "FerryState", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "FerryXML", "FerryState",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings),
         .target(
             name: "SageSimulator",
@@ -93,7 +99,11 @@ let package = Package(
         // MARK: Stages: one file per task, wiring connectors into the engine.
         .target(
             name: "FerryStages",
-            dependencies: ["FerryPipeline", "FerryXML", "MagentoConnector", "SageSide"],
+            dependencies: [
+                "FerryPipeline", "FerryXML", "FerryState", "MagentoConnector", "SageSide",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings),
 
         // MARK: The thin command-line front.

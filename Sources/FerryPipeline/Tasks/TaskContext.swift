@@ -1,0 +1,133 @@
+public import Foundation
+import Synchronization
+public import Logging
+public import GRDB
+
+/// The claimed input file of a file-triggered task.
+public struct TaskInput: Sendable {
+    /// Where the claimed file is now (inside the stage's work area). Read it; never move or delete it.
+    public let url: URL
+    /// The name the file arrived under; derive output names from it so a re-run replaces, never duplicates.
+    public let name: String
+
+    /// Creates an input (the engine does this; tests may too).
+    public init(url: URL, name: String) {
+        self.url = url
+        self.name = name
+    }
+
+    /// The name without its extension: `orders-17.xml` -> `orders-17`.
+    public var baseName: String { (name as NSString).deletingPathExtension }
+}
+
+/// One output file the task fills: it writes to ``url``, a temporary name in the target folder that the
+/// watchers ignore; the engine fsyncs and renames it to ``name`` after the task returns, then fsyncs the folder.
+public struct PendingOutput: Sendable {
+    /// The output as the stage's config names it (`out`, `fail`, `success`).
+    public let output: String
+    /// The final file name in the target folder.
+    public let name: String
+    /// Where to write now.
+    public let url: URL
+    /// The target folder.
+    public let folder: URL
+}
+
+/// Hands a running task its input, its outputs and a place to report what it did.
+///
+/// Thread-safe: a task may create outputs from several child tasks.
+public final class TaskContext: Sendable {
+    /// The claimed input, or nil for a scheduled task.
+    public let input: TaskInput?
+    /// The task's environment.
+    public let environment: TaskEnvironment
+    /// Logger with `ferry.stage` and, for a file, `ferry.file`.
+    public let logger: Logger
+
+    private let outputFolders: [String: URL]
+    private let runID: String
+    private let state: LockedState
+
+    /// Creates a context (the engine does this; tests may too).
+    ///
+    /// - Parameters:
+    ///   - outputFolders: the stage's outputs by name (`out` -> `/srv/ferry/outbox/sage-orders`).
+    ///   - runID: unique per run, part of the temporary names so two runs never share one.
+    public init(
+        input: TaskInput?, environment: TaskEnvironment, logger: Logger, outputFolders: [String: URL],
+        runID: String
+    ) {
+        self.input = input
+        self.environment = environment
+        self.logger = logger
+        self.outputFolders = outputFolders
+        self.runID = runID
+        self.state = LockedState()
+    }
+
+    /// The output names the stage's config declares.
+    public var outputNames: [String] { outputFolders.keys.sorted() }
+
+    /// True when the stage's config declares this output (a task may skip an optional fail file).
+    public func hasOutput(_ output: String) -> Bool { outputFolders[output] != nil }
+
+    /// Reserves an output file: write it at the returned ``PendingOutput/url``.
+    ///
+    /// - Parameters:
+    ///   - output: the output's name in the stage config (`out`, `fail`, ...).
+    ///   - name: the final file name; deterministic from the input, so a re-run after a crash replaces it.
+    /// - Throws: ``TaskError/badInput(_:)`` never; a configuration error when the stage declares no such output.
+    public func createOutput(_ output: String, name: String) throws -> PendingOutput {
+        guard let folder = outputFolders[output] else {
+            throw PipelineError(
+                .configuration,
+                "stage '\(environment.stageName)' has no output '\(output)': add \"\(output)\": \"<folder>\" to its "
+                    + "\"outputs\" in config.json")
+        }
+        guard !name.isEmpty, !name.contains("/"), !name.hasPrefix(".") else {
+            throw PipelineError(.internal, "output name '\(name)' is not a plain file name")
+        }
+        let temp = folder.appendingPathComponent(".ferry-\(runID)-\(name).tmp")
+        let pending = PendingOutput(output: output, name: name, url: temp, folder: folder)
+        state.append(pending)
+        return pending
+    }
+
+    /// Registers work to run inside the state store transaction that commits this run's outputs, e.g. moving
+    /// a download watermark: it then advances exactly when the output becomes durable, never before or after.
+    public func onCommit(_ body: @escaping @Sendable (Database) throws -> Void) {
+        state.appendCommitHook(body)
+    }
+
+    /// Adds to a named counter shown in `ferry status`, metrics and the `--once` summary
+    /// (`orders.downloaded`, `orders.failed`, `skus.uploaded`, ...).
+    public func count(_ name: String, by amount: Int = 1) {
+        state.count(name, by: amount)
+    }
+
+    /// The outputs reserved so far, in order.
+    public var pendingOutputs: [PendingOutput] { state.outputs }
+    /// The commit hooks registered so far.
+    public var commitHooks: [@Sendable (Database) throws -> Void] { state.hooks }
+    /// The counters reported so far.
+    public var counters: [String: Int] { state.counters }
+}
+
+/// The context's mutable part, behind a mutex: tasks may reserve outputs from several child tasks.
+private final class LockedState: Sendable {
+    private struct Values {
+        var outputs: [PendingOutput] = []
+        var hooks: [@Sendable (Database) throws -> Void] = []
+        var counters: [String: Int] = [:]
+    }
+    private let values = Mutex(Values())
+
+    func append(_ output: PendingOutput) { values.withLock { $0.outputs.append(output) } }
+    func appendCommitHook(_ hook: @escaping @Sendable (Database) throws -> Void) {
+        values.withLock { $0.hooks.append(hook) }
+    }
+    func count(_ name: String, by amount: Int) { values.withLock { $0.counters[name, default: 0] += amount } }
+    var outputs: [PendingOutput] { values.withLock { $0.outputs } }
+    var hooks: [@Sendable (Database) throws -> Void] { values.withLock { $0.hooks } }
+    var counters: [String: Int] { values.withLock { $0.counters } }
+}
