@@ -105,7 +105,7 @@ final class InotifyHub: Sendable {
                 var code: Int32 = 0
                 if needsWatch {
                     if inotifytools_watch_file(folder, Self.folderMask) != 0 {
-                        let wd = inotifytools_wd_from_filename(folder)
+                        let wd = Self.watchDescriptor(of: folder)
                         state.withLock {
                             $0.watchByFolder[folder] = wd
                             $0.folderByWatch[wd] = folder
@@ -137,7 +137,7 @@ final class InotifyHub: Sendable {
     private func rearm() {
         let pending = state.withLock { $0.unarmed }
         for folder in pending where inotifytools_watch_file(folder, Self.folderMask) != 0 {
-            let wd = inotifytools_wd_from_filename(folder)
+            let wd = Self.watchDescriptor(of: folder)
             let subscribers = state.withLock { s -> [Subscription] in
                 s.unarmed.remove(folder)
                 s.watchByFolder[folder] = wd
@@ -146,6 +146,12 @@ final class InotifyHub: Sendable {
             }
             subscribers.forEach { $0.deliver(FolderEvent(folder: folder, name: nil, kind: .rescan)) }
         }
+    }
+
+    /// libinotifytools stores a watched directory's name with a trailing slash.
+    private static func watchDescriptor(of folder: String) -> Int32 {
+        let wd = inotifytools_wd_from_filename(folder + "/")
+        return wd >= 0 ? wd : inotifytools_wd_from_filename(folder)
     }
 
     private func handle(_ event: UnsafeMutablePointer<inotify_event>) {

@@ -342,7 +342,12 @@ actor StageRunner {
     }
 
     private func handleFailure(_ error: any Error, entry: inout JournalEntry, logger: Logger) {
-        let message = Redaction.message(of: error)
+        var message = Redaction.message(of: error)
+        if let work = workFolder, let folder = stage.watch {
+            // Name the file as the operator knows it, not by its place in the work area.
+            message = message.replacingOccurrences(
+                of: work.appendingPathComponent(entry.runID).path, with: folder.appendingPathComponent(entry.originalName).path)
+        }
         let attempts = (attemptsThisProcess[entry.runID] ?? 0) + 1
         attemptsThisProcess[entry.runID] = attempts
         let failure = FailureClass(error)
