@@ -173,7 +173,13 @@ final class InotifyHub: Sendable {
                 s.unarmed.insert(folder)
                 return s.subscribers[folder] ?? []
             }
-            if mask & FERRY_IN_MOVE_SELF != 0 { inotifytools_remove_watch_by_wd(wd) }
+            if mask & FERRY_IN_MOVE_SELF != 0 {
+                inotifytools_remove_watch_by_wd(wd)
+            } else {
+                // The kernel dropped the watch but libinotifytools keeps its name -> wd entry, which would shadow
+                // the new watch once the folder is recreated: rename the stale entry out of the way.
+                inotifytools_set_filename_by_wd(wd, "/nonexistent/ferry-stale-watch-\(wd)/")
+            }
             subscribers.forEach { $0.deliver(FolderEvent(folder: folder, name: nil, kind: .rescan)) }
             return
         }
