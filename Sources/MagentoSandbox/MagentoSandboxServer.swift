@@ -46,7 +46,8 @@ public final class MagentoSandboxServer: Sendable {
             try await self.respond(request, context: context)
         }
         var serverLogger = logger
-        serverLogger.logLevel = .warning
+        // Shutdown of a test server logs cancellations as errors: only real trouble is worth showing.
+        serverLogger.logLevel = .critical
         let app = Application(
             responder: responder,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "ferry-sandbox"),
