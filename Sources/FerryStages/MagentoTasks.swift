@@ -1,0 +1,54 @@
+public import FerryPipeline
+import FerryXML
+import Foundation
+import MagentoConnector
+
+/// The Magento tasks: download orders, update orders, upload inventory.
+public enum MagentoTasks {
+    /// Every Magento task kind, for the engine's registry.
+    public static let all: [TaskKind] = [DownloadOrdersTask.kind, UpdateOrdersTask.kind, UploadInventoryTask.kind]
+}
+
+// Magento errors already know whether a retry can help (network, maintenance, 429/5xx).
+extension MagentoError: RetryClassifying {}
+extension MagentoSettingsError: RetryClassifying {
+    public var isTransient: Bool { false }
+}
+
+extension TaskSettings {
+    /// Decodes the connection part and turns its problems into a ``TaskSettingsError``.
+    func magentoClient(_ environment: TaskEnvironment) throws -> MagentoClient {
+        let connection = try decode(MagentoConnectionSettings.self)
+        do {
+            let configuration = try connection.configuration(resolve: environment.resolve)
+            return MagentoClient(configuration: configuration, logger: environment.logger)
+        } catch let error as MagentoSettingsError {
+            throw TaskSettingsError(settingsPath: path, key: error.key, message: error.message)
+        }
+    }
+}
+
+/// Writes a record to a fail file with the reference's `<Errors>` block first.
+func failRecord(_ record: XMLNode, reason: String) -> XMLNode {
+    var copy = record
+    let stamp = ISO8601DateFormatter().string(from: Date())
+    let error = XMLNode(
+        name: "Error",
+        children: [
+            XMLNode(name: "Date", text: stamp), XMLNode(name: "Name", text: "Magento"),
+            XMLNode(name: "Description", text: reason),
+        ])
+    copy.children.insert(XMLNode(name: "Errors", children: [error]), at: 0)
+    return copy
+}
+
+/// Writes `records` under `root` to a new output, if the stage declares it and there is something to write.
+func writeRecords(_ records: [XMLNode], root: String, output: String, name: String, context: TaskContext) throws {
+    guard !records.isEmpty, context.hasOutput(output) else { return }
+    let pending = try context.createOutput(output, name: name)
+    let writer = try XMLStreamWriter(url: pending.url)
+    try writer.startElement(root)
+    for record in records { try writer.write(record) }
+    try writer.endElement()
+    try writer.finish()
+}

@@ -1,0 +1,59 @@
+import FerryPipeline
+import FerryXML
+import Foundation
+import MagentoConnector
+
+/// `magento.update-orders`: posts a comment (and status) to each order of an `ArrayOfOrderInfo` file, exactly once.
+struct UpdateOrdersTask: StageTask {
+    static let kind = TaskKind(
+        name: "magento.update-orders", trigger: .file,
+        settingsKeys: MagentoConnectionSettings.keys.union([
+            "notifyStage", "notifyCustomer", "visibleOnFront", "defaultComment", "preventReprocessing",
+        ]),
+        migrations: MagentoState.migrations
+    ) { settings, environment in
+        let update = try settings.decode(UpdateSettings.self)
+        let updater = OrderUpdater(
+            client: try settings.magentoClient(environment), store: environment.store, scope: environment.stageName,
+            settings: update, logger: environment.logger)
+        return UpdateOrdersTask(updater: updater)
+    }
+
+    let updater: OrderUpdater
+
+    func run(_ context: TaskContext) async throws {
+        guard let input = context.input else { throw TaskError.badInput("magento.update-orders needs an input file") }
+        let reader = try XMLRecordReader(url: input.url)
+        var records: [XMLNode] = []
+        try reader.forEachRecord(path: ["ArrayOfOrderInfo", "OrderInfo"]) { records.append($0) }
+        var requests: [OrderUpdateRequest] = []
+        var failures: [XMLNode] = []
+        var indexed: [(XMLNode, Int)] = []
+        for record in records {
+            guard let id = record.string("increment_id")?.trimmingCharacters(in: .whitespacesAndNewlines), !id.isEmpty
+            else {
+                failures.append(failRecord(record, reason: "record at line \(record.line) has no increment_id"))
+                continue
+            }
+            indexed.append((record, requests.count))
+            requests.append(OrderUpdateRequest(incrementID: id, comment: record.string("comment")))
+        }
+        let outcomes = try await updater.update(requests)
+        var successes: [XMLNode] = []
+        for (record, index) in indexed {
+            switch outcomes[index] {
+            case .failed(let reason):
+                failures.append(failRecord(record, reason: reason))
+            case .posted:
+                context.count("orders.updated")
+                successes.append(record)
+            case .alreadyPosted, .skippedAlreadyInStatus:
+                context.count("orders.skipped")
+                successes.append(record)
+            }
+        }
+        context.count("orders.failed", by: failures.count)
+        try writeRecords(successes, root: "ArrayOfOrderInfo", output: "success", name: input.name, context: context)
+        try writeRecords(failures, root: "ArrayOfOrderInfo", output: "fail", name: input.name, context: context)
+    }
+}

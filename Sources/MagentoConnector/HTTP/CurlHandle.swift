@@ -1,0 +1,190 @@
+import CCurl
+import Foundation
+import Synchronization
+
+/// One HTTP request as ferry sends it.
+public struct HTTPRequest: Sendable {
+    /// GET, POST, PUT, ...
+    public var method: String
+    /// The full URL, query included.
+    public var url: String
+    /// Header lines, in order.
+    public var headers: [(name: String, value: String)]
+    /// The body, if any.
+    public var body: Data?
+
+    /// Creates a request.
+    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: Data? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// One HTTP response.
+public struct HTTPResponse: Sendable {
+    /// The status code.
+    public var status: Int
+    /// Header fields, names lower-cased; the last occurrence wins.
+    public var headers: [String: String]
+    /// The (decompressed) body.
+    public var body: Data
+}
+
+/// Timeouts and TLS settings of the HTTP client.
+public struct HTTPClientOptions: Sendable {
+    /// Seconds to establish a connection.
+    public var connectTimeout: Double = 15
+    /// Seconds a whole request may take.
+    public var requestTimeout: Double = 120
+    /// Seconds a transfer may stay below 1 byte/s before it is abandoned (a stalled body).
+    public var stallTimeout: Int = 30
+    /// A PEM bundle of extra trusted CAs (a private CA); nil uses the system store. Verification is always on.
+    public var caFile: String?
+
+    /// Creates options with the defaults.
+    public init(
+        connectTimeout: Double = 15, requestTimeout: Double = 120, stallTimeout: Int = 30, caFile: String? = nil
+    ) {
+        self.connectTimeout = connectTimeout
+        self.requestTimeout = requestTimeout
+        self.stallTimeout = stallTimeout
+        self.caFile = caFile
+    }
+}
+
+/// A transfer failed below HTTP: no connection, a timeout, a connection dropped mid-body.
+struct CurlTransportError: Error {
+    let code: CURLcode
+    let message: String
+
+    /// Connection refused / DNS: the request certainly never reached the store.
+    var neverSent: Bool {
+        code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY
+    }
+}
+
+private let curlGlobalInit: Bool = {
+    // CURL_GLOBAL_ALL is a macro expression Swift does not import: SSL | WIN32 = 3.
+    curl_global_init(3) == CURLE_OK
+}()
+
+/// Collects the response while curl calls back; passed to C as an unmanaged pointer for one perform call.
+private final class TransferSink {
+    var body = Data()
+    var headers: [String: String] = [:]
+}
+
+/// A libcurl easy handle, reused across requests so curl keeps the connection alive.
+///
+/// Not thread-safe: a handle is used by one request at a time (``CurlPool`` guarantees it).
+// Unchecked: a handle is used by one request at a time; the pool hands it to one perform call at once.
+final class CurlHandle: @unchecked Sendable {
+    private let handle: UnsafeMutableRawPointer
+
+    init() {
+        _ = curlGlobalInit
+        guard let h = curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
+        handle = h
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    /// Performs the request, blocking the calling thread (never call this on the cooperative pool).
+    func perform(_ request: HTTPRequest, options: HTTPClientOptions) throws(CurlTransportError) -> HTTPResponse {
+        // curl_easy_reset keeps the connection cache, so the next request reuses the open connection.
+        curl_easy_reset(handle)
+        let sink = TransferSink()
+        let context = Unmanaged.passRetained(sink)
+        defer { context.release() }
+
+        var headerList: UnsafeMutablePointer<curl_slist>? = nil
+        for (name, value) in request.headers {
+            headerList = curl_slist_append(headerList, "\(name): \(value)")
+        }
+        // An empty Expect stops curl waiting for "100 Continue" on larger bodies.
+        headerList = curl_slist_append(headerList, "Expect:")
+        defer { curl_slist_free_all(headerList) }
+
+        _ = ferry_curl_setopt_string(handle, CURLOPT_URL, request.url)
+        _ = ferry_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        _ = ferry_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+        _ = ferry_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+        if let ca = options.caFile { _ = ferry_curl_setopt_string(handle, CURLOPT_CAINFO, ca) }
+        _ = ferry_curl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")
+        _ = ferry_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000))
+        _ = ferry_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(options.requestTimeout * 1000))
+        _ = ferry_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
+        _ = ferry_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, options.stallTimeout)
+        _ = ferry_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+        _ = ferry_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context.toOpaque())
+        _ = ferry_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque())
+        _ = ferry_curl_setopt_write_function(handle) { pointer, size, count, userdata in
+            let sink = Unmanaged<TransferSink>.fromOpaque(userdata!).takeUnretainedValue()
+            let length = size * count
+            if let pointer, length > 0 { sink.body.append(UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: length) }
+            return length
+        }
+        _ = ferry_curl_setopt_header_function(handle) { pointer, size, count, userdata in
+            let sink = Unmanaged<TransferSink>.fromOpaque(userdata!).takeUnretainedValue()
+            let length = size * count
+            guard let pointer else { return length }
+            let line = String(
+                decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
+            if line.hasPrefix("HTTP/") {
+                sink.headers = [:]  // a new response (after a redirect or 100 Continue)
+            } else if let colon = line.firstIndex(of: ":") {
+                let name = line[..<colon].lowercased()
+                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+                sink.headers[name] = value
+            }
+            return length
+        }
+
+        switch request.method {
+        case "GET": _ = ferry_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+        default: _ = ferry_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+        }
+        let body = request.body ?? Data()
+        if request.method != "GET" {
+            // COPYPOSTFIELDS copies the bytes, so nothing must outlive this scope.
+            _ = ferry_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
+            body.withUnsafeBytes { raw in
+                _ = ferry_curl_setopt_pointer(
+                    handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+            }
+        }
+
+        let code = curl_easy_perform(handle)
+        guard code == CURLE_OK else {
+            let message = String(cString: curl_easy_strerror(code))
+            throw CurlTransportError(code: code, message: message)
+        }
+        var status = 0
+        _ = ferry_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
+    }
+}
+
+/// Idle easy handles, one per connection slot: a request takes one (or makes one) and gives it back.
+final class CurlPool: Sendable {
+    // Unchecked: the handles are only touched under the mutex or by the one request that took them out.
+    private struct Idle { var handles: [CurlHandle] = [] }
+    private let idle = Mutex(Idle())
+    private let queue = DispatchQueue(label: "ferry.curl", attributes: .concurrent)
+
+    /// Runs the request on a dispatch thread (curl_easy_perform blocks) and resumes the caller when done.
+    func perform(_ request: HTTPRequest, options: HTTPClientOptions) async throws -> HTTPResponse {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
+            queue.async {
+                let handle = self.idle.withLock { $0.handles.popLast() } ?? CurlHandle()
+                let result = Result { () throws(CurlTransportError) -> HTTPResponse in
+                    try handle.perform(request, options: options)
+                }
+                self.idle.withLock { $0.handles.append(handle) }
+                continuation.resume(with: result.mapError { $0 as any Error })
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+public import Foundation
+public import Logging
+
+/// How ferry authenticates to Magento.
+public enum MagentoAuth: Sendable {
+    /// `Authorization: Bearer <token>`: an admin token, or an integration token where bearer use is enabled.
+    case bearer(String)
+    /// OAuth 1.0a request signing with the integration's four credentials.
+    case oauth1(OAuth1Credentials)
+}
+
+/// Retry policy: capped exponential backoff with jitter.
+public struct RetryPolicy: Sendable {
+    /// Attempts in all, the first included.
+    public var maxAttempts: Int
+    /// First delay in seconds.
+    public var baseDelay: Double
+    /// Longest delay in seconds (also caps Retry-After).
+    public var maxDelay: Double
+
+    /// Creates a policy.
+    public init(maxAttempts: Int = 5, baseDelay: Double = 0.5, maxDelay: Double = 30) {
+        self.maxAttempts = maxAttempts
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
+
+    /// The delay before attempt `attempt + 1` (attempt counts from 1), full jitter in [d/2, d].
+    func delay(afterAttempt attempt: Int, retryAfter: Double?) -> Double {
+        if let retryAfter { return min(max(retryAfter, 0), maxDelay) }
+        let exp = min(maxDelay, baseDelay * pow(2, Double(attempt - 1)))
+        return exp / 2 + Double.random(in: 0...(exp / 2))
+    }
+}
+
+/// Where and how to reach a Magento store.
+public struct MagentoConfiguration: Sendable {
+    /// The store's base URL, e.g. `https://shop.example.com` (no `/rest`).
+    public var baseURL: String
+    /// The store code in `/rest/<store>/V1` (default `default`).
+    public var storeCode: String
+    public var auth: MagentoAuth
+    public var http: HTTPClientOptions
+    public var retry: RetryPolicy
+
+    /// Creates a configuration.
+    public init(
+        baseURL: String, storeCode: String = "default", auth: MagentoAuth, http: HTTPClientOptions = .init(),
+        retry: RetryPolicy = .init()
+    ) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.storeCode = storeCode
+        self.auth = auth
+        self.http = http
+        self.retry = retry
+    }
+}
+
+/// A Magento 2 REST client over libcurl: authentication, retries, Magento's error bodies.
+public final class MagentoClient: Sendable {
+    public let configuration: MagentoConfiguration
+    private let pool = CurlPool()
+    private let logger: Logger
+
+    /// Creates a client.
+    public init(configuration: MagentoConfiguration, logger: Logger = Logger(label: "ferry.magento")) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The path prefix of every call: `/rest/<store>/V1`.
+    public var restPrefix: String { "/rest/\(configuration.storeCode)/V1" }
+
+    /// Encodes a query string (RFC 3986: brackets become %5B/%5D, which PHP decodes).
+    public static func queryString(_ items: [(String, String)]) -> String {
+        items.map { OAuth1Signer.percentEncode($0.0) + "=" + OAuth1Signer.percentEncode($0.1) }
+            .joined(separator: "&")
+    }
+
+    /// Calls the REST API and returns the parsed JSON answer.
+    ///
+    /// - Parameters:
+    ///   - method: GET, POST, PUT, DELETE.
+    ///   - path: after `/V1`, already escaped, e.g. `/orders/12/comments`.
+    ///   - query: query parameters (unescaped).
+    ///   - body: the JSON body.
+    ///   - idempotent: false for calls whose repetition would repeat an effect (posting a comment): those are only
+    ///     retried when the store surely did not act (connection refused, 429, 503), never after a dropped answer.
+    /// - Throws: ``MagentoError``.
+    public func send(
+        _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
+        idempotent: Bool = true
+    ) async throws(MagentoError) -> JSONValue {
+        let fullPath = restPrefix + path
+        var url = configuration.baseURL + fullPath
+        if !query.isEmpty { url += "?" + Self.queryString(query) }
+        let policy = configuration.retry
+        var attempt = 0
+        while true {
+            attempt += 1
+            var headers: [(name: String, value: String)] = [("Accept", "application/json")]
+            switch configuration.auth {
+            case .bearer(let token): headers.append(("Authorization", "Bearer \(token)"))
+            case .oauth1(let credentials):
+                headers.append(
+                    ("Authorization", OAuth1Signer(credentials: credentials).authorizationHeader(method: method, url: url)))
+            }
+            if body != nil { headers.append(("Content-Type", "application/json")) }
+            let request = HTTPRequest(method: method, url: url, headers: headers, body: body?.data)
+
+            let outcome: Result<HTTPResponse, MagentoError>
+            var retryAfter: Double?
+            var retryable: Bool
+            do {
+                let response = try await pool.perform(request, options: configuration.http)
+                if (200..<300).contains(response.status) {
+                    do {
+                        return try JSONValue.parse(response.body)
+                    } catch {
+                        throw MagentoError(
+                            code: .invalidResponse, status: response.status, method: method, path: fullPath,
+                            message: "\(error)")
+                    }
+                }
+                let error = Self.error(from: response, method: method, path: fullPath)
+                retryAfter = response.headers["retry-after"].flatMap(Double.init)
+                retryable = [429, 500, 502, 503, 504].contains(response.status)
+                if !idempotent { retryable = response.status == 429 || response.status == 503 }
+                outcome = .failure(error)
+            } catch let error as MagentoError {
+                throw error
+            } catch let error as CurlTransportError {
+                retryable = idempotent || error.neverSent
+                outcome = .failure(
+                    MagentoError(code: .transport, status: nil, method: method, path: fullPath, message: error.message))
+            } catch {
+                retryable = false
+                outcome = .failure(
+                    MagentoError(code: .transport, status: nil, method: method, path: fullPath, message: "\(error)"))
+            }
+            guard case .failure(let error) = outcome else { continue }
+            guard retryable, attempt < policy.maxAttempts, !Task.isCancelled else { throw error }
+            let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter)
+            logger.warning(
+                "Magento call failed, retrying",
+                metadata: [
+                    "ferry.endpoint": "\(method) \(fullPath)", "ferry.attempt": "\(attempt)",
+                    "ferry.error": "\(error)", "ferry.delay": "\(delay)",
+                ])
+            do { try await Task.sleep(for: .seconds(delay)) } catch { throw error_cancelled(method, fullPath) }
+        }
+    }
+
+    private func error_cancelled(_ method: String, _ path: String) -> MagentoError {
+        MagentoError(code: .transport, status: nil, method: method, path: path, message: "cancelled")
+    }
+
+    /// Turns an error response into a ``MagentoError`` with Magento's parameters substituted.
+    static func error(from response: HTTPResponse, method: String, path: String) -> MagentoError {
+        let contentType = response.headers["content-type"] ?? ""
+        if let json = try? JSONValue.parse(response.body), let phrase = json["message"]?.text {
+            let message = MagentoError.substitute(phrase, parameters: json["parameters"])
+            let details = (json["errors"]?.array ?? []).compactMap { item -> String? in
+                guard let text = item["message"]?.text else { return nil }
+                return MagentoError.substitute(text, parameters: item["parameters"])
+            }
+            return MagentoError(
+                code: .http, status: response.status, method: method, path: path, message: message, details: details)
+        }
+        if response.status == 503 && (contentType.contains("html") || !response.body.isEmpty || contentType.isEmpty) {
+            return MagentoError(
+                code: .maintenance, status: 503, method: method, path: path, message: "store in maintenance mode")
+        }
+        let snippet = String(decoding: response.body.prefix(200), as: UTF8.self)
+        return MagentoError(code: .http, status: response.status, method: method, path: path, message: snippet)
+    }
+}

@@ -1,0 +1,265 @@
+public import Foundation
+public import FerryState
+import GRDB
+public import Logging
+
+/// Settings of the `magento.upload-inventory` task.
+public struct InventorySettings: Sendable, Codable {
+    /// `legacy` (PUT stockItems per SKU, default) or `msi` (POST inventory/source-items in chunks).
+    public var mode: String?
+    /// MSI source code, default `default`.
+    public var sourceCode: String?
+    /// MSI items per request, default 20 (Magento's input limit); halved on a "Maximum items" answer.
+    public var chunkSize: Int?
+    /// Legacy requests in flight at once, default 4.
+    public var concurrency: Int?
+    /// Send every level, not only those changed since the last upload. Default false.
+    public var sendAll: Bool?
+
+    /// Creates settings.
+    public init(
+        mode: String? = nil, sourceCode: String? = nil, chunkSize: Int? = nil, concurrency: Int? = nil,
+        sendAll: Bool? = nil
+    ) {
+        self.mode = mode
+        self.sourceCode = sourceCode
+        self.chunkSize = chunkSize
+        self.concurrency = concurrency
+        self.sendAll = sendAll
+    }
+
+    var isMSI: Bool { mode == "msi" }
+
+    /// Checks ranges; returns (key, problem) for the first bad setting.
+    public func validate() -> (key: String, message: String)? {
+        if let mode, !["legacy", "msi"].contains(mode) { return ("mode", "must be \"legacy\" or \"msi\"") }
+        if let c = chunkSize, !(1...5000).contains(c) { return ("chunkSize", "must be 1...5000 (default 20)") }
+        if let c = concurrency, !(1...32).contains(c) { return ("concurrency", "must be 1...32 (default 4)") }
+        return nil
+    }
+}
+
+/// One stock level to upload.
+public struct InventoryRecord: Sendable, Equatable {
+    public var sku: String
+    public var qty: Decimal
+    public var isInStock: Bool
+    /// Creates a record.
+    public init(sku: String, qty: Decimal, isInStock: Bool) {
+        self.sku = sku
+        self.qty = qty
+        self.isInStock = isInStock
+    }
+}
+
+/// What happened to one stock level.
+public enum InventoryOutcome: Sendable, Equatable {
+    case uploaded
+    /// Same as the last level uploaded: not sent.
+    case unchanged
+    /// The SKU is not in the catalogue.
+    case unknownSKU(String)
+    case failed(String)
+}
+
+/// Uploads stock levels, only those changed, legacy or MSI.
+public struct InventoryUploader: Sendable {
+    public let client: MagentoClient
+    public let store: StateStore
+    public let scope: String
+    public let settings: InventorySettings
+    let logger: Logger
+
+    /// Creates an uploader; `scope` keys the last-level table, normally the stage name.
+    public init(
+        client: MagentoClient, store: StateStore, scope: String, settings: InventorySettings,
+        logger: Logger = Logger(label: "ferry.magento")
+    ) {
+        self.client = client
+        self.store = store
+        self.scope = scope
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Uploads the levels that changed; one outcome per record, in order.
+    ///
+    /// - Parameter progress: called with (done, total) as levels complete (a terminal progress line).
+    /// - Throws: a transient ``MagentoError`` if the store could not be reached for some SKUs; the levels that did
+    ///   go through are recorded, so a retry sends only the rest.
+    public func upload(
+        _ records: [InventoryRecord], progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) async throws -> [InventoryOutcome] {
+        let scope = self.scope
+        // The last record for a SKU wins, as if the file were applied in order.
+        let last: [String: (String, Bool)] = try store.read { db in
+            var map: [String: (String, Bool)] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT sku, qty, is_in_stock FROM magento_stock_level WHERE scope = ?", arguments: [scope])
+            {
+                map[row["sku"]] = (row["qty"], row["is_in_stock"])
+            }
+            return map
+        }
+        var outcomes = [InventoryOutcome?](repeating: nil, count: records.count)
+        var toSend: [Int] = []
+        for (i, record) in records.enumerated() {
+            if settings.sendAll != true, let previous = last[record.sku],
+                Decimal(string: previous.0) == record.qty, previous.1 == record.isInStock
+            {
+                outcomes[i] = .unchanged
+            } else {
+                toSend.append(i)
+            }
+        }
+        let total = toSend.count
+        progress?(0, total)
+        var transient: MagentoError?
+        if settings.isMSI {
+            transient = try await uploadMSI(records, toSend, &outcomes, progress: progress)
+        } else {
+            transient = try await uploadLegacy(records, toSend, &outcomes, progress: progress)
+        }
+        if let transient { throw transient }
+        return outcomes.map { $0 ?? .failed("not processed") }
+    }
+
+    private func remember(_ records: [InventoryRecord]) throws {
+        let scope = self.scope
+        let now = MagentoDate.string(Date())
+        try store.write { db in
+            for r in records {
+                try db.execute(
+                    sql: """
+                        INSERT INTO magento_stock_level (scope, sku, qty, is_in_stock, uploaded_at) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT(scope, sku) DO UPDATE SET qty = excluded.qty, is_in_stock = excluded.is_in_stock,
+                            uploaded_at = excluded.uploaded_at
+                        """,
+                    arguments: [scope, r.sku, r.qty.description, r.isInStock ? 1 : 0, now])
+            }
+        }
+    }
+
+    private func uploadLegacy(
+        _ records: [InventoryRecord], _ indices: [Int], _ outcomes: inout [InventoryOutcome?],
+        progress: (@Sendable (Int, Int) -> Void)?
+    ) async throws -> MagentoError? {
+        let width = settings.concurrency ?? 4
+        var transient: MagentoError?
+        var done = 0
+        try await withThrowingTaskGroup(of: (Int, InventoryOutcome, MagentoError?).self) { group in
+            var next = 0
+            func launch() {
+                guard next < indices.count else { return }
+                let index = indices[next]
+                next += 1
+                let record = records[index]
+                group.addTask {
+                    do {
+                        try await client.updateStockItem(sku: record.sku, qty: record.qty, isInStock: record.isInStock)
+                        try remember([record])
+                        return (index, .uploaded, nil)
+                    } catch let error as MagentoError where error.status == 404 {
+                        return (index, .unknownSKU("SKU \(record.sku) is not in the Magento catalogue: \(error)"), nil)
+                    } catch let error as MagentoError where error.isTransient {
+                        return (index, .failed("SKU \(record.sku): \(error)"), error)
+                    } catch let error as MagentoError {
+                        return (index, .failed("SKU \(record.sku): \(error)"), nil)
+                    }
+                }
+            }
+            for _ in 0..<width { launch() }
+            while let (index, outcome, error) = try await group.next() {
+                outcomes[index] = outcome
+                if let error, transient == nil { transient = error }
+                done += 1
+                progress?(done, indices.count)
+                launch()
+            }
+        }
+        return transient
+    }
+
+    private func uploadMSI(
+        _ records: [InventoryRecord], _ indices: [Int], _ outcomes: inout [InventoryOutcome?],
+        progress: (@Sendable (Int, Int) -> Void)?
+    ) async throws -> MagentoError? {
+        let source = settings.sourceCode ?? "default"
+        let knownResult: Result<Set<String>, MagentoError>
+        do {
+            knownResult = .success(try await client.existingSKUs(Array(Set(indices.map { records[$0].sku })).sorted()))
+        } catch {
+            knownResult = .failure(error)
+        }
+        let known: Set<String>
+        switch knownResult {
+        case .success(let set): known = set
+        case .failure(let error): if error.isTransient { return error } else { throw error }
+        }
+        var pending: [Int] = []
+        for i in indices {
+            if known.contains(records[i].sku) {
+                pending.append(i)
+            } else {
+                outcomes[i] = .unknownSKU(
+                    "SKU \(records[i].sku) is not in the Magento catalogue (MSI would save it silently): "
+                        + "create the product or fix the SKU in Sage")
+            }
+        }
+        var chunkSize = settings.chunkSize ?? 20
+        var done = indices.count - pending.count
+        progress?(done, indices.count)
+        var start = 0
+        while start < pending.count {
+            let chunk = Array(pending[start..<min(start + chunkSize, pending.count)])
+            let items = chunk.map { item(records[$0], source) }
+            switch await save(items) {
+            case .success:
+                try remember(chunk.map { records[$0] })
+                for i in chunk { outcomes[i] = .uploaded }
+                start += chunk.count
+                done += chunk.count
+            case .failure(let error) where error.isTransient:
+                return error
+            case .failure(let error) where error.status == 400 && error.message.contains("Maximum items") && chunkSize > 1:
+                // The store's input limit is lower than the chunk: re-chunk and send the same items again.
+                chunkSize = max(1, chunkSize / 2)
+                logger.notice("store limits array sizes; re-chunking", metadata: ["ferry.chunk": "\(chunkSize)"])
+            case .failure(let error):
+                // All-or-nothing validation: send the chunk's items one by one to find the bad ones.
+                for i in chunk {
+                    if chunk.count == 1 {
+                        outcomes[i] = .failed("SKU \(records[i].sku): \(error)")
+                        continue
+                    }
+                    switch await save([item(records[i], source)]) {
+                    case .success:
+                        try remember([records[i]])
+                        outcomes[i] = .uploaded
+                    case .failure(let single) where single.isTransient:
+                        return single
+                    case .failure(let single):
+                        outcomes[i] = .failed("SKU \(records[i].sku): \(single)")
+                    }
+                }
+                start += chunk.count
+                done += chunk.count
+            }
+            progress?(done, indices.count)
+        }
+        return nil
+    }
+
+    private func item(_ r: InventoryRecord, _ source: String) -> SourceItem {
+        SourceItem(sku: r.sku, sourceCode: source, quantity: r.qty, inStock: r.isInStock)
+    }
+
+    private func save(_ items: [SourceItem]) async -> Result<Void, MagentoError> {
+        do {
+            try await client.saveSourceItems(items)
+            return .success(())
+        } catch {
+            return .failure(error)
+        }
+    }
+}

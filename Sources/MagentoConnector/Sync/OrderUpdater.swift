@@ -1,0 +1,227 @@
+public import Foundation
+public import FerryState
+import GRDB
+public import Logging
+
+/// Settings of the `magento.update-orders` task.
+public struct UpdateSettings: Sendable, Codable {
+    /// Status to set with the comment ("notify stage"); must belong to the order's current state in Magento.
+    /// Nil or empty keeps the status. Default nil.
+    public var notifyStage: String?
+    /// Email the comment to the customer (`is_customer_notified`). Default false.
+    public var notifyCustomer: Bool?
+    /// Show the comment in the customer's account. Default false.
+    public var visibleOnFront: Bool?
+    /// Comment used when a record has none. Default "Order imported into Sage 50.".
+    public var defaultComment: String?
+    /// Skip orders already in `notifyStage`. Default true.
+    public var preventReprocessing: Bool?
+
+    /// Creates settings.
+    public init(
+        notifyStage: String? = nil, notifyCustomer: Bool? = nil, visibleOnFront: Bool? = nil,
+        defaultComment: String? = nil, preventReprocessing: Bool? = nil
+    ) {
+        self.notifyStage = notifyStage
+        self.notifyCustomer = notifyCustomer
+        self.visibleOnFront = visibleOnFront
+        self.defaultComment = defaultComment
+        self.preventReprocessing = preventReprocessing
+    }
+
+    var stage: String? { notifyStage.flatMap { $0.isEmpty ? nil : $0 } }
+    var comment: String { defaultComment ?? "Order imported into Sage 50." }
+}
+
+/// One order to update, from an input record.
+public struct OrderUpdateRequest: Sendable {
+    public var incrementID: String
+    /// The record's own comment; nil uses the default comment.
+    public var comment: String?
+    /// Creates a request.
+    public init(incrementID: String, comment: String?) {
+        self.incrementID = incrementID
+        self.comment = comment
+    }
+}
+
+/// What happened to one order.
+public enum UpdateOutcome: Sendable, Equatable {
+    /// The comment was posted now.
+    case posted
+    /// An earlier run had posted it (the ledger or the order's history says so): not posted again.
+    case alreadyPosted
+    /// The order already has the target status and "prevent reprocessing" is on.
+    case skippedAlreadyInStatus
+    /// Magento refused, or the order does not exist: the message says which and why.
+    case failed(String)
+
+    /// True for the outcomes that go to the success file.
+    public var succeeded: Bool {
+        if case .failed = self { return false }
+        return true
+    }
+}
+
+/// Posts order comments exactly once, across crashes and dropped answers.
+///
+/// Protocol: a ledger row `posting` is durable before the POST, `posted` after it. A row found in `posting` means
+/// an earlier run may or may not have reached Magento: the order's `status_histories` decide before posting again.
+public struct OrderUpdater: Sendable {
+    public let client: MagentoClient
+    public let store: StateStore
+    public let scope: String
+    public let settings: UpdateSettings
+    let logger: Logger
+    /// Test seam: runs after a successful POST, before the ledger says `posted` (a throw simulates a crash there).
+    public var afterPost: (@Sendable (String) throws -> Void)?
+
+    /// Creates an updater; `scope` is the ledger key, normally the stage name.
+    public init(
+        client: MagentoClient, store: StateStore, scope: String, settings: UpdateSettings,
+        logger: Logger = Logger(label: "ferry.magento")
+    ) {
+        self.client = client
+        self.store = store
+        self.scope = scope
+        self.settings = settings
+        self.logger = logger
+    }
+
+    private struct Resolved: Sendable {
+        let entityID: Int
+        let status: String?
+    }
+
+    /// Updates every order, returning one outcome per request, in order.
+    ///
+    /// - Throws: a transient ``MagentoError`` when the store cannot be reached: orders done so far are in the ledger,
+    ///   so a retry of the whole input neither skips nor repeats any.
+    public func update(_ requests: [OrderUpdateRequest]) async throws -> [UpdateOutcome] {
+        let resolved = try await resolve(requests.map(\.incrementID))
+        var outcomes: [UpdateOutcome] = []
+        for request in requests {
+            guard let order = resolved[request.incrementID] else {
+                outcomes.append(
+                    .failed(
+                        "order \(request.incrementID) not found in Magento (no order has this increment_id): "
+                            + "check the order number in the input"))
+                continue
+            }
+            outcomes.append(try await update(request, order: order))
+        }
+        return outcomes
+    }
+
+    /// increment_id -> entity_id and status, 50 per search.
+    private func resolve(_ ids: [String]) async throws -> [String: Resolved] {
+        var result: [String: Resolved] = [:]
+        let unique = Array(Set(ids)).sorted()
+        var start = 0
+        while start < unique.count {
+            let batch = Array(unique[start..<min(start + 50, unique.count)])
+            start += 50
+            let criteria = SearchCriteria(
+                groups: [.init([.init("increment_id", .in, batch.joined(separator: ","))])],
+                sortOrders: [("entity_id", true)], pageSize: batch.count, currentPage: 1)
+            let page = try await client.searchOrders(criteria)
+            for item in page.items {
+                let order = MagentoOrder(json: item)
+                if let inc = order.incrementID, let id = order.entityID {
+                    result[inc] = Resolved(entityID: id, status: order.status)
+                }
+            }
+        }
+        return result
+    }
+
+    private func ledgerState(_ key: String) throws -> String? {
+        let scope = self.scope
+        return try store.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT state FROM magento_comment_ledger WHERE scope = ? AND update_key = ?",
+                arguments: [scope, key])
+        }
+    }
+
+    private func setLedger(_ key: String, _ request: OrderUpdateRequest, _ entityID: Int, comment: String, state: String?)
+        throws
+    {
+        let scope = self.scope
+        let status = settings.stage
+        let now = MagentoDate.string(Date())
+        try store.write { db in
+            if let state {
+                try db.execute(
+                    sql: """
+                        INSERT INTO magento_comment_ledger
+                            (scope, update_key, increment_id, entity_id, comment, status, state, changed_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(scope, update_key) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at
+                        """,
+                    arguments: [scope, key, request.incrementID, entityID, comment, status, state, now])
+            } else {
+                try db.execute(
+                    sql: "DELETE FROM magento_comment_ledger WHERE scope = ? AND update_key = ?", arguments: [scope, key])
+            }
+        }
+    }
+
+    /// True when the order's history already holds this comment (and status, if one is set).
+    private func historyHasComment(entityID: Int, comment: String) async throws -> Bool {
+        let order = try await client.order(entityID: entityID)
+        let wanted = comment.trimmingCharacters(in: .whitespacesAndNewlines)
+        return order.statusHistories.contains { history in
+            (history["comment"]?.text ?? "").trimmingCharacters(in: .whitespacesAndNewlines) == wanted
+                && (settings.stage == nil || history["status"]?.text == settings.stage)
+        }
+    }
+
+    private func update(_ request: OrderUpdateRequest, order: Resolved) async throws -> UpdateOutcome {
+        let comment = request.comment.flatMap { $0.isEmpty ? nil : $0 } ?? settings.comment
+        let key = [request.incrementID, settings.stage ?? "", comment].joined(separator: "\u{1F}")
+        let meta: Logger.Metadata = ["ferry.order": "\(request.incrementID)"]
+        switch try ledgerState(key) {
+        case "posted":
+            return .alreadyPosted
+        case "posting":
+            // An earlier run crashed or lost the answer after (maybe) posting: ask Magento.
+            if try await historyHasComment(entityID: order.entityID, comment: comment) {
+                try setLedger(key, request, order.entityID, comment: comment, state: "posted")
+                logger.info("comment found on the order after an interrupted run; not posting again", metadata: meta)
+                return .alreadyPosted
+            }
+        default:
+            if settings.preventReprocessing ?? true, let stage = settings.stage, order.status == stage {
+                return .skippedAlreadyInStatus
+            }
+        }
+
+        try setLedger(key, request, order.entityID, comment: comment, state: "posting")
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try await client.addComment(
+                    entityID: order.entityID, comment: comment, status: settings.stage,
+                    notifyCustomer: settings.notifyCustomer ?? false, visibleOnFront: settings.visibleOnFront ?? false)
+                try afterPost?(request.incrementID)
+                try setLedger(key, request, order.entityID, comment: comment, state: "posted")
+                return .posted
+            } catch let error as MagentoError where !error.isTransient {
+                // Refused: nothing was added, so a later run may try again.
+                try setLedger(key, request, order.entityID, comment: comment, state: nil)
+                return .failed("order \(request.incrementID): \(error)")
+            } catch let error as MagentoError {
+                // The answer was lost or the store is struggling: the comment may be there already.
+                logger.warning("comment post uncertain, checking the order's history", metadata: meta.merging(["ferry.error": "\(error)"]) { $1 })
+                if (try? await historyHasComment(entityID: order.entityID, comment: comment)) == true {
+                    try setLedger(key, request, order.entityID, comment: comment, state: "posted")
+                    return .posted
+                }
+                if attempt >= 3 { throw error }
+                try await Task.sleep(for: .seconds(client.configuration.retry.delay(afterAttempt: attempt, retryAfter: nil)))
+            }
+        }
+    }
+}

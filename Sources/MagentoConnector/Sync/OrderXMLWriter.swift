@@ -1,0 +1,85 @@
+public import Foundation
+import FerryXML
+
+/// Writes orders in the Magento order XML of the reference workflow: `ArrayOfOrderInfo/OrderInfo`, elements named
+/// like Magento's fields, so existing XSLT mappings keep working. Amounts are written as the JSON text received.
+public enum OrderXMLWriter {
+    static let orderFields = [
+        "increment_id", "store_id", "created_at", "updated_at", "customer_id", "customer_email",
+        "customer_firstname", "customer_lastname", "customer_is_guest", "customer_group_id", "status", "state",
+        "shipping_description", "order_currency_code", "base_currency_code", "subtotal", "base_subtotal", "tax_amount",
+        "base_tax_amount", "shipping_amount", "base_shipping_amount", "shipping_tax_amount", "shipping_incl_tax",
+        "discount_amount", "base_discount_amount", "discount_description", "coupon_code", "grand_total",
+        "base_grand_total", "total_qty_ordered", "weight",
+    ]
+    static let addressFields = [
+        "firstname", "lastname", "company", "street", "city", "region", "region_code", "postcode", "country_id",
+        "telephone", "fax", "email", "address_type",
+    ]
+    static let itemFields = [
+        "sku", "name", "product_id", "item_id", "product_type", "qty_ordered", "price", "base_price", "original_price",
+        "price_incl_tax", "tax_percent", "tax_amount", "discount_amount", "row_total", "row_total_incl_tax",
+        "parent_item_id",
+    ]
+
+    /// Writes `orders` to `url` (created or replaced).
+    /// - Throws: `XMLError` when the file cannot be written.
+    public static func write(_ orders: [MagentoOrder], to url: URL) throws {
+        let writer = try XMLStreamWriter(url: url)
+        try writer.startElement("ArrayOfOrderInfo")
+        for order in orders {
+            let json = order.json
+            try writer.startElement("OrderInfo")
+            try writer.element("increment_id", json["increment_id"]?.text ?? "")
+            try writer.element("order_id", json["entity_id"]?.text ?? "")
+            for field in orderFields.dropFirst() {
+                if let value = json[field]?.text { try writer.element(field, value) }
+            }
+            if let method = order.shippingMethod { try writer.element("shipping_method", method) }
+            if let billing = json["billing_address"] { try writeAddress(billing, name: "billing_address", writer) }
+            if let shipping = order.shippingAddress { try writeAddress(shipping, name: "shipping_address", writer) }
+            try writer.startElement("items")
+            for item in order.items {
+                try writer.startElement("OrderProduct")
+                for field in itemFields {
+                    if let value = item[field]?.text { try writer.element(field, value) }
+                }
+                try writer.endElement()
+            }
+            try writer.endElement()
+            if let payment = json["payment"] {
+                try writer.startElement("payment")
+                for field in ["method", "amount_ordered", "po_number"] {
+                    if let value = payment[field]?.text { try writer.element(field, value) }
+                }
+                try writer.endElement()
+            }
+            try writer.startElement("status_history")
+            for history in order.statusHistories {
+                try writer.startElement("OrderStatus")
+                for field in ["created_at", "comment", "is_customer_notified", "status"] {
+                    if let value = history[field]?.text { try writer.element(field, value) }
+                }
+                try writer.endElement()
+            }
+            try writer.endElement()
+            try writer.endElement()
+        }
+        try writer.endElement()
+        try writer.finish()
+    }
+
+    private static func writeAddress(_ address: JSONValue, name: String, _ writer: XMLStreamWriter) throws {
+        try writer.startElement(name)
+        for field in addressFields {
+            if field == "street" {
+                // Street lines are a JSON array; the reference format joins them with newlines.
+                let lines = address["street"]?.array?.compactMap(\.text) ?? address["street"]?.text.map { [$0] } ?? []
+                try writer.element("street", lines.joined(separator: "\n"))
+            } else if let value = address[field]?.text {
+                try writer.element(field, value)
+            }
+        }
+        try writer.endElement()
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import MagentoConnector
+
+/// Parses and evaluates Magento searchCriteria over JSON objects, the way the SQL collection does.
+struct SandboxSearch {
+    struct Filter {
+        var field = ""
+        var value = ""
+        var condition = "eq"
+    }
+
+    var groups: [[Filter]] = []
+    var sorts: [(field: String, ascending: Bool)] = []
+    var pageSize: Int?
+    var currentPage: Int?
+    var present = false
+
+    /// Reads `searchCriteria[...]` keys (snake_case or camelCase).
+    init(query: [(String, String)]) {
+        var groupMap: [Int: [Int: Filter]] = [:]
+        var sortMap: [Int: (String, Bool)] = [:]
+        for (key, value) in query {
+            guard key == "searchCriteria" || key.hasPrefix("searchCriteria[") else { continue }
+            present = true
+            let parts = key.dropFirst("searchCriteria".count).split(separator: "]").map {
+                $0.hasPrefix("[") ? String($0.dropFirst()) : String($0)
+            }
+            guard let head = parts.first else { continue }
+            switch head {
+            case "filter_groups", "filterGroups":
+                guard parts.count == 5, let g = Int(parts[1]), parts[2] == "filters", let f = Int(parts[3]) else { continue }
+                var filter = groupMap[g, default: [:]][f, default: Filter()]
+                switch parts[4] {
+                case "field": filter.field = value
+                case "value": filter.value = value
+                case "condition_type", "conditionType": filter.condition = value.isEmpty ? "eq" : value
+                default: break
+                }
+                groupMap[g, default: [:]][f] = filter
+            case "sortOrders", "sort_orders":
+                guard parts.count == 3, let i = Int(parts[1]) else { continue }
+                var sort = sortMap[i] ?? ("", true)
+                if parts[2] == "field" { sort.0 = value }
+                if parts[2] == "direction" { sort.1 = value.uppercased() == "ASC" }
+                sortMap[i] = sort
+            case "pageSize", "page_size": pageSize = Int(value)
+            case "currentPage", "current_page": currentPage = Int(value)
+            default: break
+            }
+        }
+        groups = groupMap.keys.sorted().map { g in groupMap[g]!.keys.sorted().map { groupMap[g]![$0]! } }
+        sorts = sortMap.keys.sorted().map { (sortMap[$0]!.0, sortMap[$0]!.1) }
+    }
+
+    /// The `search_criteria` echo of the response.
+    func echo() -> JSONValue {
+        var c: [String: JSONValue] = [
+            "filter_groups": .array(
+                groups.map { group in
+                    ["filters": .array(group.map { ["field": .string($0.field), "value": .string($0.value), "condition_type": .string($0.condition)] })]
+                })
+        ]
+        if !sorts.isEmpty {
+            c["sort_orders"] = .array(sorts.map { ["field": .string($0.field), "direction": $0.ascending ? "ASC" : "DESC"] })
+        }
+        // 2.4.4+ leaves page_size out of the echo unless it was sent.
+        if let pageSize { c["page_size"] = .int(pageSize) }
+        if let currentPage { c["current_page"] = .int(currentPage) }
+        return .object(c)
+    }
+
+    static func compare(_ a: String, _ b: String) -> Int {
+        if let x = Decimal(string: a), let y = Decimal(string: b), a.first.map({ $0.isNumber || $0 == "-" }) == true,
+            b.first.map({ $0.isNumber || $0 == "-" }) == true, !a.contains(" "), !b.contains(" ")
+        {
+            return x < y ? -1 : x > y ? 1 : 0
+        }
+        return a < b ? -1 : a > b ? 1 : 0
+    }
+
+    /// SQL LIKE, case-insensitive like MySQL's default collation.
+    static func like(_ text: String, _ pattern: String) -> Bool {
+        let t = Array(text.lowercased())
+        let p = Array(pattern.lowercased())
+        func match(_ i: Int, _ j: Int) -> Bool {
+            if j == p.count { return i == t.count }
+            if p[j] == "%" { return (i...t.count).contains { match($0, j + 1) } }
+            if i < t.count, p[j] == "_" || p[j] == t[i] { return match(i + 1, j + 1) }
+            return false
+        }
+        return match(0, 0)
+    }
+
+    static func matches(_ filter: Filter, _ item: [String: JSONValue]) -> Bool {
+        let raw = item[filter.field]
+        let value = (raw == nil || raw == .null) ? nil : raw!.text ?? raw!.serialized
+        let list = filter.value.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        switch filter.condition {
+        case "null": return value == nil
+        case "notnull": return value != nil
+        default: break
+        }
+        // SQL: a comparison with NULL is never true.
+        guard let value else { return false }
+        switch filter.condition {
+        case "eq": return compare(value, filter.value) == 0
+        case "neq": return compare(value, filter.value) != 0
+        case "gt": return compare(value, filter.value) > 0
+        case "gteq", "moreq", "from": return compare(value, filter.value) >= 0
+        case "lt": return compare(value, filter.value) < 0
+        case "lteq", "to": return compare(value, filter.value) <= 0
+        case "like": return like(value, filter.value)
+        case "nlike": return !like(value, filter.value)
+        case "in": return list.contains { compare(value, $0) == 0 }
+        case "nin": return !list.contains { compare(value, $0) == 0 }
+        case "finset": return value.split(separator: ",").map(String.init).contains(filter.value)
+        case "nfinset": return !value.split(separator: ",").map(String.init).contains(filter.value)
+        default: return compare(value, filter.value) == 0
+        }
+    }
+
+    /// Filters (groups AND, filters OR) and sorts.
+    func apply(_ items: [[String: JSONValue]], idField: String) -> [[String: JSONValue]] {
+        var result = items.filter { item in groups.allSatisfy { group in group.contains { Self.matches($0, item) } } }
+        let order = sorts.isEmpty ? [(idField, true)] : sorts.map { ($0.field, $0.ascending) }
+        result.sort { a, b in
+            for (field, ascending) in order {
+                let x = a[field]?.text ?? ""
+                let y = b[field]?.text ?? ""
+                let c = Self.compare(x, y)
+                if c != 0 { return ascending ? c < 0 : c > 0 }
+            }
+            return false
+        }
+        return result
+    }
+}
+
+/// Applies `fields=items[a,b],total_count` partial responses (top-level names only).
+func applyFields(_ spec: String?, to response: JSONValue) -> JSONValue {
+    guard let spec, !spec.isEmpty, case .object(var top) = response else { return response }
+    var wanted: [String: [String]?] = [:]
+    var depth = 0
+    var current = ""
+    var tokens: [String] = []
+    for ch in spec {
+        if ch == "[" { depth += 1 } else if ch == "]" { depth -= 1 }
+        if ch == ",", depth == 0 {
+            tokens.append(current)
+            current = ""
+        } else {
+            current.append(ch)
+        }
+    }
+    tokens.append(current)
+    for token in tokens {
+        if let open = token.firstIndex(of: "["), token.hasSuffix("]") {
+            let inner = token[token.index(after: open)..<token.index(before: token.endIndex)]
+            var names: [String] = []
+            var d = 0
+            var name = ""
+            for ch in inner {
+                if ch == "[" { d += 1 } else if ch == "]" { d -= 1 }
+                if ch == ",", d == 0 { names.append(name); name = "" } else { name.append(ch) }
+            }
+            names.append(name)
+            wanted[String(token[..<open])] = names.map { $0.split(separator: "[").first.map(String.init) ?? $0 }
+        } else {
+            wanted[token] = .some(nil)
+        }
+    }
+    for key in top.keys where wanted[key] == nil { top[key] = nil }
+    if let names = wanted["items"] ?? nil, let items = top["items"]?.array {
+        top["items"] = .array(
+            items.map { item in
+                guard case .object(let o) = item else { return item }
+                return .object(o.filter { names.contains($0.key) })
+            })
+    }
+    return .object(top)
+}

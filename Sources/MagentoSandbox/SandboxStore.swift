@@ -1,0 +1,97 @@
+import Foundation
+public import MagentoConnector
+
+/// The sandbox's data: orders, catalogue, stock, source items, and the request log.
+public actor SandboxStore {
+    let seed: UInt64
+    let catalogue: [SandboxProduct]
+    var orders: [Int: [String: JSONValue]] = [:]
+    var nextOrderID = 1
+    var stock: [String: (qty: Decimal, inStock: Bool)] = [:]
+    var sourceItems: [String: [String: (qty: Decimal, status: Int)]] = [:]
+    var log: [SandboxLogEntry] = []
+    var faultRandom: SeededRandom
+    /// The clock orders are stamped with; tests may move it.
+    var clock: @Sendable () -> Date = { Date() }
+    var historyID = 1
+
+    /// Statuses allowed per state (`exported` is a custom status assigned to `new`, as a merchant would set up).
+    static let statusesByState: [String: [String]] = [
+        "new": ["pending", "exported"], "processing": ["processing", "fraud"], "complete": ["complete"],
+        "holded": ["holded"], "canceled": ["canceled"], "closed": ["closed"],
+    ]
+
+    init(seed: UInt64, orders: Int, faultSeed: UInt64) {
+        self.seed = seed
+        self.catalogue = SandboxData.catalogue(seed: seed)
+        self.faultRandom = SeededRandom(seed: faultSeed)
+        for p in catalogue where p.kind == .simple { stock[p.sku] = (Decimal(p.qty), p.qty > 0) }
+        let base = Date(timeIntervalSince1970: 1_735_689_600)  // 2025-01-01 00:00:00 UTC
+        for i in 0..<orders {
+            let id = i + 1
+            self.orders[id] = SandboxData.order(
+                entityID: id, seed: seed, catalogue: catalogue,
+                createdAt: MagentoDate.string(base.addingTimeInterval(Double(i) * 97)))
+        }
+        nextOrderID = orders + 1
+    }
+
+    /// Adds a generated order (stamped now unless `createdAt` is given); returns its entity_id.
+    @discardableResult
+    public func addOrder(createdAt: String? = nil) -> Int {
+        let id = nextOrderID
+        nextOrderID += 1
+        orders[id] = SandboxData.order(
+            entityID: id, seed: seed, catalogue: catalogue, createdAt: createdAt ?? MagentoDate.string(clock()))
+        return id
+    }
+
+    /// Adds `count` orders now; returns their entity_ids.
+    public func addOrders(_ count: Int) -> [Int] { (0..<count).map { _ in addOrder() } }
+
+    /// Sets the clock used for new orders, comments and updated_at.
+    public func setClock(_ clock: @escaping @Sendable () -> Date) { self.clock = clock }
+
+    /// Marks an order changed now (a status change in the admin), bumping updated_at.
+    public func touch(_ entityID: Int, status: String? = nil) {
+        guard orders[entityID] != nil else { return }
+        if let status { orders[entityID]!["status"] = .string(status) }
+        orders[entityID]!["updated_at"] = .string(MagentoDate.string(clock()))
+    }
+
+    /// One order as the API returns it.
+    public func order(_ entityID: Int) -> JSONValue? { orders[entityID].map { .object($0) } }
+
+    /// The number of orders.
+    public var orderCount: Int { orders.count }
+
+    /// The comments of an order, newest first as Magento lists them.
+    public func comments(_ entityID: Int) -> [JSONValue] { orders[entityID]?["status_histories"]?.array ?? [] }
+
+    /// Legacy stock of a SKU.
+    public func stockLevel(_ sku: String) -> (qty: Decimal, inStock: Bool)? { stock[sku].map { ($0.qty, $0.inStock) } }
+
+    /// MSI quantity of a SKU at a source.
+    public func sourceQuantity(_ sku: String, source: String = "default") -> Decimal? { sourceItems[sku]?[source]?.qty }
+
+    /// The catalogue (its SKUs are the ones the Sage simulator uses).
+    public var products: [SandboxProduct] { catalogue }
+
+    /// Every call recorded so far.
+    public func requestLog() -> [SandboxLogEntry] { log }
+
+    /// Forgets the recorded calls.
+    public func clearLog() { log.removeAll() }
+
+    func record(_ entry: SandboxLogEntry) { log.append(entry) }
+
+    func roll() -> Double { Double(faultRandom.next() >> 11) / Double(1 << 53) }
+
+    func productJSON(_ p: SandboxProduct) -> [String: JSONValue] {
+        [
+            "id": .int(p.id), "sku": .string(p.sku), "name": .string(p.name), "attribute_set_id": 4,
+            "price": .decimal(p.price), "status": 1, "visibility": 4, "type_id": .string(p.kind.rawValue),
+            "created_at": "2024-06-01 09:00:00", "updated_at": "2024-06-01 09:00:00",
+        ]
+    }
+}
