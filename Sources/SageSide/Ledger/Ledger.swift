@@ -208,3 +208,4 @@ public struct Ledger: Sendable {
         date.formatted(.iso8601)
     }
 }
+
