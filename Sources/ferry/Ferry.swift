@@ -1,6 +1,12 @@
 import ArgumentParser
 
+/// The `ferry` command: a thin front over the FerryPipeline engine and the connectors.
 @main
 struct Ferry: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "File-drop integration between Magento 2 and Sage.")
+    static let configuration = CommandConfiguration(
+        abstract: "File-drop integration between Magento 2 / Adobe Commerce and Sage 50 / Sage 200.",
+        subcommands: [
+            WatchCommand.self, RunCommand.self, DownloadCommand.self, StatusCommand.self, CheckConfigCommand.self,
+            RetryCommand.self,
+        ])
 }

@@ -62,12 +62,21 @@ public struct TaskEnvironment: Sendable {
     /// The stage's name in config.json.
     public let stageName: String
 
+    /// The config's top-level `connections` blocks (`magento`, `smtp`), shared by the stages that use them.
+    public let connections: [String: JSONValue]
+
     /// Creates an environment (the engine does this; tests may too).
-    public init(store: StateStore, logger: Logger, root: URL, stageName: String) {
+    public init(store: StateStore, logger: Logger, root: URL, stageName: String, connections: [String: JSONValue] = [:]) {
         self.store = store
         self.logger = logger
         self.root = root
         self.stageName = stageName
+        self.connections = connections
+    }
+
+    /// The connection block `name` as settings to decode, or nil when config.json has none.
+    public func connection(_ name: String) -> TaskSettings? {
+        connections[name].map { TaskSettings(json: $0.data, path: "connections.\(name)") }
     }
 
     /// Resolves a path from the settings against the root.

@@ -1,0 +1,345 @@
+import FileWatching
+public import Foundation
+import Logging
+public import FerryState
+
+/// One thing wrong with config.json: where, what, and how to fix it.
+public struct ConfigProblem: Sendable, CustomStringConvertible, Equatable {
+    /// The JSON path, e.g. `stages[1].watch`.
+    public let path: String
+    /// What is wrong and what to do.
+    public let message: String
+    /// A warning does not make the config invalid (a literal secret, say).
+    public let isWarning: Bool
+
+    /// Creates a problem.
+    public init(_ path: String, _ message: String, warning: Bool = false) {
+        self.path = path
+        self.message = message
+        self.isWarning = warning
+    }
+
+    public var description: String { "\(isWarning ? "warning" : "error"): \(path): \(message)" }
+}
+
+/// config.json has errors; ``problems`` lists all of them.
+public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    /// The config file.
+    public let file: String
+    /// Every problem found, errors and warnings.
+    public let problems: [ConfigProblem]
+
+    public var description: String {
+        "\(file) is not valid:\n" + problems.map { "  \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// The tasks ferry knows, by config name.
+public struct TaskRegistry: Sendable {
+    /// The kinds by name.
+    public let kinds: [String: TaskKind]
+
+    /// Creates a registry; a later kind with the same name replaces an earlier one.
+    public init(_ kinds: [TaskKind]) {
+        self.kinds = Dictionary(kinds.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
+    }
+
+    /// Every kind's state migrations, for opening the state store.
+    public var migrations: [StateMigration] { kinds.values.sorted { $0.name < $1.name }.flatMap(\.migrations) }
+}
+
+/// Reads and validates config.json.
+public enum ConfigLoader {
+    private static let topKeys: Set<String> = [
+        "root", "stateStore", "logLevel", "settleMilliseconds", "rescanSeconds", "archive", "failedFolder", "retry",
+        "folders", "connections", "stages", "$comment",
+    ]
+
+    /// Loads `file`, returning the config and its warnings.
+    /// - Throws: ``ConfigError`` with every problem when there is at least one error.
+    public static func load(file: URL, registry: TaskRegistry, checkFolders: Bool = true) throws -> (FerryConfig, [ConfigProblem]) {
+        var problems: [ConfigProblem] = []
+        let value: JSONValue
+        do {
+            let data = try Data(contentsOf: file)
+            value = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch let error as DecodingError {
+            throw ConfigError(file: file.path, problems: [ConfigProblem("$", "not valid JSON: \(describe(error))")])
+        } catch {
+            throw ConfigError(file: file.path, problems: [ConfigProblem("$", "cannot read the file: \(error.localizedDescription)")])
+        }
+        guard case .object(let top) = value else {
+            throw ConfigError(file: file.path, problems: [ConfigProblem("$", "must be a JSON object")])
+        }
+        var reader = Reader(problems: [])
+        reader.rejectUnknown(top, allowed: topKeys, at: "")
+
+        let configFolder = file.deletingLastPathComponent().standardizedFileURL
+        let root = reader.string(top, "root", at: "").map { resolve($0, against: configFolder) } ?? configFolder
+        let stateStore = resolve(reader.string(top, "stateStore", at: "") ?? "state/ferry.sqlite", against: root)
+        let levelName = reader.string(top, "logLevel", at: "") ?? "info"
+        let logLevel = Logger.Level(rawValue: levelName) ?? {
+            reader.problem("logLevel", "unknown level '\(levelName)': use one of trace, debug, info, notice, warning, error, critical")
+            return .info
+        }()
+        let settle = reader.int(top, "settleMilliseconds", at: "", range: 0...600_000) ?? 200
+        let rescan = reader.int(top, "rescanSeconds", at: "", range: 1...86_400) ?? 60
+
+        var archiveFolder = root.appendingPathComponent("archive")
+        var retention: Int?
+        if let archive = reader.object(top, "archive", at: "") {
+            reader.rejectUnknown(archive, allowed: ["folder", "retentionDays"], at: "archive")
+            if let folder = reader.string(archive, "folder", at: "archive") { archiveFolder = resolve(folder, against: root) }
+            retention = reader.int(archive, "retentionDays", at: "archive", range: 1...36_500)
+        }
+        let failedFolder = resolve(reader.string(top, "failedFolder", at: "") ?? "failed", against: root)
+
+        var retry = RetryPolicy.standard
+        if let object = reader.object(top, "retry", at: "") {
+            reader.rejectUnknown(object, allowed: ["initialSeconds", "maxSeconds", "maxAttempts"], at: "retry")
+            if let value = reader.int(object, "initialSeconds", at: "retry", range: 1...3600) { retry.initial = .seconds(value) }
+            if let value = reader.int(object, "maxSeconds", at: "retry", range: 1...86_400) { retry.maximum = .seconds(value) }
+            if let value = reader.int(object, "maxAttempts", at: "retry", range: 1...1000) { retry.maxUnclassifiedAttempts = value }
+        }
+
+        var modes: [URL: WatchMode] = [:]
+        if let folders = reader.object(top, "folders", at: "") {
+            for (name, entry) in folders.sorted(by: { $0.key < $1.key }) {
+                let path = "folders.\(name)"
+                guard case .object(let object) = entry else { reader.problem(path, "must be an object like {\"mode\": \"poll\", \"intervalMilliseconds\": 2000}"); continue }
+                reader.rejectUnknown(object, allowed: ["mode", "intervalMilliseconds"], at: path)
+                let url = resolve(name, against: root).standardizedFileURL
+                switch reader.string(object, "mode", at: path) ?? "inotify" {
+                case "inotify": modes[url] = .inotify
+                case "poll": modes[url] = .poll(intervalMilliseconds: reader.int(object, "intervalMilliseconds", at: path, range: 50...3_600_000) ?? 2_000)
+                case let other: reader.problem("\(path).mode", "unknown mode '\(other)': use \"inotify\" (local disks) or \"poll\" (network shares)")
+                }
+            }
+        }
+
+        var connections: [String: JSONValue] = [:]
+        if let object = reader.object(top, "connections", at: "") { connections = object }
+
+        var stages: [StageConfig] = []
+        if case .array(let list)? = top["stages"] {
+            for (index, entry) in list.enumerated() {
+                if let stage = reader.stage(entry, index: index, root: root, registry: registry) { stages.append(stage) }
+            }
+        } else if top["stages"] != nil {
+            reader.problem("stages", "must be an array of stage objects")
+        } else {
+            reader.problem("stages", "is missing: add at least one stage, e.g. {\"name\": \"map\", \"watch\": \"inbox/in\", \"task\": \"xslt\", ...}")
+        }
+        problems += reader.problems
+        problems += checkStages(stages, checkFolders: checkFolders)
+        problems += checkSecrets(connections: connections, stages: stages, file: file)
+
+        let config = FerryConfig(
+            file: file, root: root, stateStore: stateStore, logLevel: logLevel, settle: .milliseconds(settle),
+            rescanInterval: .seconds(rescan), archiveFolder: archiveFolder, archiveRetentionDays: retention,
+            failedFolder: failedFolder, retry: retry, folderModes: modes, connections: connections, stages: stages)
+        if problems.contains(where: { !$0.isWarning }) {
+            throw ConfigError(file: file.path, problems: problems)
+        }
+        return (config, problems)
+    }
+
+    /// Two stages on one folder, cycles, missing folders.
+    static func checkStages(_ stages: [StageConfig], checkFolders: Bool) -> [ConfigProblem] {
+        var problems: [ConfigProblem] = []
+        var names: [String: String] = [:]
+        var watchers: [URL: String] = [:]
+        for stage in stages {
+            if let other = names[stage.name] {
+                problems.append(ConfigProblem("\(stage.path).name", "'\(stage.name)' is already the name of \(other): stage names must be unique"))
+            }
+            names[stage.name] = stage.path
+            if let watch = stage.watch?.standardizedFileURL {
+                if let other = watchers[watch] {
+                    problems.append(ConfigProblem("\(stage.path).watch", "\(watch.path) is already watched by \(other): one folder feeds one stage; give this stage its own folder"))
+                }
+                watchers[watch] = stage.name
+            }
+        }
+        // A cycle: following outputs into the folders other stages watch comes back to the start.
+        var next: [String: [String]] = [:]
+        for stage in stages {
+            next[stage.name] = stage.outputs.values.compactMap { watchers[$0.standardizedFileURL] }
+        }
+        var reported = Set<String>()
+        for stage in stages {
+            var stack = [(stage.name, [stage.name])]
+            var seen = Set<String>()
+            while let (current, trail) = stack.popLast() {
+                for target in next[current] ?? [] {
+                    if target == stage.name, !reported.contains(stage.name) {
+                        reported.formUnion(trail)
+                        problems.append(ConfigProblem("\(stage.path).outputs", "the stages form a cycle (\((trail + [target]).joined(separator: " -> "))): a file would go round for ever; send one of the outputs elsewhere"))
+                    } else if seen.insert(target).inserted {
+                        stack.append((target, trail + [target]))
+                    }
+                }
+            }
+        }
+        if checkFolders {
+            for stage in stages {
+                let folders = (stage.watch.map { [("watch", $0)] } ?? []) + stage.outputs.sorted { $0.key < $1.key }.map { ("outputs.\($0.key)", $0.value) }
+                for (key, folder) in folders {
+                    var isDirectory: ObjCBool = false
+                    if !FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                        problems.append(ConfigProblem("\(stage.path).\(key)", "the folder \(folder.path) does not exist: create it (mkdir -p \(folder.path)) or fix the path"))
+                    }
+                }
+            }
+        }
+        return problems
+    }
+
+    /// Warns about literal secrets in a file others can read.
+    static func checkSecrets(connections: [String: JSONValue], stages: [StageConfig], file: URL) -> [ConfigProblem] {
+        let secretKeys: Set<String> = ["token", "accessToken", "accessTokenSecret", "consumerSecret", "password", "secret"]
+        var found: [String] = []
+        func walk(_ value: JSONValue, _ path: String) {
+            switch value {
+            case .object(let object):
+                for (key, child) in object {
+                    if secretKeys.contains(key), case .string(let text) = child, SecretReference(text).isLiteral, !text.isEmpty {
+                        found.append("\(path).\(key)")
+                    }
+                    walk(child, "\(path).\(key)")
+                }
+            case .array(let list): for (i, child) in list.enumerated() { walk(child, "\(path)[\(i)]") }
+            default: break
+            }
+        }
+        for (name, value) in connections { walk(value, "connections.\(name)") }
+        for stage in stages { walk(stage.settings, "\(stage.path).settings") }
+        let mode = (try? FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int) ?? 0
+        let worldReadable = mode & 0o004 != 0
+        return found.map {
+            ConfigProblem($0, "holds a literal secret\(worldReadable ? " in a world-readable file" : ""): use \"${ENV_NAME}\", \"credential:NAME\" or \"file:/path\" instead", warning: true)
+        }
+    }
+
+    static func resolve(_ path: String, against base: URL) -> URL {
+        (path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)).standardizedFileURL
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let context):
+            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return underlying ?? context.debugDescription
+        default: return "\(error)"
+        }
+    }
+}
+
+/// Walks the JSON tree collecting problems.
+private struct Reader {
+    var problems: [ConfigProblem]
+
+    mutating func problem(_ path: String, _ message: String) {
+        problems.append(ConfigProblem(path, message))
+    }
+
+    func join(_ base: String, _ key: String) -> String { base.isEmpty ? key : "\(base).\(key)" }
+
+    mutating func rejectUnknown(_ object: [String: JSONValue], allowed: Set<String>, at path: String) {
+        for key in object.keys.sorted() where !allowed.contains(key) {
+            let suggestion = allowed.min { distance($0, key) < distance($1, key) }.flatMap { distance($0, key) <= 3 ? " (did you mean '\($0)'?)" : nil } ?? ""
+            problem(join(path, key), "unknown key\(suggestion); allowed here: \(allowed.subtracting(["$comment"]).sorted().joined(separator: ", "))")
+        }
+    }
+
+    mutating func string(_ object: [String: JSONValue], _ key: String, at path: String) -> String? {
+        switch object[key] {
+        case nil: return nil
+        case .string(let value)?: return value
+        case let other?: problem(join(path, key), "should be a string, found \(other.typeName)"); return nil
+        }
+    }
+
+    mutating func int(_ object: [String: JSONValue], _ key: String, at path: String, range: ClosedRange<Int>) -> Int? {
+        switch object[key] {
+        case nil: return nil
+        case .number(let value)? where value.rounded() == value:
+            guard range.contains(Int(value)) else {
+                problem(join(path, key), "\(Int(value)) is out of range: use \(range.lowerBound) to \(range.upperBound)")
+                return nil
+            }
+            return Int(value)
+        case let other?: problem(join(path, key), "should be a whole number, found \(other.typeName)"); return nil
+        }
+    }
+
+    mutating func object(_ object: [String: JSONValue], _ key: String, at path: String) -> [String: JSONValue]? {
+        switch object[key] {
+        case nil: return nil
+        case .object(let value)?: return value
+        case let other?: problem(join(path, key), "should be an object, found \(other.typeName)"); return nil
+        }
+    }
+
+    mutating func stage(_ value: JSONValue, index: Int, root: URL, registry: TaskRegistry) -> StageConfig? {
+        let path = "stages[\(index)]"
+        guard case .object(let object) = value else { problem(path, "should be an object, found \(value.typeName)"); return nil }
+        rejectUnknown(object, allowed: ["name", "task", "watch", "everySeconds", "settings", "outputs", "$comment"], at: path)
+        guard let name = string(object, "name", at: path), !name.isEmpty else {
+            problem("\(path).name", "is required: a short unique name such as \"map-orders\"")
+            return nil
+        }
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
+            problem("\(path).name", "'\(name)' may hold only letters, digits, '-', '_' and '.': it names folders")
+            return nil
+        }
+        guard let taskName = string(object, "task", at: path) else {
+            problem("\(path).task", "is required: one of \(registry.kinds.keys.sorted().joined(separator: ", "))")
+            return nil
+        }
+        guard let kind = registry.kinds[taskName] else {
+            problem("\(path).task", "unknown task '\(taskName)': use one of \(registry.kinds.keys.sorted().joined(separator: ", "))")
+            return nil
+        }
+        let watch = string(object, "watch", at: path).map { ConfigLoader.resolve($0, against: root) }
+        let every = int(object, "everySeconds", at: path, range: 1...604_800).map { Duration.seconds($0) }
+        switch kind.trigger {
+        case .file where watch == nil:
+            problem("\(path).watch", "is required: task '\(taskName)' processes files, so name the folder it takes them from")
+        case .file where every != nil:
+            problem("\(path).everySeconds", "task '\(taskName)' runs on files, not on a schedule: remove everySeconds")
+        case .schedule where watch != nil:
+            problem("\(path).watch", "task '\(taskName)' runs on a schedule, not on files: remove watch, use everySeconds")
+        default: break
+        }
+        var outputs: [String: URL] = [:]
+        if let object = self.object(object, "outputs", at: path) {
+            for (output, folder) in object.sorted(by: { $0.key < $1.key }) {
+                guard case .string(let folder) = folder else { problem("\(path).outputs.\(output)", "should be a folder path string"); continue }
+                outputs[output] = ConfigLoader.resolve(folder, against: root)
+            }
+        }
+        let settings = object["settings"] ?? .object([:])
+        if case .object(let settingsObject) = settings {
+            rejectUnknown(settingsObject, allowed: kind.settingsKeys.union(["$comment"]), at: "\(path).settings")
+        } else {
+            problem("\(path).settings", "should be an object, found \(settings.typeName)")
+        }
+        return StageConfig(name: name, task: taskName, watch: watch, every: every, settings: settings, outputs: outputs, path: path)
+    }
+
+    private func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.lowercased()), b = Array(b.lowercased())
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var previous = row[0]
+            row[0] = i
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                let old = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = old
+            }
+        }
+        return row[b.count]
+    }
+}

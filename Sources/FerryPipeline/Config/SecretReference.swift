@@ -1,0 +1,62 @@
+public import Foundation
+
+/// Where a secret (a Magento token, an SMTP password) comes from: never the config file itself.
+///
+/// In config.json a secret is a string of one of these forms:
+/// - `"${NAME}"`: the environment variable NAME;
+/// - `"credential:NAME"`: the file NAME in `$CREDENTIALS_DIRECTORY` (systemd `LoadCredential=`);
+/// - `"file:/path"`: the first line of that file.
+/// A literal value is accepted for trying things out, but ``isLiteral`` lets `check-config` warn about it.
+public struct SecretReference: Sendable, Decodable, CustomStringConvertible {
+    /// The reference as written in the config (safe to show: it names where the secret is, not the secret).
+    public let reference: String
+
+    /// Creates a reference from its config text.
+    public init(_ reference: String) {
+        self.reference = reference
+    }
+
+    public init(from decoder: any Decoder) throws {
+        reference = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    /// True when the config holds the secret itself rather than a reference to it.
+    public var isLiteral: Bool {
+        !(reference.hasPrefix("${") && reference.hasSuffix("}")) && !reference.hasPrefix("credential:")
+            && !reference.hasPrefix("file:")
+    }
+
+    /// Reads the secret.
+    /// - Throws: ``PipelineError`` naming the variable or file (never the secret) and what to do.
+    public func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        if reference.hasPrefix("${"), reference.hasSuffix("}") {
+            let name = String(reference.dropFirst(2).dropLast())
+            guard let value = environment[name], !value.isEmpty else {
+                throw PipelineError(.configuration, "the environment variable \(name) is not set: export it, or put it in the service's EnvironmentFile")
+            }
+            Redaction.register(value)
+            return value
+        }
+        let path: String
+        if reference.hasPrefix("credential:") {
+            guard let directory = environment["CREDENTIALS_DIRECTORY"] else {
+                throw PipelineError(.configuration, "\(reference): CREDENTIALS_DIRECTORY is not set; run under systemd with LoadCredential=, or use \"${VAR}\" or \"file:/path\"")
+            }
+            path = directory + "/" + reference.dropFirst("credential:".count)
+        } else if reference.hasPrefix("file:") {
+            path = String(reference.dropFirst("file:".count))
+        } else {
+            Redaction.register(reference)
+            return reference
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw PipelineError(.configuration, "cannot read the secret file \(path): check that it exists and ferry may read it")
+        }
+        let secret = text.split(whereSeparator: \.isNewline).first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+        Redaction.register(secret)
+        return secret
+    }
+
+    /// Never the secret: only where it comes from.
+    public var description: String { isLiteral ? "(literal secret)" : reference }
+}

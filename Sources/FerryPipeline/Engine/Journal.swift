@@ -1,0 +1,82 @@
+import FerryState
+import Foundation
+import GRDB
+
+/// The engine's durable record of every run: a file claimed, committed, archived or quarantined, or a
+/// scheduled tick. Recovery after a crash reads it to finish or redo exactly what was interrupted.
+struct JournalEntry: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
+    static let databaseTableName = "pipeline_runs"
+
+    enum State: String, Codable, Sendable {
+        /// The input is in the work area (or a tick started); the task has not committed.
+        case claimed
+        /// Outputs and hooks are committed; renames and the archive move may still be pending.
+        case committed
+        /// Being moved to `failed/` with its reason.
+        case failing
+        /// Finished: outputs visible, input archived.
+        case done
+        /// Quarantined in `failed/`.
+        case failed
+        /// A scheduled tick that did not commit (its temporaries were removed).
+        case abandoned
+    }
+
+    var id: Int64?
+    var stage: String
+    var runID: String
+    var originalName: String
+    var folder: String
+    var state: State
+    var attempts: Int = 0
+    var nextAttempt: Double?
+    var lastError: String?
+    var outputs: String?
+    var destination: String?
+    var destinationName: String?
+    var counters: String?
+    var claimedAt: Double
+    var finishedAt: Double?
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// An output committed by a run: its temporary file and final place.
+    struct Output: Codable, Sendable {
+        var temp: String
+        var folder: String
+        var name: String
+    }
+
+    var decodedOutputs: [Output] {
+        guard let outputs, let data = outputs.data(using: .utf8) else { return [] }
+        return (try? JSONDecoder().decode([Output].self, from: data)) ?? []
+    }
+
+    static let migration = StateMigration("pipeline.v1") { db in
+        try db.create(table: databaseTableName) { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("stage", .text).notNull()
+            t.column("runID", .text).notNull()
+            t.column("originalName", .text).notNull()
+            t.column("folder", .text).notNull()
+            t.column("state", .text).notNull()
+            t.column("attempts", .integer).notNull().defaults(to: 0)
+            t.column("nextAttempt", .double)
+            t.column("lastError", .text)
+            t.column("outputs", .text)
+            t.column("destination", .text)
+            t.column("destinationName", .text)
+            t.column("counters", .text)
+            t.column("claimedAt", .double).notNull()
+            t.column("finishedAt", .double)
+            t.uniqueKey(["stage", "runID"])
+        }
+        try db.create(index: "pipeline_runs_by_state", on: databaseTableName, columns: ["stage", "state"])
+        try db.create(table: "pipeline_folders") { t in
+            t.primaryKey("path", .text)
+            t.column("stage", .text).notNull()
+            t.column("mode", .text).notNull()
+            t.column("updatedAt", .double).notNull()
+        }
+    }
+}

@@ -1,0 +1,238 @@
+public import FerryState
+import FileWatching
+import Foundation
+import GRDB
+public import Logging
+import Synchronization
+
+/// The engine: every stage of a config, their folders, the state store. Knows nothing of Magento or Sage.
+///
+/// `ferry watch` calls ``watch()``; `ferry run` calls ``drain(stages:)``; `ferry download` calls
+/// ``runScheduled(stage:)``.
+public final class Pipeline: Sendable {
+    /// The validated config.
+    public let config: FerryConfig
+    /// The shared state store.
+    public let store: StateStore
+    private let runners: [StageRunner]
+    private let runnerByFolder: [String: StageRunner]
+    private let logger: Logger
+    /// Wakes the one loop (watch or drain) waiting for ``stop()``.
+    private let stopSignal = Signal()
+    private let stopped = Mutex(false)
+    private let watcherBox = Mutex<FolderWatcher?>(nil)
+
+    /// Opens the state store (applying every task's migrations) and builds each stage's task.
+    ///
+    /// - Parameter drainAttempts: in a drain, transient failures are retried this many times, then left.
+    /// - Throws: ``PipelineError`` or ``StateStoreError`` naming what is wrong.
+    public init(config: FerryConfig, registry: TaskRegistry, logger: Logger, drainAttempts: Int? = nil) throws {
+        self.config = config
+        self.logger = logger
+        try Durable.makeFolder(config.stateStore.deletingLastPathComponent())
+        store = try StateStore(path: config.stateStore.path, migrations: [JournalEntry.migration] + registry.migrations)
+        let engine = EngineSettings(
+            settle: config.settle, retry: config.retry, archiveRoot: config.archiveFolder,
+            failedFolder: config.failedFolder, drainAttempts: drainAttempts)
+        var runners: [StageRunner] = []
+        for stage in config.stages {
+            guard let kind = registry.kinds[stage.task] else {
+                throw PipelineError(.configuration, "\(stage.path).task: unknown task '\(stage.task)'")
+            }
+            var stageLogger = logger
+            stageLogger[metadataKey: "ferry.stage"] = "\(stage.name)"
+            let environment = TaskEnvironment(
+                store: store, logger: stageLogger, root: config.root, stageName: stage.name, connections: config.connections)
+            let task: any StageTask
+            do {
+                task = try kind.make(TaskSettings(json: stage.settings.data, path: "\(stage.path).settings"), environment)
+            } catch {
+                throw PipelineError(.configuration, "\(stage.path) (\(stage.name)): \(Redaction.message(of: error))")
+            }
+            runners.append(StageRunner(stage: stage, task: task, environment: environment, engine: engine))
+        }
+        self.runners = runners
+        runnerByFolder = Dictionary(
+            runners.compactMap { runner in runner.stage.watch.map { ($0.standardizedFileURL.path, runner) } },
+            uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Runs until ``stop()``: watches every folder, runs scheduled stages at their interval, recovers first.
+    ///
+    /// - Parameter onReady: called once the watches are in place and recovery is done (sd_notify READY=1).
+    public func watch(onReady: @Sendable () -> Void = {}) async {
+        await recover()
+        let folders = runners.compactMap { runner in runner.stage.watch.map { ($0.standardizedFileURL.path, config.mode(of: $0)) } }
+        let watcher = FolderWatcher(folders: folders, rescanInterval: config.rescanInterval, logger: logger)
+        watcherBox.withLock { $0 = watcher }
+        await watcher.start()
+        recordModes(watcher.effectiveModes)
+        onReady()
+        logger.info("watching", metadata: ["ferry.folders": "\(folders.count)", "ferry.stages": "\(runners.count)"])
+        await withTaskGroup(of: Void.self) { group in
+            for runner in runners { group.addTask { await runner.run() } }
+            group.addTask { [runnerByFolder] in
+                for await event in watcher.events {
+                    await runnerByFolder[event.folder]?.handle(event)
+                }
+            }
+            for runner in runners {
+                guard let every = runner.stage.every else { continue }
+                group.addTask {
+                    while !Task.isCancelled {
+                        await runner.trigger()
+                        try? await Task.sleep(for: every)
+                    }
+                }
+            }
+            if let days = config.archiveRetentionDays {
+                group.addTask {
+                    while !Task.isCancelled {
+                        self.applyRetention(days: days)
+                        try? await Task.sleep(for: .seconds(3600))
+                    }
+                }
+            }
+            while !isStopped { await stopSignal.wait(for: nil) }
+            for runner in runners { await runner.stop() }
+            watcher.stop()
+            group.cancelAll()
+        }
+        logger.info("stopped")
+    }
+
+    /// Asks ``watch()`` or ``drain(stages:)`` to finish: the file in hand completes, nothing new is claimed.
+    public func stop() {
+        stopped.withLock { $0 = true }
+        stopSignal.notify()
+    }
+
+    private var isStopped: Bool { stopped.withLock { $0 } }
+
+    /// What a drain did.
+    public struct DrainReport: Sendable {
+        /// Inputs processed and archived.
+        public var processed = 0
+        /// Inputs quarantined in `failed/`.
+        public var quarantined = 0
+        /// Inputs left claimed after transient failures, for the next run.
+        public var leftForLater = 0
+        /// Counters the tasks reported (`orders.downloaded`, ...), summed.
+        public var counters: [String: Int] = [:]
+    }
+
+    /// Processes everything pending in the chosen stages' folders, including what arrives meanwhile, then returns.
+    ///
+    /// - Parameter stages: stage names; nil for every file-triggered stage.
+    public func drain(stages: Set<String>? = nil) async -> DrainReport {
+        let started = Date().timeIntervalSince1970
+        await recover()
+        let chosen = runners.filter { runner in runner.stage.watch != nil && (stages?.contains(runner.stage.name) ?? true) }
+        await withTaskGroup(of: Void.self) { group in
+            for runner in chosen { group.addTask { await runner.run() } }
+            var quietRounds = 0
+            while !isStopped {
+                for runner in chosen {
+                    if let folder = runner.stage.watch?.standardizedFileURL.path {
+                        await runner.handle(FolderEvent(folder: folder, name: nil, kind: .rescan))
+                    }
+                }
+                var idle = true
+                for runner in chosen where !(await runner.isIdle(includingRetries: true)) { idle = false }
+                // Two quiet scans in a row: nothing pending, nothing arrived since.
+                quietRounds = idle ? quietRounds + 1 : 0
+                if quietRounds >= 2 { break }
+                await stopSignal.waitOrTimeout(.milliseconds(idle ? 50 : 20))
+            }
+            for runner in chosen { await runner.stop() }
+        }
+        var report = DrainReport()
+        let names = chosen.map(\.stage.name)
+        let entries = (try? store.read { db in
+            try JournalEntry.filter(names.contains(Column("stage")) && Column("claimedAt") >= started || Column("finishedAt") >= started).fetchAll(db)
+        }) ?? []
+        for entry in entries where names.contains(entry.stage) {
+            switch entry.state {
+            case .done: report.processed += 1
+            case .failed: report.quarantined += 1
+            case .claimed: report.leftForLater += 1
+            default: break
+            }
+            if let counters = entry.counters?.data(using: .utf8), let values = try? JSONDecoder().decode([String: Int].self, from: counters) {
+                report.counters.merge(values, uniquingKeysWith: +)
+            }
+        }
+        return report
+    }
+
+    /// Runs a scheduled stage once now (`ferry download`), returning its counters.
+    /// - Throws: ``PipelineError`` when there is no such scheduled stage.
+    public func runScheduled(stage name: String) async throws -> [String: Int] {
+        guard let runner = runners.first(where: { $0.stage.name == name }), runner.stage.watch == nil else {
+            let scheduled = runners.filter { $0.stage.watch == nil }.map(\.stage.name)
+            throw PipelineError(.configuration, "no scheduled stage named '\(name)': scheduled stages are \(scheduled.joined(separator: ", "))")
+        }
+        let started = Date().timeIntervalSince1970
+        await runner.recover()
+        let loop = Task { await runner.run() }
+        await runner.trigger()
+        while !(await runner.isIdle(includingRetries: false)) { try await Task.sleep(for: .milliseconds(10)) }
+        await runner.stop()
+        await loop.value
+        let entry = try store.read { db in
+            try JournalEntry.filter(Column("stage") == name && Column("claimedAt") >= started).order(Column("id").desc).fetchOne(db)
+        }
+        if let entry, entry.state == .abandoned {
+            throw PipelineError(.operational, "\(name): \(entry.lastError ?? "failed")")
+        }
+        guard let counters = entry?.counters?.data(using: .utf8) else { return [:] }
+        return (try? JSONDecoder().decode([String: Int].self, from: counters)) ?? [:]
+    }
+
+    /// The stage names in config order, with their trigger.
+    public var stageNames: [(name: String, scheduled: Bool)] {
+        runners.map { ($0.stage.name, $0.stage.watch == nil) }
+    }
+
+    private func recover() async {
+        for runner in runners { await runner.recover() }
+    }
+
+    private func recordModes(_ modes: [String: WatchMode]) {
+        let rows = runners.compactMap { runner -> (String, String, String)? in
+            guard let path = runner.stage.watch?.standardizedFileURL.path else { return nil }
+            return (path, runner.stage.name, modes[path].map { "\($0)" } ?? "inotify")
+        }
+        let now = Date().timeIntervalSince1970
+        try? store.write { db in
+            try db.execute(sql: "DELETE FROM pipeline_folders")
+            for (path, stage, mode) in rows {
+                try db.execute(sql: "INSERT INTO pipeline_folders(path, stage, mode, updatedAt) VALUES (?, ?, ?, ?)", arguments: [path, stage, mode, now])
+            }
+        }
+    }
+
+    /// Deletes archive day folders older than `days`.
+    func applyRetention(days: Int) {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd"
+        let cutoff = formatter.string(from: Date().addingTimeInterval(-Double(days) * 86_400))
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: config.archiveFolder.path) else { return }
+        for name in names where name.count == 10 && formatter.date(from: name) != nil && name < cutoff {
+            do {
+                try FileManager.default.removeItem(at: config.archiveFolder.appendingPathComponent(name))
+                logger.info("archive day removed by retention", metadata: ["ferry.day": "\(name)"])
+            } catch {
+                logger.warning("cannot remove an archive day", metadata: ["ferry.day": "\(name)", "ferry.reason": "\(error)"])
+            }
+        }
+    }
+}
+
+extension Signal {
+    /// Waits for a notification or `timeout`, whichever comes first.
+    func waitOrTimeout(_ timeout: Duration) async {
+        await wait(for: timeout)
+    }
+}

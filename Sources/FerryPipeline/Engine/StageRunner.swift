@@ -1,0 +1,548 @@
+import FerryState
+import FerryXML
+import FileWatching
+import Foundation
+import GRDB
+import Logging
+
+/// Runs one stage: takes settled files from its folder, claims them, runs the task, commits and archives,
+/// or quarantines and retries. One file at a time per stage, so a stage's outputs keep their inputs' order.
+///
+/// The life of a file, each step durable before the next (see docs/architecture.md):
+/// claim (journal row, then rename into `.ferry-work/`) -> run (outputs to hidden temporaries) ->
+/// commit (fsync temporaries; one transaction records outputs, archive place and the task's hooks) ->
+/// publish (rename temporaries to their names, fsync folders) -> archive (link into `archive/`, unlink) -> done.
+actor StageRunner {
+    let stage: StageConfig
+    private let task: any StageTask
+    private let environment: TaskEnvironment
+    private let engine: EngineSettings
+    private let logger: Logger
+    private let signal = Signal()
+
+    private struct Candidate {
+        var size: Int64
+        var modified: Int64
+        var lastChange: ContinuousClock.Instant
+    }
+
+    private var candidates: [String: Candidate] = [:]
+    private var ready: [String] = []
+    private var retryAt: [String: ContinuousClock.Instant] = [:]
+    private var attemptsThisProcess: [String: Int] = [:]
+    private var busy = false
+    private var stopping = false
+    private var scheduledNow = false
+
+    /// Where claimed files wait: inside the watched folder, so the claim is a same-filesystem rename.
+    var workFolder: URL? { stage.watch?.appendingPathComponent(".ferry-work") }
+
+    init(stage: StageConfig, task: any StageTask, environment: TaskEnvironment, engine: EngineSettings) {
+        self.stage = stage
+        self.task = task
+        self.environment = environment
+        self.engine = engine
+        var logger = environment.logger
+        logger[metadataKey: "ferry.stage"] = "\(stage.name)"
+        self.logger = logger
+    }
+
+    // MARK: Intake
+
+    /// Feeds an event from the watcher (or a drain's scan).
+    func handle(_ event: FolderEvent) {
+        guard let folder = stage.watch?.path, !stopping else { return }
+        if let name = event.name {
+            guard !FolderEntry.isIgnored(name), let entry = FolderEntry.stat(folder: folder, name: name) else { return }
+            observe(entry, renamedIn: event.kind == .movedIn)
+        } else {
+            do {
+                let entries = try FolderEntry.list(folder: folder)
+                let present = Set(entries.map(\.name))
+                candidates = candidates.filter { present.contains($0.key) }
+                for entry in entries where candidates[entry.name] == nil { observe(entry, renamedIn: false) }
+            } catch {
+                logger.warning("cannot list the folder", metadata: ["ferry.reason": "\(error)"])
+            }
+        }
+        signal.notify()
+    }
+
+    private func observe(_ entry: FolderEntry, renamedIn: Bool) {
+        switch entry.kind {
+        case .directory:
+            return
+        case .symbolicLink, .special:
+            // Never followed or opened: claimed (a rename moves the link or FIFO itself) and quarantined.
+            candidates[entry.name] = Candidate(size: entry.size, modified: entry.modifiedNanoseconds, lastChange: .now - engine.settle)
+        case .regularFile:
+            let ageNanoseconds = Int64(Date().timeIntervalSince1970 * 1e9) - entry.modifiedNanoseconds
+            let settled = renamedIn || ageNanoseconds >= engine.settle.nanoseconds
+            let previous = candidates[entry.name]
+            if let previous, previous.size == entry.size, previous.modified == entry.modifiedNanoseconds, !renamedIn { return }
+            candidates[entry.name] = Candidate(
+                size: entry.size, modified: entry.modifiedNanoseconds, lastChange: settled ? .now - engine.settle : .now)
+        }
+    }
+
+    /// Claims every candidate whose size and mtime stayed unchanged for the settle time.
+    private func claimSettled() {
+        guard let folder = stage.watch, let work = workFolder else { return }
+        let now = ContinuousClock.now
+        var settled: [(name: String, kind: FolderEntry.Kind)] = []
+        for (name, candidate) in candidates {
+            guard let entry = FolderEntry.stat(folder: folder.path, name: name) else {
+                candidates[name] = nil
+                continue
+            }
+            if entry.kind == .regularFile, entry.size != candidate.size || entry.modifiedNanoseconds != candidate.modified {
+                candidates[name] = Candidate(size: entry.size, modified: entry.modifiedNanoseconds, lastChange: now)
+            } else if now - candidate.lastChange >= engine.settle {
+                settled.append((name, entry.kind))
+                candidates[name] = nil
+            }
+        }
+        guard !settled.isEmpty else { return }
+        settled.sort { $0.name < $1.name }
+        do {
+            try Durable.makeFolder(work)
+            // One transaction for the whole batch: a burst of files costs one journal fsync, not one each.
+            let stamp = Date().timeIntervalSince1970
+            let entries = settled.map { item in
+                JournalEntry(
+                    stage: stage.name, runID: Self.newRunID(), originalName: item.name, folder: folder.path,
+                    state: .claimed, claimedAt: stamp)
+            }
+            let stageName = stage.name
+            let inserted = try environment.store.write { db in
+                try entries.map { entry -> JournalEntry in
+                    var entry = entry
+                    try entry.insert(db)
+                    return entry
+                }
+            }
+            for entry in inserted {
+                let source = folder.appendingPathComponent(entry.originalName)
+                if rename(source.path, work.appendingPathComponent(entry.runID).path) == 0 {
+                    ready.append(entry.runID)
+                } else {
+                    // Gone (another process took it) or unreadable folder: forget the row.
+                    let runID = entry.runID
+                    _ = try? environment.store.write { db in
+                        try JournalEntry.filter(Column("stage") == stageName && Column("runID") == runID).deleteAll(db)
+                    }
+                }
+            }
+            try Durable.sync(directory: work)
+            try Durable.sync(directory: folder)
+            let kinds = Dictionary(settled.map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
+            for entry in inserted where kinds[entry.originalName] != .regularFile {
+                pendingQuarantine[entry.runID] =
+                    kinds[entry.originalName] == .symbolicLink
+                    ? "a symbolic link: ferry never follows links out of an inbox; deliver the file itself"
+                    : "not a regular file (a FIFO, socket or device): ferry only reads regular files"
+            }
+        } catch {
+            logger.error("cannot claim files", metadata: ["ferry.reason": "\(error)"])
+        }
+    }
+
+    private var pendingQuarantine: [String: String] = [:]
+
+    private static func newRunID() -> String {
+        let stamp = Int64(Date().timeIntervalSince1970 * 1000)
+        return "\(stamp)-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+    }
+
+    // MARK: The loop
+
+    /// Processes files until ``stop()``; returns when the file in hand is finished.
+    func run() async {
+        while !stopping {
+            if !candidates.isEmpty { claimSettled() }
+            if let runID = nextReady() {
+                await process(runID: runID)
+                continue
+            }
+            if scheduledNow {
+                scheduledNow = false
+                await tick()
+                continue
+            }
+            await signal.wait(for: nextDeadline())
+        }
+    }
+
+    /// Stops after the file in hand; nothing new is claimed.
+    func stop() {
+        stopping = true
+        signal.notify()
+    }
+
+    /// Asks a scheduled stage to run once now.
+    func trigger() {
+        scheduledNow = true
+        signal.notify()
+    }
+
+    /// True when nothing is waiting, settling, running or due for a retry in this process.
+    func isIdle(includingRetries: Bool) -> Bool {
+        candidates.isEmpty && ready.isEmpty && !busy && !scheduledNow && (!includingRetries || retryAt.isEmpty)
+    }
+
+    /// Files left claimed after transient failures (a drain reports them).
+    var retryPending: Int { retryAt.count }
+
+    private func nextReady() -> String? {
+        if !ready.isEmpty { return ready.removeFirst() }
+        let now = ContinuousClock.now
+        if let due = retryAt.filter({ $0.value <= now }).min(by: { $0.value < $1.value }) {
+            retryAt[due.key] = nil
+            return due.key
+        }
+        return nil
+    }
+
+    private func nextDeadline() -> Duration? {
+        let now = ContinuousClock.now
+        var deadlines = Array(retryAt.values)
+        if let soonest = candidates.values.map({ $0.lastChange + engine.settle }).min() {
+            deadlines.append(min(soonest, now + .milliseconds(100)))
+        }
+        guard let first = deadlines.min() else { return nil }
+        return max(.zero, first - now)
+    }
+
+    // MARK: Processing
+
+    private func process(runID: String) async {
+        busy = true
+        defer { busy = false }
+        guard let work = workFolder else { return }
+        let input = work.appendingPathComponent(runID)
+        guard var entry = try? environment.store.read({ [stage] db in
+            try JournalEntry.filter(Column("stage") == stage.name && Column("runID") == runID).fetchOne(db)
+        }) else {
+            logger.error("claimed file has no journal entry", metadata: ["ferry.run": "\(runID)"])
+            return
+        }
+        var fileLogger = logger
+        fileLogger[metadataKey: "ferry.file"] = "\(entry.originalName)"
+        if let reason = pendingQuarantine.removeValue(forKey: runID) {
+            quarantine(&entry, reason: reason, logger: fileLogger)
+            return
+        }
+        if (try? FileManager.default.attributesOfItem(atPath: input.path)[.size] as? Int) == 0 {
+            quarantine(&entry, reason: "the file is empty: the sender may have failed; deliver it again", logger: fileLogger)
+            return
+        }
+        let context = TaskContext(
+            input: TaskInput(url: input, name: entry.originalName), environment: environment, logger: fileLogger,
+            outputFolders: stage.outputs, runID: runID)
+        do {
+            try await task.run(context)
+            try commit(&entry, context: context)
+            try finishCommitted(&entry)
+            attemptsThisProcess[runID] = nil
+            fileLogger.info("processed", metadata: ["ferry.outputs": "\(entry.decodedOutputs.map(\.name))"])
+        } catch {
+            removeTemporaries(context.pendingOutputs.map(\.url))
+            handleFailure(error, entry: &entry, logger: fileLogger)
+        }
+    }
+
+    /// A scheduled run: no input file; outputs and hooks commit together.
+    private func tick() async {
+        busy = true
+        defer { busy = false }
+        let runID = Self.newRunID()
+        var entry = JournalEntry(
+            stage: stage.name, runID: runID, originalName: "", folder: "", state: .claimed,
+            claimedAt: Date().timeIntervalSince1970)
+        do {
+            entry = try environment.store.write { [entry] db in
+                var entry = entry
+                try entry.insert(db)
+                return entry
+            }
+        } catch {
+            logger.error("cannot record the run", metadata: ["ferry.reason": "\(error)"])
+            return
+        }
+        let context = TaskContext(input: nil, environment: environment, logger: logger, outputFolders: stage.outputs, runID: runID)
+        do {
+            try await task.run(context)
+            try commit(&entry, context: context)
+            try finishCommitted(&entry)
+            logger.info("scheduled run finished", metadata: ["ferry.counters": "\(context.counters)"])
+        } catch {
+            removeTemporaries(context.pendingOutputs.map(\.url))
+            entry.state = .abandoned
+            entry.lastError = Redaction.message(of: error)
+            entry.finishedAt = Date().timeIntervalSince1970
+            try? environment.store.write { [entry] db in try entry.update(db) }
+            logger.error("scheduled run failed; it runs again at the next interval", metadata: ["ferry.reason": "\(entry.lastError ?? "")"])
+        }
+    }
+
+    /// fsyncs the temporaries, then records outputs, the archive place and the task's hooks in one transaction.
+    private func commit(_ entry: inout JournalEntry, context: TaskContext) throws {
+        var outputs: [JournalEntry.Output] = []
+        var reserved = Set<String>()
+        for pending in context.pendingOutputs {
+            guard FileManager.default.fileExists(atPath: pending.url.path) else {
+                throw PipelineError(.internal, "task '\(stage.task)' reserved the output \(pending.name) but did not write it")
+            }
+            try Durable.sync(file: pending.url)
+            let name = Durable.candidateNames(pending.name).first { candidate in
+                let key = pending.folder.appendingPathComponent(candidate).path
+                return !reserved.contains(key) && !FileManager.default.fileExists(atPath: key)
+            }!
+            reserved.insert(pending.folder.appendingPathComponent(name).path)
+            outputs.append(.init(temp: pending.url.path, folder: pending.folder.path, name: name))
+        }
+        entry.state = .committed
+        entry.outputs = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
+        if !entry.originalName.isEmpty {
+            entry.destination = engine.archiveFolder(for: stage.name, at: Date()).path
+            entry.destinationName = entry.originalName
+        }
+        let counters = context.counters
+        entry.counters = counters.isEmpty ? nil : String(decoding: try JSONEncoder().encode(counters), as: UTF8.self)
+        let hooks = context.commitHooks
+        try environment.store.write { [entry] db in
+            try entry.update(db)
+            for hook in hooks { try hook(db) }
+        }
+    }
+
+    /// Publishes committed outputs and archives the input; safe to repeat after a crash at any point.
+    func finishCommitted(_ entry: inout JournalEntry) throws {
+        var folders = Set<String>()
+        for output in entry.decodedOutputs where FileManager.default.fileExists(atPath: output.temp) {
+            let folder = URL(fileURLWithPath: output.folder)
+            // The name was free at commit; if something took it since, the next free variant (never replace).
+            let name = Durable.candidateNames(output.name).first {
+                !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
+            }!
+            try Durable.call("rename", output.temp) { Foundation.rename(output.temp, folder.appendingPathComponent(name).path) }
+            folders.insert(output.folder)
+        }
+        for folder in folders.sorted() { try Durable.sync(directory: URL(fileURLWithPath: folder)) }
+        if let destination = entry.destination, let work = workFolder {
+            let input = work.appendingPathComponent(entry.runID)
+            if FileManager.default.fileExists(atPath: input.path) || (try? FileManager.default.destinationOfSymbolicLink(atPath: input.path)) != nil {
+                let placed = try Durable.place(input, into: URL(fileURLWithPath: destination), preferredName: entry.originalName)
+                entry.destinationName = placed.lastPathComponent
+            }
+        }
+        entry.state = .done
+        entry.finishedAt = Date().timeIntervalSince1970
+        try environment.store.write { [entry] db in try entry.update(db) }
+    }
+
+    private func handleFailure(_ error: any Error, entry: inout JournalEntry, logger: Logger) {
+        var message = Redaction.message(of: error)
+        if let work = workFolder, let folder = stage.watch {
+            // Name the file as the operator knows it, not by its place in the work area.
+            message = message.replacingOccurrences(
+                of: work.appendingPathComponent(entry.runID).path, with: folder.appendingPathComponent(entry.originalName).path)
+        }
+        let attempts = (attemptsThisProcess[entry.runID] ?? 0) + 1
+        attemptsThisProcess[entry.runID] = attempts
+        let failure = FailureClass(error)
+        if failure == .badInput {
+            quarantine(&entry, reason: message, logger: logger)
+            return
+        }
+        if failure == .unclassified, attempts >= engine.retry.maxUnclassifiedAttempts {
+            quarantine(&entry, reason: "gave up after \(attempts) attempts: \(message)", logger: logger)
+            return
+        }
+        entry.attempts += 1
+        entry.lastError = message
+        if let limit = engine.drainAttempts, attempts >= limit {
+            // A drain must end: leave the file claimed for the next run instead of waiting out the backoff.
+            try? environment.store.write { [entry] db in try entry.update(db) }
+            leftClaimed.insert(entry.runID)
+            logger.warning("left for a later run after a transient failure", metadata: ["ferry.reason": "\(message)"])
+            return
+        }
+        let delay = engine.retry.delay(attempt: attempts)
+        entry.nextAttempt = Date().timeIntervalSince1970 + Double(delay.components.seconds)
+        try? environment.store.write { [entry] db in try entry.update(db) }
+        retryAt[entry.runID] = .now + delay
+        logger.warning("will retry", metadata: ["ferry.reason": "\(message)", "ferry.retryIn": "\(delay)"])
+    }
+
+    /// Runs left claimed after their drain attempts ran out.
+    private(set) var leftClaimed = Set<String>()
+
+    /// Moves the input to `failed/<stage>/` with `<name>.error.txt` beside it.
+    func quarantine(_ entry: inout JournalEntry, reason: String, logger: Logger) {
+        guard let work = workFolder else { return }
+        let folder = engine.failedFolder.appendingPathComponent(stage.name)
+        do {
+            try Durable.makeFolder(folder)
+            if entry.state != .failing {
+                let name = Durable.candidateNames(entry.originalName).first {
+                    !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
+                        && !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0 + ".error.txt").path)
+                }!
+                entry.state = .failing
+                entry.lastError = reason
+                entry.destination = folder.path
+                entry.destinationName = name
+                try environment.store.write { [entry] db in try entry.update(db) }
+            }
+            let input = work.appendingPathComponent(entry.runID)
+            let name = entry.destinationName ?? entry.originalName
+            if FolderEntry.stat(folder: work.path, name: entry.runID) != nil {
+                let text = """
+                    ferry could not process this file.
+                    stage:  \(stage.name) (task \(stage.task))
+                    file:   \(entry.originalName)
+                    when:   \(ISO8601DateFormatter().string(from: Date()))
+                    reason: \(entry.lastError ?? reason)
+                    what to do: fix the file (or the cause above), then run
+                      ferry retry \(folder.appendingPathComponent(name).path)
+
+                    """
+                try Durable.write(Data(text.utf8), to: folder.appendingPathComponent(name + ".error.txt"))
+                let placed = try Durable.place(input, into: folder, preferredName: name)
+                entry.destinationName = placed.lastPathComponent
+            }
+            entry.state = .failed
+            entry.finishedAt = Date().timeIntervalSince1970
+            try environment.store.write { [entry] db in try entry.update(db) }
+            logger.error("quarantined", metadata: ["ferry.reason": "\(reason)", "ferry.failed": "\(folder.appendingPathComponent(name).path)"])
+        } catch {
+            logger.error("cannot quarantine; will try again", metadata: ["ferry.reason": "\(error)"])
+            retryAt[entry.runID] = .now + engine.retry.delay(attempt: 1)
+        }
+    }
+
+    private func removeTemporaries(_ urls: [URL]) {
+        for url in urls { unlink(url.path) }
+    }
+
+    // MARK: Recovery
+
+    /// Finishes what a crash interrupted: committed runs are published, quarantines completed, claimed files
+    /// re-run, stray temporaries removed, and files in the work area that never got a row adopted.
+    func recover() {
+        let stageName = stage.name
+        let entries = (try? environment.store.read { db in
+            try JournalEntry.filter(Column("stage") == stageName && [JournalEntry.State.claimed.rawValue, JournalEntry.State.committed.rawValue, JournalEntry.State.failing.rawValue].contains(Column("state")))
+                .order(Column("id")).fetchAll(db)
+        }) ?? []
+        var known = Set<String>()
+        for var entry in entries {
+            known.insert(entry.runID)
+            switch entry.state {
+            case .committed:
+                do { try finishCommitted(&entry) } catch { logger.error("cannot finish a committed run", metadata: ["ferry.reason": "\(error)"]) }
+            case .failing:
+                quarantine(&entry, reason: entry.lastError ?? "quarantined before a restart", logger: logger)
+            case .claimed where entry.originalName.isEmpty:
+                entry.state = .abandoned
+                entry.finishedAt = Date().timeIntervalSince1970
+                try? environment.store.write { [entry] db in try entry.update(db) }
+            case .claimed:
+                if let work = workFolder, FolderEntry.stat(folder: work.path, name: entry.runID) != nil {
+                    ready.append(entry.runID)
+                } else {
+                    // The crash came between the journal row and the rename: the file is still in the inbox.
+                    let runID = entry.runID
+                    _ = try? environment.store.write { db in
+                        try JournalEntry.filter(Column("stage") == stageName && Column("runID") == runID).deleteAll(db)
+                    }
+                }
+            default: break
+            }
+        }
+        removeStrayTemporaries()
+        if let work = workFolder, let orphans = try? FolderEntry.list(folder: work.path) {
+            // Listing skips hidden names; run IDs are never hidden.
+            for orphan in orphans where !known.contains(orphan.name) {
+                let done = (try? environment.store.read { db in
+                    try JournalEntry.filter(Column("stage") == stageName && Column("runID") == orphan.name).fetchOne(db)
+                }) ?? nil
+                if done == nil {
+                    logger.warning("work file without a journal row: processing it", metadata: ["ferry.run": "\(orphan.name)"])
+                    let entry = JournalEntry(stage: stageName, runID: orphan.name, originalName: orphan.name, folder: stage.watch?.path ?? "", state: .claimed, claimedAt: Date().timeIntervalSince1970)
+                    try? environment.store.write { db in
+                        var entry = entry
+                        try entry.insert(db)
+                    }
+                    ready.append(orphan.name)
+                }
+            }
+        }
+        signal.notify()
+    }
+
+    /// Removes `.ferry-<run>-*.tmp` files in this stage's output folders whose run did not commit.
+    private func removeStrayTemporaries() {
+        let stageName = stage.name
+        for folder in Set(stage.outputs.values) {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { continue }
+            for name in names where name.hasPrefix(".ferry-") && name.hasSuffix(".tmp") {
+                // `.ferry-<millis>-<random>-<name>.tmp`: the run ID is the first two dash-separated parts.
+                let parts = name.dropFirst(".ferry-".count).split(separator: "-", maxSplits: 2)
+                guard parts.count == 3 else { continue }
+                let runID = "\(parts[0])-\(parts[1])"
+                let committed = (try? environment.store.read { db in
+                    try JournalEntry.filter(Column("stage") == stageName && Column("runID") == runID && Column("state") == JournalEntry.State.committed.rawValue).fetchCount(db)
+                }) ?? 0
+                let ours = (try? environment.store.read { db in
+                    try JournalEntry.filter(Column("stage") == stageName && Column("runID") == runID).fetchCount(db)
+                }) ?? 0
+                if ours > 0, committed == 0 { unlink(folder.appendingPathComponent(name).path) }
+            }
+        }
+    }
+}
+
+/// How the engine treats an error a task threw.
+enum FailureClass: Equatable {
+    case badInput, transient, unclassified
+
+    init(_ error: any Error) {
+        switch error {
+        case let error as TaskError:
+            if case .badInput = error { self = .badInput } else { self = .transient }
+        case let error as any RetryClassifying:
+            self = error.isTransient ? .transient : .badInput
+        case is XMLError:
+            self = .badInput
+        case is Durable.Failure, is StateStoreError:
+            self = .transient
+        default:
+            self = .unclassified
+        }
+    }
+}
+
+/// Engine-wide settings a runner needs.
+struct EngineSettings: Sendable {
+    var settle: Duration
+    var retry: RetryPolicy
+    var archiveRoot: URL
+    var failedFolder: URL
+    /// In a drain (`ferry run`), transient failures are retried this many times, then left for the next run.
+    var drainAttempts: Int?
+
+    func archiveFolder(for stage: String, at date: Date) -> URL {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return archiveRoot.appendingPathComponent(formatter.string(from: date)).appendingPathComponent(stage)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,119 @@
+import FerryState
+import FileWatching
+public import Foundation
+import GRDB
+
+/// What `ferry status` shows: per stage, what waits, what runs, what failed and why, when it last succeeded.
+public struct StatusReport: Codable, Sendable {
+    /// One stage's figures.
+    public struct Stage: Codable, Sendable {
+        /// The stage's name.
+        public var name: String
+        /// Its task.
+        public var task: String
+        /// The folder it watches, or nil for a scheduled stage.
+        public var folder: String?
+        /// `inotify`, `poll every N ms` (as the running daemon set it up), or `schedule`.
+        public var watchMode: String
+        /// Files waiting in the folder.
+        public var pending: Int
+        /// Files claimed and not finished (running, or waiting for a retry).
+        public var inProgress: Int
+        /// Quarantined files with the first line of their reason.
+        public var failed: [Failure]
+        /// When a run last succeeded (ISO 8601), nil if never.
+        public var lastSuccess: String?
+        /// Runs finished successfully, all time.
+        public var processed: Int
+        /// The last transient error of a file waiting for a retry, if any (the store down, say).
+        public var lastError: String?
+    }
+
+    /// A quarantined file.
+    public struct Failure: Codable, Sendable {
+        /// The file in `failed/<stage>/`.
+        public var file: String
+        /// The first line of its reason.
+        public var reason: String
+    }
+
+    /// Every stage in config order.
+    public var stages: [Stage]
+
+    /// Reads the figures from the folders and the state store.
+    public init(pipeline: Pipeline) throws {
+        let config = pipeline.config
+        let modes: [String: String] = (try? pipeline.store.read { db in
+            Dictionary(try Row.fetchAll(db, sql: "SELECT path, mode FROM pipeline_folders").map { ($0["path"] as String, $0["mode"] as String) }, uniquingKeysWith: { a, _ in a })
+        }) ?? [:]
+        let formatter = ISO8601DateFormatter()
+        stages = try config.stages.map { stage in
+            let name = stage.name
+            let (inProgress, processed, last, lastError) = try pipeline.store.read { db in
+                let inProgress = try JournalEntry.filter(Column("stage") == name && [JournalEntry.State.claimed.rawValue, JournalEntry.State.committed.rawValue].contains(Column("state")) && Column("originalName") != "").fetchCount(db)
+                let processed = try JournalEntry.filter(Column("stage") == name && Column("state") == JournalEntry.State.done.rawValue).fetchCount(db)
+                let last = try Double.fetchOne(db, sql: "SELECT MAX(finishedAt) FROM pipeline_runs WHERE stage = ? AND state = 'done'", arguments: [name])
+                let lastError = try String.fetchOne(db, sql: "SELECT lastError FROM pipeline_runs WHERE stage = ? AND state IN ('claimed', 'abandoned') AND lastError IS NOT NULL ORDER BY id DESC LIMIT 1", arguments: [name])
+                return (inProgress, processed, last, lastError)
+            }
+            let folder = stage.watch?.standardizedFileURL.path
+            let pending = folder.flatMap { try? FolderEntry.list(folder: $0).filter { $0.kind != .directory }.count } ?? 0
+            let failedFolder = config.failedFolder.appendingPathComponent(name)
+            let failedNames = ((try? FileManager.default.contentsOfDirectory(atPath: failedFolder.path)) ?? [])
+                .filter { !$0.hasSuffix(".error.txt") && !$0.hasPrefix(".") }.sorted()
+            let failures = failedNames.map { file -> Failure in
+                let text = (try? String(contentsOf: failedFolder.appendingPathComponent(file + ".error.txt"), encoding: .utf8)) ?? ""
+                let reason = text.split(separator: "\n").first { $0.hasPrefix("reason:") }
+                    .map { $0.dropFirst("reason:".count).trimmingCharacters(in: .whitespaces) } ?? "(no reason file)"
+                return Failure(file: failedFolder.appendingPathComponent(file).path, reason: Redaction.scrub(reason))
+            }
+            return Stage(
+                name: name, task: stage.task, folder: folder,
+                watchMode: folder.map { modes[$0] ?? "\(config.mode(of: URL(fileURLWithPath: $0)))" } ?? (stage.every.map { "schedule every \($0.components.seconds) s" } ?? "on demand"),
+                pending: pending, inProgress: inProgress, failed: failures,
+                lastSuccess: last.map { formatter.string(from: Date(timeIntervalSince1970: $0)) }, processed: processed,
+                lastError: lastError.map(Redaction.scrub))
+        }
+    }
+
+    /// A table for a terminal.
+    public var text: String {
+        var lines: [String] = []
+        for stage in stages {
+            lines.append("\(stage.name) (\(stage.task))")
+            if let folder = stage.folder { lines.append("  folder:      \(folder) [\(stage.watchMode)]") } else { lines.append("  trigger:     \(stage.watchMode)") }
+            lines.append("  pending:     \(stage.pending)   in progress: \(stage.inProgress)   processed: \(stage.processed)   failed: \(stage.failed.count)")
+            lines.append("  last success: \(stage.lastSuccess ?? "never")")
+            if let error = stage.lastError { lines.append("  last error:  \(error)") }
+            for failure in stage.failed.prefix(10) { lines.append("  failed: \(failure.file): \(failure.reason)") }
+            if stage.failed.count > 10 { lines.append("  ... and \(stage.failed.count - 10) more in the failed folder") }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Pipeline {
+    /// Moves a quarantined file back into its stage's folder (after it was fixed) and removes its reason file.
+    ///
+    /// - Parameter file: a path under `failed/<stage>/`.
+    /// - Returns: where the file now waits.
+    /// - Throws: ``PipelineError`` naming the file and what to do.
+    public func retry(_ file: URL) throws -> URL {
+        let file = file.standardizedFileURL
+        let stageFolder = file.deletingLastPathComponent()
+        guard stageFolder.deletingLastPathComponent().path == config.failedFolder.standardizedFileURL.path else {
+            throw PipelineError(.configuration, "\(file.path) is not in \(config.failedFolder.path)/<stage>/: give the path of a quarantined file")
+        }
+        let stageName = stageFolder.lastPathComponent
+        guard let stage = config.stages.first(where: { $0.name == stageName }), let folder = stage.watch else {
+            throw PipelineError(.configuration, "no file-triggered stage named '\(stageName)' in \(config.file.path)")
+        }
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw PipelineError(.operational, "\(file.path) does not exist")
+        }
+        let placed = try Durable.place(file, into: folder, preferredName: file.lastPathComponent)
+        let reason = stageFolder.appendingPathComponent(file.lastPathComponent + ".error.txt")
+        if unlink(reason.path) == 0 { try Durable.sync(directory: stageFolder) }
+        return placed
+    }
+}

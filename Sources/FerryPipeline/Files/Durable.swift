@@ -1,0 +1,196 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Crash-safe file operations: every change is on disk (file and directory entry) when the call returns.
+///
+/// A rename is durable only after an fsync of the file and then of the directory (the ALICE study found
+/// dozens of systems getting this wrong); these helpers do both, and never replace an existing file.
+enum Durable {
+    /// A failed system call: names the call, the path and errno.
+    struct Failure: Error, CustomStringConvertible {
+        let call: String
+        let path: String
+        let code: Int32
+
+        var description: String {
+            let hint: String =
+                switch code {
+                case ENOSPC: " (disk full: free space; ferry resumes by itself)"
+                case EACCES, EPERM: " (permission denied: let ferry's user write there)"
+                case EROFS: " (read-only filesystem)"
+                default: ""
+                }
+            return "\(call) \(path): \(String(cString: strerror(code)))\(hint)"
+        }
+
+        var isDiskFull: Bool { code == ENOSPC || code == EDQUOT }
+    }
+
+    /// Runs a system call, retrying on EINTR, turning -1 into a ``Failure``.
+    @discardableResult
+    static func call(_ name: String, _ path: String, _ body: () -> Int32) throws -> Int32 {
+        while true {
+            let result = body()
+            if result != -1 { return result }
+            if errno == EINTR { continue }
+            throw Failure(call: name, path: path, code: errno)
+        }
+    }
+
+    /// fsyncs a file's contents.
+    static func sync(file: URL) throws {
+        let fd = try call("open", file.path) { open(file.path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        try call("fsync", file.path) { fsync(fd) }
+    }
+
+    /// fsyncs a directory, making the names created, renamed or removed in it durable.
+    static func sync(directory: URL) throws {
+        let fd = try call("open", directory.path) { open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        defer { close(fd) }
+        try call("fsync", directory.path) { fsync(fd) }
+    }
+
+    /// Creates `folder` and its parents (each new one made durable in its parent).
+    static func makeFolder(_ folder: URL) throws {
+        var missing: [URL] = []
+        var current = folder.standardizedFileURL
+        while !FileManager.default.fileExists(atPath: current.path) {
+            missing.append(current)
+            current = current.deletingLastPathComponent()
+        }
+        for url in missing.reversed() {
+            let result = mkdir(url.path, 0o755)
+            if result != 0, errno != EEXIST { throw Failure(call: "mkdir", path: url.path, code: errno) }
+            try sync(directory: url.deletingLastPathComponent())
+        }
+    }
+
+    /// Atomically renames `source` to `destination` (replacing it), then fsyncs both folders.
+    static func rename(_ source: URL, to destination: URL) throws {
+        try call("rename", source.path) { Glibc.rename(source.path, destination.path) }
+        try sync(directory: destination.deletingLastPathComponent())
+        if source.deletingLastPathComponent() != destination.deletingLastPathComponent() {
+            try sync(directory: source.deletingLastPathComponent())
+        }
+    }
+
+    /// Writes `data` to `url` through a temporary name, fsync and rename: readers see all of it or nothing.
+    static func write(_ data: Data, to url: URL) throws {
+        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        let fd = try call("open", temp.path) { open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+        do {
+            try data.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let written = try call("write", temp.path) { Int32(truncatingIfNeeded: Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)) }
+                    offset += Int(written)
+                }
+            }
+            try call("fsync", temp.path) { fsync(fd) }
+            close(fd)
+        } catch {
+            close(fd)
+            unlink(temp.path)
+            throw error
+        }
+        try rename(temp, to: url)
+    }
+
+    /// The names tried for `preferred` when the folder already has one: `a.xml`, `a-1.xml`, `a-2.xml`, ...
+    static func candidateNames(_ preferred: String) -> some Sequence<String> {
+        let ext = (preferred as NSString).pathExtension
+        let base = (preferred as NSString).deletingPathExtension
+        return (0...).lazy.map { n in
+            n == 0 ? preferred : ext.isEmpty ? "\(preferred)-\(n)" : "\(base)-\(n).\(ext)"
+        }
+    }
+
+    /// Moves `source` into `folder` under `preferredName`, or the first free variant of it, never replacing a
+    /// file; returns where it landed. Idempotent: if a previous, interrupted call already placed this very
+    /// file (same inode, or same bytes after a cross-filesystem copy), it only finishes the job.
+    ///
+    /// Works across filesystems (a Samba share): copy to a temporary name in `folder`, fsync, link into place.
+    static func place(_ source: URL, into folder: URL, preferredName: String) throws -> URL {
+        try makeFolder(folder)
+        var info = stat()
+        try call("lstat", source.path) { lstat(source.path, &info) }
+        var sourceOnSameDevice = true
+        var folderInfo = stat()
+        if stat(folder.path, &folderInfo) == 0, folderInfo.st_dev != info.st_dev { sourceOnSameDevice = false }
+
+        var linkSource = source
+        var copied: URL?
+        if !sourceOnSameDevice || (info.st_mode & S_IFMT) != S_IFREG {
+            // A symlink or special file is moved by rename (never opened or followed); a regular file across
+            // filesystems is copied first.
+            if (info.st_mode & S_IFMT) != S_IFREG {
+                for name in candidateNames(preferredName) {
+                    let target = folder.appendingPathComponent(name)
+                    var existing = stat()
+                    if lstat(target.path, &existing) == 0 { continue }
+                    try rename(source, to: target)
+                    return target
+                }
+            }
+            let temp = folder.appendingPathComponent(".ferry-copy-\(preferredName).tmp")
+            try copy(source, to: temp)
+            copied = temp
+            linkSource = temp
+        }
+        for name in candidateNames(preferredName) {
+            let target = folder.appendingPathComponent(name)
+            if Glibc.link(linkSource.path, target.path) == 0 {
+                try sync(directory: folder)
+                if let copied { unlink(copied.path); try sync(directory: folder) }
+                try call("unlink", source.path) { unlink(source.path) }
+                try sync(directory: source.deletingLastPathComponent())
+                return target
+            }
+            let code = errno
+            guard code == EEXIST else { throw Failure(call: "link", path: target.path, code: code) }
+            if try isSameFile(target, as: source, sourceInfo: info) {
+                if let copied { unlink(copied.path) }
+                try call("unlink", source.path) { unlink(source.path) }
+                try sync(directory: source.deletingLastPathComponent())
+                return target
+            }
+        }
+        fatalError("unreachable: candidate names are unbounded")
+    }
+
+    /// True when `target` is `source` itself (hard link) or a byte-identical copy of it.
+    private static func isSameFile(_ target: URL, as source: URL, sourceInfo: stat) throws -> Bool {
+        var info = stat()
+        guard lstat(target.path, &info) == 0 else { return false }
+        if info.st_dev == sourceInfo.st_dev && info.st_ino == sourceInfo.st_ino { return true }
+        // Same size on another device (an interrupted cross-filesystem placement): compare the bytes.
+        guard info.st_size == sourceInfo.st_size, info.st_dev != sourceInfo.st_dev else { return false }
+        return FileManager.default.contentsEqual(atPath: target.path, andPath: source.path)
+    }
+
+    /// Copies a regular file's bytes to `destination` and fsyncs it.
+    private static func copy(_ source: URL, to destination: URL) throws {
+        let input = try call("open", source.path) { open(source.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        defer { close(input) }
+        let output = try call("open", destination.path) { open(destination.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+        defer { close(output) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = try buffer.withUnsafeMutableBytes { raw in
+                try call("read", source.path) { Int32(truncatingIfNeeded: read(input, raw.baseAddress, raw.count)) }
+            }
+            if count == 0 { break }
+            try buffer.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < Int(count) {
+                    let written = try call("write", destination.path) { Int32(truncatingIfNeeded: Glibc.write(output, raw.baseAddress! + offset, Int(count) - offset)) }
+                    offset += Int(written)
+                }
+            }
+        }
+        try call("fsync", destination.path) { fsync(output) }
+    }
+}

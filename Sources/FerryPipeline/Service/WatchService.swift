@@ -1,0 +1,89 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// `ferry watch` as a ServiceLifecycle service: runs the pipeline until SIGTERM/SIGINT (graceful: the file in
+/// hand finishes), reloads config.json on SIGHUP (an invalid new config is refused and the old one kept),
+/// and talks to systemd (READY, STOPPING, WATCHDOG).
+public final class WatchService: Service, Sendable {
+    private let configFile: URL
+    private let registry: TaskRegistry
+    private let logger: Logger
+    private let notifier: SystemdNotifier
+    private let current = Mutex<Pipeline?>(nil)
+    private let reloadRequested = Mutex(false)
+    private let shuttingDown = Mutex(false)
+
+    /// Creates the service with an already validated pipeline.
+    public init(pipeline: Pipeline, configFile: URL, registry: TaskRegistry, logger: Logger, notifier: SystemdNotifier = SystemdNotifier()) {
+        self.configFile = configFile
+        self.registry = registry
+        self.logger = logger
+        self.notifier = notifier
+        current.withLock { $0 = pipeline }
+    }
+
+    public func run() async throws {
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        signal(SIGHUP, SIG_IGN)
+        hangup.setEventHandler { [self] in requestReload() }
+        hangup.resume()
+        defer { hangup.cancel() }
+
+        let watchdog: Task<Void, Never>? = notifier.watchdogInterval.map { interval in
+            Task { [notifier] in
+                while !Task.isCancelled {
+                    notifier.notify("WATCHDOG=1")
+                    try? await Task.sleep(for: interval)
+                }
+            }
+        }
+        defer { watchdog?.cancel() }
+
+        try await withGracefulShutdownHandler {
+            var first = true
+            while let pipeline = current.withLock({ $0 }) {
+                await pipeline.watch { [notifier, first] in
+                    notifier.notify(first ? "READY=1" : "READY=1\nSTATUS=configuration reloaded")
+                }
+                first = false
+                if shuttingDown.withLock({ $0 }) { break }
+                guard reloadRequested.withLock({ flag in defer { flag = false }; return flag }) else { break }
+                try reload()
+            }
+        } onGracefulShutdown: { [self] in
+            notifier.notify("STOPPING=1")
+            shuttingDown.withLock { $0 = true }
+            current.withLock { $0 }?.stop()
+        }
+    }
+
+    /// Validates config.json again; if valid, the running pipeline stops after its files in hand and the new one starts.
+    private func requestReload() {
+        do {
+            _ = try ConfigLoader.load(file: configFile, registry: registry)
+        } catch {
+            logger.error("SIGHUP: the new config is invalid, keeping the running one", metadata: ["ferry.reason": "\(Redaction.message(of: error))"])
+            return
+        }
+        logger.info("SIGHUP: reloading the configuration")
+        notifier.notify("RELOADING=1")
+        reloadRequested.withLock { $0 = true }
+        current.withLock { $0 }?.stop()
+    }
+
+    private func reload() throws {
+        do {
+            let (config, warnings) = try ConfigLoader.load(file: configFile, registry: registry)
+            warnings.forEach { logger.warning("\($0)") }
+            let pipeline = try Pipeline(config: config, registry: registry, logger: logger)
+            current.withLock { $0 = pipeline }
+        } catch {
+            // Keep running the old config rather than stopping the daemon.
+            logger.error("reload failed, restarting with the previous configuration", metadata: ["ferry.reason": "\(Redaction.message(of: error))"])
+            let old = current.withLock { $0 }
+            if let old { current.withLock { $0 = try? Pipeline(config: old.config, registry: registry, logger: logger) } }
+        }
+    }
+}

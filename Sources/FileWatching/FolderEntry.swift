@@ -1,0 +1,95 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One directory entry as ferry sees it, read with `lstat` so a symbolic link is never followed.
+public struct FolderEntry: Sendable, Equatable {
+    /// What kind of thing the entry is.
+    public enum Kind: Sendable, Equatable {
+        case regularFile
+        case directory
+        case symbolicLink
+        /// A FIFO, socket or device: never read (a FIFO would block the reader forever).
+        case special
+    }
+
+    /// The entry's name inside its folder.
+    public let name: String
+    /// Its kind.
+    public let kind: Kind
+    /// Size in bytes.
+    public let size: Int64
+    /// Modification time in nanoseconds since the epoch.
+    public let modifiedNanoseconds: Int64
+
+    /// Names ferry never takes: hidden files (writers' temporaries, ferry's own work area) and the usual
+    /// partial-upload suffixes.
+    public static func isIgnored(_ name: String) -> Bool {
+        name.hasPrefix(".") || name.hasSuffix(".tmp") || name.hasSuffix(".part") || name.hasSuffix("~")
+            || name.hasSuffix(".swp")
+    }
+
+    /// Reads the entry `name` in `folder`, or nil when it no longer exists.
+    public static func stat(folder: String, name: String) -> FolderEntry? {
+        var info = Glibc.stat()
+        guard lstat(folder + "/" + name, &info) == 0 else { return nil }
+        let kind: Kind =
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: .regularFile
+            case S_IFDIR: .directory
+            case S_IFLNK: .symbolicLink
+            default: .special
+            }
+        return FolderEntry(
+            name: name, kind: kind, size: Int64(info.st_size),
+            modifiedNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+    }
+
+    /// Lists the entries of `folder` that ferry may take (not ignored), unsorted.
+    /// - Throws: ``WatchError`` when the folder cannot be read.
+    public static func list(folder: String) throws -> [FolderEntry] {
+        guard let dir = opendir(folder) else {
+            throw WatchError(folder: folder, errno: errno, action: "list")
+        }
+        defer { closedir(dir) }
+        var entries: [FolderEntry] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name == "." || name == ".." || isIgnored(name) { continue }
+            if let found = stat(folder: folder, name: name) { entries.append(found) }
+        }
+        return entries
+    }
+}
+
+/// A folder could not be watched or read.
+public struct WatchError: Error, CustomStringConvertible, Sendable {
+    /// The folder.
+    public let folder: String
+    /// The errno value.
+    public let code: Int32
+    /// What ferry was doing.
+    public let action: String
+
+    /// Creates an error from an errno value.
+    public init(folder: String, errno: Int32, action: String) {
+        self.folder = folder
+        self.code = errno
+        self.action = action
+    }
+
+    public var description: String {
+        let reason = String(cString: strerror(code))
+        let fix: String =
+            switch code {
+            case ENOENT: "create it (mkdir -p \(folder)) or fix the path in config.json"
+            case EACCES, EPERM: "give the user running ferry read and write access to it"
+            case ENOSPC: "raise fs.inotify.max_user_watches, or set this folder to \"poll\" mode"
+            case EMFILE: "raise fs.inotify.max_user_instances, or set folders to \"poll\" mode"
+            default: "check the folder"
+            }
+        return "cannot \(action) folder \(folder): \(reason); \(fix)"
+    }
+}

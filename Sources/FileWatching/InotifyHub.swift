@@ -1,0 +1,190 @@
+import CInotifyTools
+import Foundation
+import Synchronization
+
+/// The process's one inotify reader, on a dedicated thread, shared by every ``FolderWatcher``.
+///
+/// libinotifytools keeps one global inotify instance and is not thread-safe, so every call into it happens on
+/// this thread. Other threads queue commands and wake the thread by touching a file in a private folder the
+/// hub itself watches (libinotifytools gives no other way to interrupt its blocking read).
+final class InotifyHub: Sendable {
+    /// The shared hub, or the reason inotify is unavailable (then folders fall back to polling).
+    static let shared: Result<InotifyHub, WatchError> = {
+        do { return .success(try InotifyHub()) } catch let error as WatchError { return .failure(error) } catch {
+            return .failure(WatchError(folder: "(inotify)", errno: EINVAL, action: "start inotify for"))
+        }
+    }()
+
+    private struct Subscription {
+        let id: UInt64
+        let deliver: @Sendable (FolderEvent) -> Void
+    }
+
+    private struct State {
+        var commands: [Command] = []
+        var subscribers: [String: [Subscription]] = [:]
+        var watchByFolder: [String: Int32] = [:]
+        var folderByWatch: [Int32: String] = [:]
+        /// Folders deleted or moved away: re-armed as soon as they exist again.
+        var unarmed: Set<String> = []
+        var nextID: UInt64 = 1
+    }
+
+    private enum Command {
+        case add(folder: String, id: UInt64, deliver: @Sendable (FolderEvent) -> Void, done: @Sendable (Int32) -> Void)
+        case remove(folder: String, id: UInt64)
+    }
+
+    private let state = Mutex(State())
+    private let wakeFolder: String
+    private static let folderMask = FERRY_IN_CLOSE_WRITE | FERRY_IN_MOVED_TO | FERRY_IN_CREATE
+        | FERRY_IN_DELETE_SELF | FERRY_IN_MOVE_SELF | FERRY_IN_ONLYDIR
+
+    private init() throws {
+        guard inotifytools_initialize() != 0 else {
+            throw WatchError(folder: "(inotify)", errno: inotifytools_error(), action: "start inotify for")
+        }
+        wakeFolder = NSTemporaryDirectory() + "ferry-inotify-wake-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        mkdir(wakeFolder, 0o700)
+        guard inotifytools_watch_file(wakeFolder, FERRY_IN_CREATE) != 0 else {
+            throw WatchError(folder: wakeFolder, errno: inotifytools_error(), action: "watch")
+        }
+        let thread = Thread { [self] in self.readLoop() }
+        thread.name = "ferry-inotify"
+        thread.qualityOfService = .userInitiated
+        thread.start()
+    }
+
+    /// Watches `folder` for `deliver`; returns 0 or the errno that prevented the watch (ENOSPC: watch limit).
+    func subscribe(folder: String, deliver: @escaping @Sendable (FolderEvent) -> Void) async -> (id: UInt64, errno: Int32) {
+        let id = state.withLock { s -> UInt64 in
+            defer { s.nextID += 1 }
+            return s.nextID
+        }
+        let code = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+            state.withLock { $0.commands.append(.add(folder: folder, id: id, deliver: deliver, done: { continuation.resume(returning: $0) })) }
+            wake()
+        }
+        return (id, code)
+    }
+
+    /// Stops delivering events of `folder` to the subscription `id`.
+    func unsubscribe(folder: String, id: UInt64) {
+        state.withLock { $0.commands.append(.remove(folder: folder, id: id)) }
+        wake()
+    }
+
+    private func wake() {
+        let path = wakeFolder + "/w"
+        let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd) }
+        unlink(path)
+    }
+
+    // MARK: The reader thread
+
+    private func readLoop() {
+        while true {
+            applyCommands()
+            rearm()
+            // Seconds; the timeout only paces re-arming of deleted folders. Commands wake the read at once.
+            guard let event = inotifytools_next_event(1) else { continue }
+            handle(event)
+        }
+    }
+
+    private func applyCommands() {
+        let commands = state.withLock { s -> [Command] in
+            defer { s.commands = [] }
+            return s.commands
+        }
+        for command in commands {
+            switch command {
+            case .add(let folder, let id, let deliver, let done):
+                let needsWatch = state.withLock { $0.watchByFolder[folder] == nil }
+                var code: Int32 = 0
+                if needsWatch {
+                    if inotifytools_watch_file(folder, Self.folderMask) != 0 {
+                        let wd = Self.watchDescriptor(of: folder)
+                        state.withLock {
+                            $0.watchByFolder[folder] = wd
+                            $0.folderByWatch[wd] = folder
+                        }
+                    } else {
+                        code = inotifytools_error()
+                    }
+                }
+                if code == 0 {
+                    state.withLock { $0.subscribers[folder, default: []].append(Subscription(id: id, deliver: deliver)) }
+                }
+                done(code)
+            case .remove(let folder, let id):
+                let wd = state.withLock { s -> Int32? in
+                    s.subscribers[folder]?.removeAll { $0.id == id }
+                    guard s.subscribers[folder]?.isEmpty ?? true else { return nil }
+                    s.subscribers[folder] = nil
+                    s.unarmed.remove(folder)
+                    guard let wd = s.watchByFolder.removeValue(forKey: folder) else { return nil }
+                    s.folderByWatch[wd] = nil
+                    return wd
+                }
+                if let wd { inotifytools_remove_watch_by_wd(wd) }
+            }
+        }
+    }
+
+    /// Tries to watch again the folders that were deleted or moved; on success their subscribers rescan.
+    private func rearm() {
+        let pending = state.withLock { $0.unarmed }
+        for folder in pending where inotifytools_watch_file(folder, Self.folderMask) != 0 {
+            let wd = Self.watchDescriptor(of: folder)
+            let subscribers = state.withLock { s -> [Subscription] in
+                s.unarmed.remove(folder)
+                s.watchByFolder[folder] = wd
+                s.folderByWatch[wd] = folder
+                return s.subscribers[folder] ?? []
+            }
+            subscribers.forEach { $0.deliver(FolderEvent(folder: folder, name: nil, kind: .rescan)) }
+        }
+    }
+
+    /// libinotifytools stores a watched directory's name with a trailing slash.
+    private static func watchDescriptor(of folder: String) -> Int32 {
+        let wd = inotifytools_wd_from_filename(folder + "/")
+        return wd >= 0 ? wd : inotifytools_wd_from_filename(folder)
+    }
+
+    private func handle(_ event: UnsafeMutablePointer<inotify_event>) {
+        let mask = Int32(bitPattern: event.pointee.mask)
+        if mask & FERRY_IN_Q_OVERFLOW != 0 {
+            // Events were dropped: every folder must be listed again.
+            let all = state.withLock { $0.subscribers }
+            for (folder, subscribers) in all {
+                subscribers.forEach { $0.deliver(FolderEvent(folder: folder, name: nil, kind: .rescan)) }
+            }
+            return
+        }
+        let wd = event.pointee.wd
+        guard let folder = state.withLock({ $0.folderByWatch[wd] }) else { return }
+        if mask & (FERRY_IN_DELETE_SELF | FERRY_IN_MOVE_SELF | FERRY_IN_IGNORED | FERRY_IN_UNMOUNT) != 0 {
+            let subscribers = state.withLock { s -> [Subscription] in
+                s.folderByWatch[wd] = nil
+                s.watchByFolder[folder] = nil
+                s.unarmed.insert(folder)
+                return s.subscribers[folder] ?? []
+            }
+            if mask & FERRY_IN_MOVE_SELF != 0 { inotifytools_remove_watch_by_wd(wd) }
+            subscribers.forEach { $0.deliver(FolderEvent(folder: folder, name: nil, kind: .rescan)) }
+            return
+        }
+        guard event.pointee.len > 0 else { return }
+        // The name is a flexible array member right after the fixed part of the struct.
+        let name = String(
+            cString: UnsafeRawPointer(event).advanced(by: MemoryLayout<inotify_event>.size)
+                .assumingMemoryBound(to: CChar.self))
+        let kind: FolderEvent.Kind =
+            mask & FERRY_IN_MOVED_TO != 0 ? .movedIn : mask & FERRY_IN_CLOSE_WRITE != 0 ? .closedAfterWrite : .created
+        let subscribers = state.withLock { $0.subscribers[folder] ?? [] }
+        subscribers.forEach { $0.deliver(FolderEvent(folder: folder, name: name, kind: kind)) }
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import FerryPipeline
+import FerryStages
+import Foundation
+import Logging
+
+/// `--config`, shared by every command that reads config.json.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "The config file.")
+    var config: String = "config.json"
+
+    var url: URL { URL(fileURLWithPath: config).standardizedFileURL }
+
+    /// Loads and validates the config, printing warnings; exits 78 (EX_CONFIG) with every problem otherwise.
+    func load() throws -> FerryConfig {
+        do {
+            let (config, warnings) = try ConfigLoader.load(file: url, registry: BuiltinTasks.registry)
+            for warning in warnings { FileHandleOutput.error("\(warning)") }
+            return config
+        } catch let error as ConfigError {
+            FileHandleOutput.error(error.description)
+            throw ExitCode(78)
+        }
+    }
+
+    /// Sets up logging at the config's level (only `main` bootstraps swift-log).
+    func bootstrapLogging(_ level: Logger.Level) -> Logger {
+        LoggingSystem.bootstrap { LineLogHandler(label: $0, level: level) }
+        return Logger(label: "ferry")
+    }
+}
+
+enum FileHandleOutput {
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((Redaction.scrub(text) + "\n").utf8))
+    }
+}

@@ -1,0 +1,154 @@
+import ArgumentParser
+import FerryPipeline
+import FerryStages
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+struct WatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch", abstract: "Run the daemon: watch every inbox and run each stage as files land.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let config = try options.load()
+        let logger = options.bootstrapLogging(config.logLevel)
+        let pipeline = try operational { try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger) }
+        let service = WatchService(pipeline: pipeline, configFile: options.url, registry: BuiltinTasks.registry, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Drain: process everything pending (and what arrives meanwhile), then exit.",
+        discussion: """
+            Exit status 0 when every file was processed or quarantined (a bad file is moved to failed/ with its
+            reason, so a systemd path unit never loops on it); 75 when some files met a transient failure (the
+            store down) and wait, claimed, for the next run; 78 for an invalid config; 1 for other problems.
+            """)
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(name: .long, help: "Only this stage (repeatable).")
+    var stage: [String] = []
+
+    func run() async throws {
+        let config = try options.load()
+        let logger = options.bootstrapLogging(config.logLevel)
+        let pipeline = try operational { try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger, drainAttempts: 3) }
+        let unknown = Set(stage).subtracting(config.stages.map(\.name))
+        guard unknown.isEmpty else { throw ValidationError("no stage named \(unknown.sorted().joined(separator: ", ")) in \(config.file.path)") }
+        let report = await pipeline.drain(stages: stage.isEmpty ? nil : Set(stage))
+        print("processed \(report.processed), quarantined \(report.quarantined), left for a later run \(report.leftForLater)")
+        if report.leftForLater > 0 { throw ExitCode(75) }
+    }
+}
+
+struct DownloadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "download", abstract: "Run the scheduled stages (the Magento order download) once, now.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(name: .long, help: "Only this scheduled stage (repeatable).")
+    var stage: [String] = []
+
+    func run() async throws {
+        let config = try options.load()
+        let logger = options.bootstrapLogging(config.logLevel)
+        let pipeline = try operational { try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger) }
+        let names = stage.isEmpty ? pipeline.stageNames.filter(\.scheduled).map(\.name) : stage
+        for name in names {
+            let counters = try await pipeline.runScheduled(stage: name)
+            print("\(name): " + (counters.isEmpty ? "nothing new" : counters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+        }
+    }
+}
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show each stage: pending, in progress, failed with reasons, last success.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Flag(name: .long, help: "Machine-readable output.")
+    var json = false
+
+    func run() async throws {
+        let config = try options.load()
+        let logger = Logger(label: "ferry", factory: { _ in SwiftLogNoOpLogHandler() })
+        let pipeline = try operational { try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger) }
+        let report = try StatusReport(pipeline: pipeline)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(Redaction.scrub(String(decoding: try encoder.encode(report), as: UTF8.self)))
+        } else {
+            print(report.text)
+        }
+    }
+}
+
+struct CheckConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate config.json: every problem with its JSON path and the fix. Exit 0 only when valid.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        do {
+            let (config, warnings) = try ConfigLoader.load(file: options.url, registry: BuiltinTasks.registry)
+            // Build each task too: a missing stylesheet or a bad setting value is a config error.
+            let temp = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-check-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: temp) }
+            var probe = config
+            probe.stateStore = temp.appendingPathComponent("state.sqlite")
+            do {
+                _ = try Pipeline(config: probe, registry: BuiltinTasks.registry, logger: Logger(label: "ferry", factory: { _ in SwiftLogNoOpLogHandler() }))
+            } catch {
+                print("error: \(Redaction.message(of: error))")
+                throw ExitCode(1)
+            }
+            for warning in warnings { print(warning) }
+            print("\(options.url.path): valid (\(config.stages.count) stages)")
+        } catch let error as ConfigError {
+            for problem in error.problems { print(problem) }
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct RetryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry", abstract: "Put a fixed file from failed/<stage>/ back into its stage's folder.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Argument(help: "The quarantined file, e.g. failed/map-orders/orders-17.xml.")
+    var files: [String]
+
+    func run() async throws {
+        let config = try options.load()
+        let logger = Logger(label: "ferry", factory: { _ in SwiftLogNoOpLogHandler() })
+        let pipeline = try operational { try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger) }
+        for file in files {
+            let placed = try pipeline.retry(URL(fileURLWithPath: file))
+            print("\(file) -> \(placed.path)")
+        }
+    }
+}
+
+/// Runs `body`, printing an operational error (state store, permissions) and exiting 1.
+func operational<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch {
+        FileHandleOutput.error("error: \(Redaction.message(of: error))")
+        throw ExitCode(1)
+    }
+}
