@@ -30,13 +30,14 @@ struct MapOrdersTask: StageTask {
         let mapper = OrderFileMapper(settings: settings, logger: context.logger)
         let summary: OrderFileSummary
         do {
-            summary = try mapper.map(
+            // Blocking libxml2 work runs off the cooperative pool.
+            summary = try await offload { try mapper.map(
                 input: input.url,
                 output: { try context.createOutput("out", name: "\(input.baseName)-sage-orders.xml").url },
                 fail: context.hasOutput("fail")
                     ? { try context.createOutput("fail", name: "\(input.baseName)-sage-orders-fail.xml").url } : nil,
                 sidecar: sidecar,
-                lookup: { id, hash in try ledger.decide(externalId: id, hash: hash) })
+                lookup: { id, hash in try ledger.decide(externalId: id, hash: hash) }) }
         } catch let error as RecordError {
             throw TaskError.badInput("\(input.name): \(error)")
         } catch let error as XMLError {

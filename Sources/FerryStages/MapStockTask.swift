@@ -18,9 +18,12 @@ struct MapStockTask: StageTask {
             throw TaskError.badInput("\(Self.kind.name) needs an input file: give the stage a \"watch\" folder")
         }
         do {
-            let result = try StockFileMapper(settings: settings, logger: context.logger).map(
-                input: input.url,
-                output: { try context.createOutput("out", name: "\(input.baseName)-inventory.xml").url })
+            let mapper = StockFileMapper(settings: settings, logger: context.logger)
+            let result = try await offload {
+                try mapper.map(
+                    input: input.url,
+                    output: { try context.createOutput("out", name: "\(input.baseName)-inventory.xml").url })
+            }
             context.count("skus.mapped", by: result.written)
             context.count("skus.left-out", by: result.leftOut)
             context.count("skus.unreadable", by: result.unreadable)

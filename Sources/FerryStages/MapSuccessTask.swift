@@ -24,25 +24,36 @@ struct MapSuccessTask: StageTask {
             throw TaskError.badInput("\(Self.kind.name) needs an input file: give the stage a \"watch\" folder")
         }
         let ledger = Ledger(store: environment.store, profile: settings.profile)
-        var numbers: [(String?, String?, String)] = []
+        let mapper = SuccessFileMapper(settings: settings, logger: context.logger)
         let result: (updated: Int, skipped: Int)
+        let found: [SageNumber]
         do {
-            result = try SuccessFileMapper(settings: settings, logger: context.logger).map(
-                input: input.url,
-                output: { try context.createOutput("out", name: "\(input.baseName)-order-updates.xml").url },
-                onSuccess: { numbers.append(($0, $1, $2)) })
+            (result, found) = try await offload {
+                var numbers: [SageNumber] = []
+                let result = try mapper.map(
+                    input: input.url,
+                    output: { try context.createOutput("out", name: "\(input.baseName)-order-updates.xml").url },
+                    onSuccess: { numbers.append(SageNumber(id: $0, increment: $1, number: $2)) })
+                return (result, numbers)
+            }
         } catch let error as XMLError {
             throw TaskError.badInput("\(input.name): \(error)")
         }
-        let found = numbers
         let logger = context.logger
         context.onCommit { db in
-            for (id, increment, number) in found
-            where try !ledger.setInternalId(db, externalId: id, externalRef: increment, internalId: number) {
-                logger.warning("Sage order \(number) (Magento \(increment ?? id ?? "?")) is not in the ledger")
+            for n in found
+            where try !ledger.setInternalId(db, externalId: n.id, externalRef: n.increment, internalId: n.number) {
+                logger.warning("Sage order \(n.number) (Magento \(n.increment ?? n.id ?? "?")) is not in the ledger")
             }
         }
         context.count("orders.imported", by: found.count)
         context.count("orders.updates", by: result.updated)
     }
+}
+
+/// Sage's order number for one Magento order, from a success record.
+struct SageNumber: Sendable {
+    let id: String?
+    let increment: String?
+    let number: String
 }

@@ -37,28 +37,33 @@ struct SageFailedReportTask: StageTask {
         guard let input = context.input else {
             throw TaskError.badInput("\(Self.kind.name) needs an input file: give the stage a \"watch\" folder")
         }
-        var writer: XMLStreamWriter?
-        var failed = 0
+        let settings = self.settings
+        let failed: Int
         do {
-            try FailFileReader.forEachFailure(in: input.url) { order in
-                failed += 1
-                let name = order.customerOrderNumber ?? order.id ?? "?"
-                context.logger.error(
-                    "Sage did not import order \(name): \(order.reason)",
-                    metadata: ["ferry.order": "\(name)", "ferry.file": "\(input.name)"])
-                guard settings.markInMagento, let increment = order.customerOrderNumber else { return }
-                if writer == nil {
-                    writer = try XMLStreamWriter(
-                        url: try context.createOutput("out", name: "\(input.baseName)-failed-updates.xml").url)
-                    try writer?.startElement("ArrayOfOrderInfo")
+            failed = try await offload {
+                var writer: XMLStreamWriter?
+                var failed = 0
+                try FailFileReader.forEachFailure(in: input.url) { order in
+                    failed += 1
+                    let name = order.customerOrderNumber ?? order.id ?? "?"
+                    context.logger.error(
+                        "Sage did not import order \(name): \(order.reason)",
+                        metadata: ["ferry.order": "\(name)", "ferry.file": "\(input.name)"])
+                    guard settings.markInMagento, let increment = order.customerOrderNumber else { return }
+                    if writer == nil {
+                        writer = try XMLStreamWriter(
+                            url: try context.createOutput("out", name: "\(input.baseName)-failed-updates.xml").url)
+                        try writer?.startElement("ArrayOfOrderInfo")
+                    }
+                    let comment = settings.commentTemplate
+                        .replacingOccurrences(of: "{Reason}", with: order.reason)
+                        .replacingOccurrences(of: "{CustomerOrderNumber}", with: increment)
+                    try writer?.write(MagentoOrderUpdate(incrementId: increment, comment: comment).element)
                 }
-                let comment = settings.commentTemplate
-                    .replacingOccurrences(of: "{Reason}", with: order.reason)
-                    .replacingOccurrences(of: "{CustomerOrderNumber}", with: increment)
-                try writer?.write(MagentoOrderUpdate(incrementId: increment, comment: comment).element)
+                try writer?.endElement()
+                try writer?.finish()
+                return failed
             }
-            try writer?.endElement()
-            try writer?.finish()
         } catch let error as XMLError {
             throw TaskError.badInput("\(input.name): \(error)")
         }
