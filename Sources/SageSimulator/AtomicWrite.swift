@@ -26,7 +26,7 @@ enum Publish {
     /// Copies the finished `temp` into `final` chunk by chunk with pauses (the SMB fault), then removes `temp`.
     static func slowly(_ temp: URL, to final: URL, chunk: Int, delay: Duration) async throws {
         let data = try Data(contentsOf: temp)
-        FileManager.default.createFile(atPath: final.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: final.path, contents: nil)
         let handle = try FileHandle(forWritingTo: final)
         defer { try? handle.close() }
         var offset = 0

@@ -1,5 +1,5 @@
 public import FerryState
-public import FerryXML
+import FerryXML
 public import Foundation
 public import Logging
 
@@ -131,7 +131,7 @@ public struct OrderFileMapper: Sendable {
             try out?.write(order.element())
             if let sidecar {
                 if sidecarHandle == nil {
-                    FileManager.default.createFile(atPath: sidecar.path, contents: nil)
+                    _ = FileManager.default.createFile(atPath: sidecar.path, contents: nil)
                     sidecarHandle = try FileHandle(forWritingTo: sidecar)
                 }
                 let line = [order.id, magento.incrementId, hash].map { $0.replacingOccurrences(of: "\t", with: " ") }

@@ -1,5 +1,5 @@
-public import FerryState
-public import FerryXML
+import FerryState
+import FerryXML
 public import Foundation
 public import Logging
 

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Settings of `sage-products-to-magento-inventory`.
 public struct StockMappingSettings: Sendable, Codable, Hashable {

@@ -1,5 +1,5 @@
 public import FerryXML
-public import Foundation
+import Foundation
 
 /// A record of an input file that cannot be read as what it should be: names the record, the field, the line and
 /// what to do.
