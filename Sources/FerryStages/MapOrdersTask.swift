@@ -38,10 +38,10 @@ struct MapOrdersTask: StageTask {
                     ? { try context.createOutput("fail", name: "\(input.baseName)-sage-orders-fail.xml").url } : nil,
                 sidecar: sidecar,
                 lookup: { id, hash in try ledger.decide(externalId: id, hash: hash) }) }
-        } catch let error as RecordError {
-            throw TaskError.badInput("\(input.name): \(error)")
-        } catch let error as XMLError {
-            throw TaskError.badInput("\(input.name): \(error)")
+        } catch {
+            try? FileManager.default.removeItem(at: sidecar)
+            if error is RecordError || error is XMLError { throw TaskError.badInput("\(input.name): \(error)") }
+            throw error
         }
         // The ledger learns of the orders in the same transaction that publishes the outbox file.
         context.onCommit { db in
