@@ -1,0 +1,72 @@
+import FerryPipeline
+import FerryState
+import FerryXML
+import Foundation
+import Logging
+import SageSide
+
+/// `magento-orders-to-sage-orders`: Magento order file -> Zynk sales orders for the Sage-side job.
+///
+/// Outputs: `out` (required, the Sage outbox) and `fail` (optional: pre-validation failures as Zynk fail records;
+/// without it they are only logged and counted). Orders go through the ledger: each reaches the outbox once.
+struct MapOrdersTask: StageTask {
+    static let kind = TaskKind(
+        name: "magento-orders-to-sage-orders", settingsKeys: OrderMappingSettings.keys,
+        migrations: Ledger.migrations
+    ) { settings, environment in
+        MapOrdersTask(settings: try decodeMappingSettings(settings, OrderMappingSettings.self), environment: environment)
+    }
+
+    let settings: OrderMappingSettings
+    let environment: TaskEnvironment
+
+    func run(_ context: TaskContext) async throws {
+        guard let input = context.input else {
+            throw TaskError.badInput("\(Self.kind.name) needs an input file: give the stage a \"watch\" folder")
+        }
+        let ledger = Ledger(store: environment.store, profile: settings.profile)
+        let sidecar = FileManager.default.temporaryDirectory
+            .appendingPathComponent("ferry-ledger-\(UUID().uuidString).tsv")
+        let mapper = OrderFileMapper(settings: settings, logger: context.logger)
+        let summary: OrderFileSummary
+        do {
+            // Blocking libxml2 work runs off the cooperative pool.
+            summary = try await offload { try mapper.map(
+                input: input.url,
+                output: { try context.createOutput("out", name: "\(input.baseName)-sage-orders.xml").url },
+                fail: context.hasOutput("fail")
+                    ? { try context.createOutput("fail", name: "\(input.baseName)-sage-orders-fail.xml").url } : nil,
+                sidecar: sidecar,
+                lookup: { id, hash in try ledger.decide(externalId: id, hash: hash) }) }
+        } catch {
+            try? FileManager.default.removeItem(at: sidecar)
+            if error is RecordError || error is XMLError { throw TaskError.badInput("\(input.name): \(error)") }
+            throw error
+        }
+        // The ledger learns of the orders in the same transaction that publishes the outbox file.
+        context.onCommit { db in
+            defer { try? FileManager.default.removeItem(at: sidecar) }
+            try OrderFileMapper.recordSent(sidecar: sidecar, ledger: ledger, db: db)
+        }
+        context.count("orders.mapped", by: summary.sent)
+        context.count("orders.failed", by: summary.failed)
+        context.count("orders.duplicates", by: summary.duplicates)
+        context.count("orders.changed", by: summary.changed)
+        context.count("orders.truncated", by: summary.truncated)
+        context.logger.info(
+            """
+            mapped \(summary.read) orders: \(summary.sent) to Sage, \(summary.failed) failed, \
+            \(summary.duplicates) already sent, \(summary.changed) changed since sent
+            """)
+    }
+}
+
+
+/// Decodes a task's settings, turning our value checks into the engine's settings error.
+func decodeMappingSettings<T: Decodable>(_ settings: TaskSettings, _ type: T.Type) throws -> T {
+    do {
+        return try settings.decode(type)
+    } catch let error as MappingSettingsError {
+        throw TaskSettingsError(settingsPath: settings.path, key: error.key, message: error.message)
+    }
+}

@@ -1,0 +1,182 @@
+public import FerryState
+import FerryXML
+public import Foundation
+public import Logging
+
+/// What mapping one Magento order file did.
+public struct OrderFileSummary: Sendable, Hashable {
+    /// Records read.
+    public var read = 0
+    /// Orders written to the Sage outbox.
+    public var sent = 0
+    /// Orders written to the fail output (pre-validation or unreadable).
+    public var failed = 0
+    /// Orders skipped because the ledger already has them with the same content.
+    public var duplicates = 0
+    /// Orders skipped because the ledger has them with different content (reported, not re-imported).
+    public var changed = 0
+    /// Orders sent with truncated fields (`longFields: truncate`).
+    public var truncated = 0
+}
+
+/// Mapping 1 over a whole file: streams `ArrayOfOrderInfo/OrderInfo` records one at a time into
+/// `Company/SalesOrders/SalesOrder` records, so memory stays flat whatever the file's size.
+///
+/// One bad order goes to the fail output with Zynk `<Errors>` and the others go on. Orders the ledger already has
+/// are skipped. The orders sent are listed in a sidecar file (`externalId \t externalRef \t hash` per line) that
+/// ``recordSent(sidecar:ledger:db:)`` loads into the ledger in the transaction that publishes the output.
+public struct OrderFileMapper: Sendable {
+    /// The mapping settings.
+    public let settings: OrderMappingSettings
+    private let mapper: OrderMapper
+    private let validator: PreValidator
+    private let logger: Logger
+
+    /// Creates a file mapper.
+    public init(settings: OrderMappingSettings, logger: Logger) {
+        self.settings = settings
+        self.mapper = OrderMapper(settings: settings)
+        self.validator = PreValidator(settings: settings)
+        self.logger = logger
+    }
+
+    /// Maps `input`.
+    ///
+    /// - Parameters:
+    ///   - output: called once, on the first order to send; returns where to write the Sage orders.
+    ///   - fail: called once, on the first failed order; nil means failures are only logged and counted.
+    ///   - sidecar: where to list the orders sent, for the ledger.
+    ///   - lookup: the ledger's decision for an order (entity id, hash); nil disables duplicate checks.
+    ///   - onRecord: called after each record (tests observe the streaming through it).
+    /// - Throws: ``FerryXML/XMLError`` when the file itself is not a readable Magento order file.
+    public func map(
+        input: URL, output: () throws -> URL, fail: (() throws -> URL)?, sidecar: URL?,
+        lookup: ((String, String) throws -> LedgerDecision)?, onRecord: (OrderFileSummary) -> Void = { _ in }
+    ) throws -> OrderFileSummary {
+        var summary = OrderFileSummary()
+        var out: XMLStreamWriter?
+        var failWriter: XMLStreamWriter?
+        var sidecarHandle: FileHandle?
+        var seen = Set<String>()
+        let now = OrderMapper.sageDateText(Date(), timeZone: TimeZone(identifier: settings.timezone) ?? .gmt)
+        defer { try? sidecarHandle?.close() }
+
+        func writeFailure(_ order: SalesOrder, _ errors: [ZynkError]) throws {
+            summary.failed += 1
+            guard let fail else { return }
+            if failWriter == nil { failWriter = try Self.openCompany(try fail()) }
+            try failWriter?.write(order.element(errors: errors))
+        }
+
+        let reader = try XMLRecordReader(url: input)
+        try reader.forEachRecord(path: ["ArrayOfOrderInfo", "OrderInfo"]) { record in
+            summary.read += 1
+            defer { onRecord(summary) }
+            let magento: MagentoOrder
+            let mapped: MappedOrder
+            do {
+                magento = try MagentoOrder(record: record)
+                mapped = try mapper.map(magento)
+            } catch {
+                let id = record.value("order_id") ?? ""
+                let increment = record.value("increment_id")
+                logger.error(
+                    "order cannot be mapped: \(error)",
+                    metadata: ["ferry.order": "\(increment ?? id)", "ferry.file": "\(input.lastPathComponent)"])
+                try writeFailure(
+                    SalesOrder(id: id, customerOrderNumber: increment),
+                    [ZynkError(name: "Validation", description: "\(error)", date: now)])
+                return
+            }
+            let outcome = validator.validate(mapped.salesOrder, grandTotal: mapped.grandTotal)
+            let order = outcome.order
+            let meta: Logger.Metadata = ["ferry.order": "\(magento.incrementId)"]
+            guard outcome.passed else {
+                logger.warning(
+                    "order fails Sage 50 pre-validation: \(outcome.violations.map(\.description).joined(separator: "; "))",
+                    metadata: meta)
+                try writeFailure(
+                    mapped.salesOrder,
+                    outcome.violations.map { ZynkError(name: "Pre-validation", description: $0.description, date: now) })
+                return
+            }
+            let hash = order.contentHash
+            guard seen.insert(order.id).inserted else {
+                summary.duplicates += 1
+                logger.info("order appears twice in the file; sent once", metadata: meta)
+                return
+            }
+            switch try lookup?(order.id, hash) ?? .new {
+            case .duplicate(let entry):
+                summary.duplicates += 1
+                let state = entry.internalId.map { "Sage order \($0)" } ?? "awaiting Sage"
+                logger.info("order already sent to Sage (\(state)); skipped", metadata: meta)
+                return
+            case .changed(let entry):
+                summary.changed += 1
+                let message =
+                    "order changed in Magento after it was sent to Sage on \(entry.created); not re-imported. "
+                    + "Amend the Sage order by hand (`ferry ledger show \(magento.incrementId)`)"
+                logger.warning("\(message)", metadata: meta)
+                return
+            case .new:
+                break
+            }
+            if !outcome.truncations.isEmpty {
+                summary.truncated += 1
+                logger.warning(
+                    "order sent with truncated fields: \(outcome.truncations.joined(separator: ", "))", metadata: meta)
+            }
+            if out == nil { out = try Self.openCompany(try output()) }
+            try out?.write(order.element())
+            if let sidecar {
+                if sidecarHandle == nil {
+                    _ = FileManager.default.createFile(atPath: sidecar.path, contents: nil)
+                    sidecarHandle = try FileHandle(forWritingTo: sidecar)
+                }
+                let line = [order.id, magento.incrementId, hash].map { $0.replacingOccurrences(of: "\t", with: " ") }
+                try sidecarHandle?.write(contentsOf: Data((line.joined(separator: "\t") + "\n").utf8))
+            }
+            summary.sent += 1
+        }
+        try Self.closeCompany(out)
+        try Self.closeCompany(failWriter)
+        return summary
+    }
+
+    /// Loads a sidecar into the ledger (inside the commit transaction), streaming line by line.
+    public static func recordSent(sidecar: URL, ledger: Ledger, db: StateDatabase) throws {
+        guard FileManager.default.fileExists(atPath: sidecar.path) else { return }
+        let handle = try FileHandle(forReadingFrom: sidecar)
+        defer { try? handle.close() }
+        var pending = Data()
+        func flush(_ line: Data) throws {
+            let fields = String(decoding: line, as: UTF8.self).split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count == 3 else { return }
+            try ledger.record(db, externalId: String(fields[0]), externalRef: String(fields[1]), hash: String(fields[2]))
+        }
+        while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
+            pending.append(chunk)
+            while let newline = pending.firstIndex(of: 0x0A) {
+                try flush(pending[pending.startIndex..<newline])
+                pending.removeSubrange(pending.startIndex...newline)
+            }
+        }
+        if !pending.isEmpty { try flush(pending) }
+    }
+
+    /// Opens `<Company><SalesOrders>`.
+    static func openCompany(_ url: URL) throws -> XMLStreamWriter {
+        let writer = try XMLStreamWriter(url: url)
+        try writer.startElement("Company")
+        try writer.startElement("SalesOrders")
+        return writer
+    }
+
+    static func closeCompany(_ writer: XMLStreamWriter?) throws {
+        guard let writer else { return }
+        try writer.endElement()
+        try writer.endElement()
+        try writer.finish()
+    }
+}

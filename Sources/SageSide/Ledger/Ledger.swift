@@ -1,0 +1,211 @@
+public import FerryState
+public import Foundation
+import GRDB
+
+/// One row of the "truth" ledger: what ferry sent to Sage for one external record.
+public struct LedgerEntry: Sendable, Hashable {
+    /// Workflow profile, e.g. `magento-sage`.
+    public var profile: String
+    /// Record type, e.g. `sales-order`.
+    public var recordType: String
+    /// Magento's entity id (`SalesOrder/Id`).
+    public var externalId: String
+    /// Magento's increment id.
+    public var externalRef: String?
+    /// Sage's order number, once a success file says it.
+    public var internalId: String?
+    /// Content hash of what was sent.
+    public var hash: String
+    /// Hash of a later, different download of the same order (reported, not re-imported).
+    public var changedHash: String?
+    /// ISO 8601 UTC.
+    public var created: String
+    /// ISO 8601 UTC.
+    public var modified: String
+}
+
+/// What the ledger says about an order about to be sent.
+public enum LedgerDecision: Sendable, Hashable {
+    /// Never sent: send it.
+    case new
+    /// Sent before with the same content: skip it.
+    case duplicate(LedgerEntry)
+    /// Sent before with different content: report it, do not re-import.
+    case changed(LedgerEntry)
+}
+
+/// The duplicate-proof ledger ("truth" table) in the state store.
+///
+/// An order reaches the Sage outbox once per profile: the map task asks ``decide(_:externalId:hash:)`` and records
+/// the order with ``record(_:)`` inside the transaction that commits the output file, so a crash can neither send
+/// twice nor record an order that never left.
+public struct Ledger: Sendable {
+    /// The record type of sales orders.
+    public static let salesOrder = "sales-order"
+
+    /// The ledger's tables.
+    public static let migrations: [StateMigration] = [
+        StateMigration("sage.v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE sage_ledger (
+                        profile TEXT NOT NULL,
+                        record_type TEXT NOT NULL,
+                        external_id TEXT NOT NULL,
+                        external_ref TEXT,
+                        internal_id TEXT,
+                        hash TEXT NOT NULL,
+                        changed_hash TEXT,
+                        created TEXT NOT NULL,
+                        modified TEXT NOT NULL,
+                        PRIMARY KEY (profile, record_type, external_id)
+                    );
+                    CREATE INDEX sage_ledger_ref ON sage_ledger(external_ref);
+                    """)
+        }
+    ]
+
+    /// The store holding the ledger.
+    public let store: StateStore
+    /// The profile this ledger instance reads and writes.
+    public let profile: String
+    /// The record type.
+    public let recordType: String
+
+    /// A ledger view for one profile and record type.
+    public init(store: StateStore, profile: String, recordType: String = Ledger.salesOrder) {
+        self.store = store
+        self.profile = profile
+        self.recordType = recordType
+    }
+
+    /// Looks an order up before sending it.
+    public func decide(_ db: StateDatabase, externalId: String, hash: String) throws -> LedgerDecision {
+        guard let entry = try entry(db, externalId: externalId) else { return .new }
+        return entry.hash == hash ? .duplicate(entry) : .changed(entry)
+    }
+
+    /// Reads through the store: ``decide(_:externalId:hash:)`` outside a transaction.
+    public func decide(externalId: String, hash: String) throws -> LedgerDecision {
+        let ledger = self
+        return try store.read { db in try ledger.decide(db, externalId: externalId, hash: hash) }
+    }
+
+    /// Records a sent order (call inside the commit of its output). An existing row is left as it was.
+    public func record(_ db: StateDatabase, externalId: String, externalRef: String?, hash: String, now: Date = Date())
+        throws
+    {
+        let stamp = Self.stamp(now)
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO sage_ledger
+                    (profile, record_type, external_id, external_ref, hash, created, modified)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [profile, recordType, externalId, externalRef, hash, stamp, stamp])
+    }
+
+    /// Notes that a re-download of a sent order differs from what was sent.
+    public func markChanged(_ db: StateDatabase, externalId: String, hash: String, now: Date = Date()) throws {
+        try db.execute(
+            sql: """
+                UPDATE sage_ledger SET changed_hash = ?, modified = ?
+                WHERE profile = ? AND record_type = ? AND external_id = ?
+                """, arguments: [hash, Self.stamp(now), profile, recordType, externalId])
+    }
+
+    /// Fills in Sage's order number from a success file; matches the entity id, else the increment id.
+    ///
+    /// - Returns: true when a ledger row was updated.
+    @discardableResult
+    public func setInternalId(
+        _ db: StateDatabase, externalId: String?, externalRef: String?, internalId: String, now: Date = Date()
+    ) throws -> Bool {
+        let stamp = Self.stamp(now)
+        if let externalId {
+            try db.execute(
+                sql: """
+                    UPDATE sage_ledger SET internal_id = ?, modified = ?
+                    WHERE profile = ? AND record_type = ? AND external_id = ?
+                    """, arguments: [internalId, stamp, profile, recordType, externalId])
+            if db.changesCount > 0 { return true }
+        }
+        if let externalRef {
+            try db.execute(
+                sql: """
+                    UPDATE sage_ledger SET internal_id = ?, modified = ?
+                    WHERE profile = ? AND record_type = ? AND external_ref = ?
+                    """, arguments: [internalId, stamp, profile, recordType, externalRef])
+            return db.changesCount > 0
+        }
+        return false
+    }
+
+    /// The row of one order in this profile.
+    public func entry(_ db: StateDatabase, externalId: String) throws -> LedgerEntry? {
+        try Row.fetchOne(
+            db,
+            sql: "SELECT * FROM sage_ledger WHERE profile = ? AND record_type = ? AND external_id = ?",
+            arguments: [profile, recordType, externalId]
+        ).map(Self.entry)
+    }
+
+    // MARK: Operator commands
+
+    /// `ferry ledger show ORDER`: every row whose entity id, increment id or Sage order number is `order`,
+    /// across profiles.
+    public static func show(store: StateStore, order: String) throws -> [LedgerEntry] {
+        try store.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM sage_ledger
+                    WHERE external_id = ? OR external_ref = ? OR internal_id = ?
+                    ORDER BY profile, record_type, external_id
+                    """, arguments: [order, order, order]
+            ).map(entry)
+        }
+    }
+
+    /// `ferry ledger export`: the whole ledger as CSV (RFC 4180, header row, UTF-8), oldest first.
+    public static func exportCSV(store: StateStore) throws -> String {
+        let entries = try store.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM sage_ledger ORDER BY created, profile, external_id").map(entry)
+        }
+        var csv = "profile,record_type,external_id,external_ref,internal_id,hash,changed_hash,created,modified\r\n"
+        for e in entries {
+            let fields = [
+                e.profile, e.recordType, e.externalId, e.externalRef ?? "", e.internalId ?? "", e.hash,
+                e.changedHash ?? "", e.created, e.modified,
+            ]
+            csv += fields.map(csvField).joined(separator: ",") + "\r\n"
+        }
+        return csv
+    }
+
+    /// One line per entry for `ferry ledger show`.
+    public static func describe(_ e: LedgerEntry) -> String {
+        var text = "\(e.profile) \(e.recordType) \(e.externalId)"
+        if let ref = e.externalRef { text += " (#\(ref))" }
+        text += " -> " + (e.internalId.map { "Sage order \($0)" } ?? "sent, no Sage order number yet")
+        text += "; hash \(e.hash), created \(e.created), modified \(e.modified)"
+        if let changed = e.changedHash { text += "; CHANGED in Magento since (hash \(changed)), not re-imported" }
+        return text
+    }
+
+    static func csvField(_ value: String) -> String {
+        guard value.contains(where: { ",\"\r\n".contains($0) }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func entry(_ row: Row) -> LedgerEntry {
+        LedgerEntry(
+            profile: row["profile"], recordType: row["record_type"], externalId: row["external_id"],
+            externalRef: row["external_ref"], internalId: row["internal_id"], hash: row["hash"],
+            changedHash: row["changed_hash"], created: row["created"], modified: row["modified"])
+    }
+
+    static func stamp(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+}
+

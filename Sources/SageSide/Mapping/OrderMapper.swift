@@ -1,0 +1,261 @@
+public import Foundation
+
+/// Where an order goes, for VAT: decides the tax code of every line and of the carriage.
+public enum Destination: String, Sendable, Hashable, CaseIterable {
+    /// Home country (GB): rate map, then `taxCodes.uk`.
+    case uk
+    /// EU consumer: rate map, then `taxCodes.eu`.
+    case eu
+    /// EU business with a VAT number: `taxCodes.euVatRegistered` (T4).
+    case euVatRegistered
+    /// Everywhere else: `taxCodes.restOfWorld` (T0).
+    case restOfWorld
+}
+
+/// The result of mapping one Magento order.
+public struct MappedOrder: Sendable, Hashable {
+    /// The sales order for the Sage-side job.
+    public var salesOrder: SalesOrder
+    /// The VAT destination the tax codes came from.
+    public var destination: Destination
+    /// Magento's grand total, which Sage's totals must reconcile with.
+    public var grandTotal: Decimal
+}
+
+/// A Magento order that cannot be mapped at all (a missing or malformed field), named with its field and line.
+public struct OrderMappingError: Error, CustomStringConvertible, Sendable, Hashable {
+    /// The order's increment id (or entity id when that is missing).
+    public var order: String
+    /// The field at fault.
+    public var field: String
+    /// What is wrong and what to do.
+    public var message: String
+
+    public var description: String { "order \(order): \(field) \(message)" }
+}
+
+/// Mapping 1: a Magento order to a Zynk sales order (pure: no I/O, no state).
+public struct OrderMapper: Sendable {
+    /// The mapping's settings.
+    public let settings: OrderMappingSettings
+    private let timeZone: TimeZone
+    private let rateCodes: [Decimal: TaxCode]
+    private let home: Set<String>
+    private let eu: Set<String>
+
+    /// Creates a mapper; the settings are assumed validated (``OrderMappingSettings/validate()``).
+    public init(settings: OrderMappingSettings) {
+        self.settings = settings
+        self.timeZone = TimeZone(identifier: settings.timezone) ?? TimeZone(identifier: "Europe/London")!
+        var codes: [Decimal: TaxCode] = [:]
+        for (rate, code) in settings.rateCodes {
+            if let rate = Decimal(amountText: rate), let code = TaxCode(code) { codes[rate] = code }
+        }
+        self.rateCodes = codes
+        self.home = Set(settings.homeCountries.map { $0.uppercased() })
+        self.eu = Set(settings.euCountries.map { $0.uppercased() })
+    }
+
+    /// Maps one order.
+    ///
+    /// - Throws: ``OrderMappingError`` when a field the mapping needs is missing or malformed (the date).
+    public func map(_ order: MagentoOrder) throws -> MappedOrder {
+        let destination = destination(of: order)
+        var sales = SalesOrder(id: order.entityId)
+        let registered = !order.isGuest && !(order.customerId ?? "").isEmpty
+        sales.customerId = registered ? order.customerId : nil
+        sales.customerOrderNumber = order.incrementId
+        if settings.incrementIdAsOrderNumber { sales.salesOrderNumber = order.incrementId }
+        sales.currency = order.currency
+        sales.accountReference = accountReference(for: order, registered: registered)
+        sales.salesOrderDate = try sageDate(order.createdAt, order: order)
+
+        let billing = order.billingAddress ?? order.shippingAddress
+        let shipping = order.shippingAddress ?? order.billingAddress
+        sales.invoiceAddress = billing.map { contact($0, email: order.customerEmail) }
+        sales.deliveryAddress = shipping.map { contact($0, email: order.customerEmail) }
+        sales.items = lines(of: order, destination: destination)
+        sales.carriage = carriage(of: order, destination: destination)
+        sales.takenBy = settings.takenBy
+        if settings.includePayment, let payment = order.payment, payment.amountOrdered > 0 {
+            sales.paymentRef = payment.method
+            sales.paymentAmount = payment.amountOrdered
+            sales.bankAccount = settings.bankAccount
+            sales.paymentType = settings.paymentType
+        }
+        return MappedOrder(salesOrder: sales, destination: destination, grandTotal: order.grandTotal)
+    }
+
+    // MARK: Customer and addresses
+
+    func accountReference(for order: MagentoOrder, registered: Bool) -> String? {
+        if registered {
+            if let id = order.customerId, let account = settings.customerAccounts[id] { return account }
+            if let email = order.customerEmail?.lowercased(),
+                let account = settings.customerAccounts.first(where: { $0.key.lowercased() == email })?.value
+            {
+                return account
+            }
+            if settings.unmappedCustomers == "autoCreate" { return nil }
+        }
+        return settings.guestAccountByCurrency[order.currency] ?? settings.guestAccountReference
+    }
+
+    func contact(_ address: MagentoAddress, email: String?) -> SalesOrderContact {
+        let street = address.street.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return SalesOrderContact(
+            forename: address.firstname.nonEmpty, surname: address.lastname.nonEmpty,
+            company: address.company.nonEmpty, address1: street.first,
+            address2: street.count > 1 ? street.dropFirst().joined(separator: ", ") : nil,
+            town: address.city.nonEmpty, postcode: address.postcode.nonEmpty, county: address.region.nonEmpty,
+            country: address.countryId.nonEmpty, telephone: address.telephone.nonEmpty, fax: address.fax.nonEmpty,
+            email: email.nonEmpty)
+    }
+
+    // MARK: Dates
+
+    /// Magento's UTC "YYYY-MM-DD HH:MM:SS" as Sage's local `YYYY-MM-DDTHH:MM:SS` in the configured zone.
+    func sageDate(_ text: String, order: MagentoOrder) throws -> String {
+        let parts = text.prefix(19).split(whereSeparator: { "- :T".contains($0) }).compactMap { Int($0) }
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        guard parts.count == 6,
+            let date = utc.date(
+                from: DateComponents(
+                    year: parts[0], month: parts[1], day: parts[2], hour: parts[3], minute: parts[4],
+                    second: parts[5]))
+        else {
+            throw OrderMappingError(
+                order: order.incrementId, field: "created_at",
+                message: "is '\(text)', expected 'YYYY-MM-DD HH:MM:SS' (UTC); fix the download or the file")
+        }
+        return Self.sageDateText(date, timeZone: timeZone)
+    }
+
+    /// Formats a date as Sage's `YYYY-MM-DDTHH:MM:SS` in `timeZone`.
+    public static func sageDateText(_ date: Date, timeZone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        func two(_ value: Int?) -> String { value.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
+        let year = String(c.year ?? 1)
+        return "\(String(repeating: "0", count: max(0, 4 - year.count)))\(year)-\(two(c.month))-\(two(c.day))"
+            + "T\(two(c.hour)):\(two(c.minute)):\(two(c.second))"
+    }
+
+    // MARK: Tax
+
+    func destination(of order: MagentoOrder) -> Destination {
+        let country = (order.shippingAddress?.countryId ?? order.billingAddress?.countryId ?? "").uppercased()
+        if country.isEmpty || home.contains(country) { return .uk }
+        guard eu.contains(country) else { return .restOfWorld }
+        let vat = [order.customerTaxvat, order.shippingAddress?.vatId, order.billingAddress?.vatId]
+        return vat.contains(where: { !($0 ?? "").trimmingCharacters(in: .whitespaces).isEmpty })
+            ? .euVatRegistered : .eu
+    }
+
+    /// The tax code of a line taxed at `percent` going to `destination`.
+    func taxCode(percent: Decimal, destination: Destination) -> TaxCode {
+        let fallback = TaxCode(settings.taxCodes[destination.rawValue] ?? "") ?? TaxCode(number: 1)
+        switch destination {
+        case .euVatRegistered, .restOfWorld:
+            return fallback
+        case .uk, .eu:
+            return rateCodes[percent] ?? rateCodes[percent.rounded(0)] ?? fallback
+        }
+    }
+
+    // MARK: Lines
+
+    func lines(of order: MagentoOrder, destination: Destination) -> [SalesOrderItem] {
+        let byId = Dictionary(order.items.map { ($0.itemId, $0) }, uniquingKeysWith: { first, _ in first })
+        var childrenOf: [String: [MagentoOrderItem]] = [:]
+        for item in order.items {
+            if let parent = item.parentItemId.nonEmpty { childrenOf[parent, default: []].append(item) }
+        }
+        var result: [SalesOrderItem] = []
+        for item in order.items {
+            if let parentId = item.parentItemId.nonEmpty, let parent = byId[parentId] {
+                switch parent.productType {
+                case "configurable": continue  // merged into the parent's line below
+                case "bundle" where settings.bundles == "bundle": continue
+                default: result.append(line(item, destination: destination))
+                }
+                continue
+            }
+            let children = childrenOf[item.itemId] ?? []
+            switch item.productType {
+            case "configurable":
+                // Magento prices the parent row; the child row names the variant Sage stocks.
+                var merged = item
+                if let child = children.first {
+                    merged.sku = child.sku
+                    merged.name = child.name
+                }
+                result.append(line(merged, destination: destination))
+            case "bundle" where settings.bundles == "children" && !children.isEmpty:
+                continue
+            default:
+                result.append(line(item, destination: destination))
+            }
+        }
+        return result
+    }
+
+    /// One Sage line whose qty x (price - unit discount) is Magento's discounted net row.
+    func line(_ item: MagentoOrderItem, destination: Destination) -> SalesOrderItem {
+        let sku = settings.uppercaseSkus ? item.sku.uppercased() : item.sku
+        var unitPrice = item.price
+        var unitDiscount: Decimal = 0
+        let targetNet = item.rowTotal - abs(item.discountAmount)
+        if item.qtyOrdered > 0 {
+            unitDiscount = ((item.qtyOrdered * item.price - targetNet) / item.qtyOrdered).rounded(4)
+            if unitDiscount < 0 {
+                // Magento rounded the row up (gross pricing): Sage has no negative discount, so adjust the price.
+                unitPrice = (targetNet / item.qtyOrdered).rounded(4)
+                unitDiscount = 0
+            }
+        }
+        return SalesOrderItem(
+            sku: sku, name: Optional(item.name).nonEmpty, qtyOrdered: item.qtyOrdered, unitPrice: unitPrice,
+            unitDiscountAmount: unitDiscount == 0 ? nil : unitDiscount,
+            taxCode: taxCode(percent: item.taxPercent, destination: destination).number,
+            nominalCode: settings.itemNominalCode)
+    }
+
+    func carriage(of order: MagentoOrder, destination: Destination) -> SalesOrderItem? {
+        let method = order.shippingMethod.nonEmpty
+        guard method != nil || order.shippingAmount != 0 else { return nil }
+        let code: TaxCode
+        if let configured = settings.carriageTaxCode.flatMap(TaxCode.init) {
+            code = configured
+        } else {
+            let percent = order.shippingAmount == 0 ? 0 : (order.shippingTaxAmount * 100 / order.shippingAmount)
+            code = taxCode(percent: percent.rounded(2), destination: destination)
+        }
+        return SalesOrderItem(
+            sku: method ?? "CARRIAGE", name: order.shippingDescription.nonEmpty, qtyOrdered: 1,
+            unitPrice: order.shippingAmount, taxCode: code.number, nominalCode: settings.carriageNominalCode)
+    }
+
+    // MARK: Totals
+
+    /// The order total Sage 50 will compute: net per line rounded, VAT per line rounded (Sage's way).
+    public func predictedSageTotal(_ order: SalesOrder) -> Decimal {
+        var total: Decimal = 0
+        for item in order.items + (order.carriage.map { [$0] } ?? []) {
+            let net = item.sageNet
+            let rate = settings.taxRates["T\(item.taxCode ?? 1)"] ?? 0
+            total += net + (net * rate / 100).rounded(2)
+        }
+        return total
+    }
+}
+
+extension Optional where Wrapped == String {
+    /// The string unless nil or blank: Magento writes empty elements for absent values.
+    var nonEmpty: String? {
+        guard let value = self?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
+        return value
+    }
+}

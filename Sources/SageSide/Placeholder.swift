@@ -1,1 +1,0 @@
-// Placeholder: this target's code lands in its own issue.

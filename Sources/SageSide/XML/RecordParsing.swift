@@ -1,0 +1,192 @@
+public import FerryXML
+import Foundation
+
+/// A record of an input file that cannot be read as what it should be: names the record, the field, the line and
+/// what to do.
+public struct RecordError: Error, CustomStringConvertible, Sendable, Hashable {
+    /// The record's key (increment id, SKU) or its element name.
+    public var record: String
+    /// The field at fault.
+    public var field: String
+    /// The line of the record.
+    public var line: Int
+    /// What is wrong.
+    public var message: String
+
+    public var description: String { "\(record) (line \(line)): \(field) \(message)" }
+}
+
+extension XMLNode {
+    /// Trimmed text of the child `name`, or of `<Fields><Field Name="name" Value=".."/>` (Magento's extra
+    /// fields); nil when absent or blank.
+    func value(_ name: String) -> String? {
+        if let text = child(name)?.text.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty {
+            return text
+        }
+        let field = child("Fields")?.children(named: "Field").first { $0.attribute("Name") == name }
+        guard let text = field?.attribute("Value")?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty
+        else { return nil }
+        return text
+    }
+
+    /// A Decimal field; `fallback` when absent; a ``RecordError`` when present but not an amount.
+    func amount(_ name: String, record: String, fallback: Decimal? = 0) throws -> Decimal {
+        guard let text = value(name) else {
+            if let fallback { return fallback }
+            throw RecordError(record: record, field: name, line: line, message: "is missing; it is required")
+        }
+        guard let amount = Decimal(amountText: text) else {
+            throw RecordError(
+                record: record, field: name, line: line, message: "is '\(text)', not an amount like 12.34")
+        }
+        return amount
+    }
+
+    func optionalAmount(_ name: String, record: String) throws -> Decimal? {
+        value(name) == nil ? nil : try amount(name, record: record)
+    }
+}
+
+extension MagentoOrder {
+    /// Reads one `OrderInfo` record of a Magento order file.
+    ///
+    /// - Throws: ``RecordError`` naming the order and field when a required field is missing or an amount is
+    ///   malformed.
+    public init(record: XMLNode) throws {
+        let key = record.value("increment_id") ?? record.value("order_id") ?? "OrderInfo"
+        guard let entityId = record.value("order_id") ?? record.value("entity_id") else {
+            throw RecordError(
+                record: key, field: "order_id", line: record.line,
+                message: "is missing; the entity id is the duplicate-prevention key")
+        }
+        guard let increment = record.value("increment_id") else {
+            throw RecordError(record: key, field: "increment_id", line: record.line, message: "is missing")
+        }
+        guard let created = record.value("created_at") else {
+            throw RecordError(record: key, field: "created_at", line: record.line, message: "is missing")
+        }
+        let customerId = record.value("customer_id")
+        let guestFlag = record.value("customer_is_guest")
+        var items: [MagentoOrderItem] = []
+        for row in record.child("items")?.children(named: "OrderProduct") ?? [] {
+            let sku = row.value("sku") ?? ""
+            let qty = try row.amount("qty_ordered", record: key)
+            let price = try row.amount("price", record: key)
+            items.append(
+                MagentoOrderItem(
+                    itemId: row.value("item_id") ?? "\(items.count + 1)", parentItemId: row.value("parent_item_id"),
+                    sku: sku, name: row.value("name") ?? sku, productType: row.value("product_type") ?? "simple",
+                    qtyOrdered: qty, price: price, taxPercent: try row.amount("tax_percent", record: key),
+                    taxAmount: try row.amount("tax_amount", record: key),
+                    discountAmount: try row.amount("discount_amount", record: key),
+                    rowTotal: try row.optionalAmount("row_total", record: key) ?? qty * price))
+        }
+        var payment: MagentoPayment?
+        if let node = record.child("payment") {
+            payment = MagentoPayment(
+                method: node.value("method") ?? "", amountOrdered: try node.amount("amount_ordered", record: key),
+                poNumber: node.value("po_number"))
+        }
+        self.init(
+            entityId: entityId, incrementId: increment, createdAt: created, customerId: customerId,
+            customerEmail: record.value("customer_email"), customerFirstname: record.value("customer_firstname"),
+            customerLastname: record.value("customer_lastname"),
+            isGuest: guestFlag == "1" || guestFlag == "true" || (customerId ?? "").isEmpty,
+            customerTaxvat: record.value("customer_taxvat"), currency: record.value("order_currency_code") ?? "GBP",
+            subtotal: try record.amount("subtotal", record: key), taxAmount: try record.amount("tax_amount", record: key),
+            shippingAmount: try record.amount("shipping_amount", record: key),
+            shippingTaxAmount: try record.amount("shipping_tax_amount", record: key),
+            discountAmount: try record.amount("discount_amount", record: key),
+            grandTotal: try record.amount("grand_total", record: key, fallback: nil),
+            shippingMethod: record.value("shipping_method"), shippingDescription: record.value("shipping_description"),
+            billingAddress: record.child("billing_address").map(MagentoAddress.init(record:)),
+            shippingAddress: record.child("shipping_address").map(MagentoAddress.init(record:)),
+            items: items, payment: payment, line: record.line)
+    }
+}
+
+extension MagentoAddress {
+    /// Reads a `shipping_address` or `billing_address` element.
+    public init(record: XMLNode) {
+        let street = (record.child("street")?.text ?? "")
+            .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        self.init(
+            firstname: record.value("firstname"), lastname: record.value("lastname"), company: record.value("company"),
+            street: street, city: record.value("city"), region: record.value("region"),
+            postcode: record.value("postcode"), countryId: record.value("country_id"),
+            telephone: record.value("telephone"), fax: record.value("fax"), vatId: record.value("vat_id"))
+    }
+}
+
+extension SalesOrder {
+    /// Reads a Zynk `SalesOrder` record (an outgoing order, a success or a fail record).
+    public init(record: XMLNode) throws {
+        let key = record.value("CustomerOrderNumber") ?? record.value("Id") ?? "SalesOrder"
+        func item(_ node: XMLNode) throws -> SalesOrderItem {
+            SalesOrderItem(
+                sku: node.value("Sku") ?? "S1", name: node.value("Name"), description: node.value("Description"),
+                qtyOrdered: try node.amount("QtyOrdered", record: key), unitPrice: try node.amount("UnitPrice", record: key),
+                unitDiscountAmount: try node.optionalAmount("UnitDiscountAmount", record: key),
+                taxCode: node.value("TaxCode").flatMap { Int($0) }, nominalCode: node.value("NominalCode"),
+                department: node.value("Department").flatMap { Int($0) },
+                qtyAllocated: try node.optionalAmount("QtyAllocated", record: key))
+        }
+        func contact(_ node: XMLNode?) -> SalesOrderContact? {
+            guard let node else { return nil }
+            var contact = SalesOrderContact()
+            for (name, _) in contact.fields { contact.set(name, node.value(name)) }
+            return contact
+        }
+        self.init(
+            id: record.value("Id") ?? "", customerId: record.value("CustomerId"),
+            salesOrderNumber: record.value("SalesOrderNumber"), customerOrderNumber: record.value("CustomerOrderNumber"),
+            notes1: record.value("Notes1"), notes2: record.value("Notes2"), notes3: record.value("Notes3"),
+            currency: record.value("Currency"), accountReference: record.value("AccountReference"),
+            salesOrderDate: record.value("SalesOrderDate"), invoiceAddress: contact(record.child("SalesOrderAddress")),
+            deliveryAddress: contact(record.child("SalesOrderDeliveryAddress")),
+            items: try (record.child("SalesOrderItems")?.children(named: "Item") ?? []).map(item),
+            carriage: try record.child("Carriage").map(item), takenBy: record.value("TakenBy"),
+            paymentRef: record.value("PaymentRef"), paymentAmount: try record.optionalAmount("PaymentAmount", record: key),
+            bankAccount: record.value("BankAccount"), paymentType: record.value("PaymentType"))
+    }
+
+    /// The `<Errors>` of a fail record, in order.
+    public static func errors(of record: XMLNode) -> [ZynkError] {
+        (record.child("Errors")?.children(named: "Error") ?? []).map {
+            ZynkError(
+                name: $0.value("Name") ?? "", description: $0.value("Description") ?? "", date: $0.value("Date") ?? "")
+        }
+    }
+}
+
+extension SageProduct {
+    /// Reads a Zynk `Product` record of a stock export.
+    public init(record: XMLNode) throws {
+        let sku = record.value("Sku") ?? ""
+        let key = sku.isEmpty ? "Product" : sku
+        let publish = record.value("Publish")?.lowercased()
+        self.init(
+            sku: sku, name: record.value("Name"), description: record.value("Description"),
+            salePrice: try record.optionalAmount("SalePrice", record: key),
+            qtyInStock: try record.amount("QtyInStock", record: key),
+            qtyAllocated: try record.amount("QtyAllocated", record: key),
+            qtyOnOrder: try record.optionalAmount("QtyOnOrder", record: key),
+            taxCode: record.value("TaxCode").flatMap { Int($0) }, publish: publish == "true" || publish == "1",
+            itemType: record.value("ItemType"), dateModified: record.value("DateModified"),
+            inactiveDate: record.value("InactiveDate"), line: record.line)
+    }
+}
+
+extension XMLStreamWriter {
+    /// Writes an ``OutputElement`` subtree.
+    public func write(_ element: OutputElement) throws {
+        if element.children.isEmpty {
+            try self.element(element.name, element.text ?? "")
+            return
+        }
+        try startElement(element.name)
+        for child in element.children { try write(child) }
+        try endElement()
+    }
+}

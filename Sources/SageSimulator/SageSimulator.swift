@@ -1,0 +1,228 @@
+import FerryXML
+public import Foundation
+public import Logging
+import SageSide
+
+/// What one pass over the orders folder did.
+public struct SimulatorReport: Sendable, Hashable {
+    /// Order files processed.
+    public var files = 0
+    /// Orders imported (in success files).
+    public var imported = 0
+    /// Orders rejected (in fail files).
+    public var failed = 0
+}
+
+/// `ferry sage-sim`: plays the Windows-side Sage 50 job on ferry's folders.
+///
+/// Polls `outbox/sage-orders` (as over a share, where inotify sees nothing), imports each file's orders into a
+/// small SQLite Sage company with Sage 50's behaviour (duplicates by Id refused, unknown stock codes as S1 or
+/// failed, accounts auto-created with generated references, stock auto-allocated), writes Zynk success and fail
+/// files into `inbox/sage-success` / `inbox/sage-failed`, and exports stock records into `inbox/sage-stock`.
+///
+/// ```swift
+/// let sim = try SageSimulator(settings: .init(root: root, databasePath: "/srv/ferry/sage-sim.sqlite"), logger: log)
+/// try await sim.run()   // until the task is cancelled
+/// ```
+public struct SageSimulator: Sendable {
+    /// The settings.
+    public let settings: SageSimulatorSettings
+    let company: SageCompany
+    private let logger: Logger
+
+    /// Opens (or creates and stocks) the company and creates missing folders.
+    ///
+    /// - Throws: ``SimulatorError`` or a database error naming the file.
+    public init(settings: SageSimulatorSettings, logger: Logger) throws {
+        self.settings = settings
+        self.logger = logger
+        for folder in [
+            settings.ordersFolder, settings.successFolder, settings.failedFolder, settings.stockFolder,
+            settings.archiveFolder,
+        ] {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        }
+        do {
+            company = try SageCompany(
+                path: settings.databasePath, firstOrderNumber: settings.firstOrderNumber,
+                catalogueSeed: settings.catalogueSeed)
+        } catch {
+            throw SimulatorError(
+                "cannot open the simulated Sage company \(settings.databasePath): \(error). "
+                    + "Check the folder exists, or delete the file to start a fresh company")
+        }
+    }
+
+    /// Polls, imports and exports until the calling task is cancelled.
+    public func run() async throws {
+        var nextExport = ContinuousClock.now
+        logger.info("sage-sim polling \(settings.ordersFolder.path)")
+        while !Task.isCancelled {
+            do {
+                _ = try await runOnce()
+                if let interval = settings.stockExportInterval, ContinuousClock.now >= nextExport {
+                    _ = try await exportStock()
+                    nextExport = ContinuousClock.now + interval
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                // The real job logs and carries on with the next poll; so does the simulator.
+                logger.error("sage-sim: \(error)")
+            }
+            do { try await Task.sleep(for: settings.pollInterval) } catch { return }
+        }
+    }
+
+    /// Imports every order file waiting in the orders folder, oldest name first.
+    public func runOnce() async throws -> SimulatorReport {
+        var report = SimulatorReport()
+        let names = try FileManager.default.contentsOfDirectory(atPath: settings.ordersFolder.path)
+            .filter { !$0.hasPrefix(".") && $0.lowercased().hasSuffix(".xml") }.sorted()
+        for name in names {
+            let file = settings.ordersFolder.appendingPathComponent(name)
+            let (imported, failed) = try await importFile(file)
+            report.files += 1
+            report.imported += imported
+            report.failed += failed
+            // Archive only once the success and fail files are durable: a crash before this re-imports the file,
+            // and PreventDuplicates turns the repeats into fail records, as with the real job.
+            let archived = settings.archiveFolder.appendingPathComponent(name)
+            try? FileManager.default.removeItem(at: archived)
+            try FileManager.default.moveItem(at: file, to: archived)
+        }
+        return report
+    }
+
+    /// Imports one file; returns (imported, failed).
+    func importFile(_ file: URL) async throws -> (Int, Int) {
+        var records: [XMLNode] = []
+        do {
+            try XMLRecordReader(url: file).forEachRecord(path: ["Company", "SalesOrders", "SalesOrder"]) {
+                records.append($0)
+            }
+        } catch {
+            // Sage's job rejects a file it cannot read; ferry sees the fail file with the reason.
+            logger.error("sage-sim: \(file.lastPathComponent) is not a readable sales order file: \(error)")
+            records = []
+            try await write(
+                [failRecord(XMLNode(name: "SalesOrder"), "Validation", "File could not be read: \(error)")],
+                into: settings.failedFolder, name: Self.outputName(file, "fail"))
+            return (0, 1)
+        }
+        var successes: [XMLNode] = []
+        var failures: [XMLNode] = []
+        let base = file.lastPathComponent
+        for record in records {
+            if settings.faults.usernameInUse {
+                failures.append(
+                    failRecord(record, "Sage 50", "Username is already in use. Log the other user out of Sage 50"))
+                continue
+            }
+            if settings.faults.importDelay > .zero { try await Task.sleep(for: settings.faults.importDelay) }
+            let order: SalesOrder
+            do { order = try SalesOrder(record: record) } catch {
+                failures.append(failRecord(record, "Validation", "\(error)"))
+                continue
+            }
+            let result = try company.importOrder(
+                order, unknownStock: settings.unknownStockCode == .fail ? .fail : .useS1,
+                autoCreateCustomers: settings.autoCreateCustomers, preventDuplicates: settings.preventDuplicates)
+            switch result {
+            case .imported(let number, let account, _):
+                logger.debug("sage-sim: \(base): order \(order.id) imported as \(number) on account \(account)")
+                successes.append(Self.withOrderNumber(record, number: number, account: account))
+            case .failed(let name, let description):
+                logger.info("sage-sim: \(base): order \(order.id) rejected: \(description)")
+                failures.append(failRecord(record, name, description))
+            }
+        }
+        if !successes.isEmpty {
+            try await write(successes, into: settings.successFolder, name: Self.outputName(file, "success"))
+        }
+        if !failures.isEmpty {
+            try await write(failures, into: settings.failedFolder, name: Self.outputName(file, "fail"))
+        }
+        logger.info("sage-sim: \(base): \(successes.count) imported, \(failures.count) failed")
+        return (successes.count, failures.count)
+    }
+
+    /// Exports stock records (all, or modified since the last export) into the stock folder.
+    ///
+    /// - Parameter all: overrides ``SageSimulatorSettings/exportAll`` for this export (on demand).
+    /// - Returns: the file written, or nil when no product changed.
+    public func exportStock(all: Bool? = nil) async throws -> URL? {
+        let now = Date()
+        let since = (all ?? settings.exportAll) ? nil : try company.meta("last_stock_export")
+        let products = try company.products(modifiedSince: since, publishedOnly: settings.exportPublishedOnly)
+        try company.setMeta("last_stock_export", SageCompany.stamp(now))
+        guard !products.isEmpty else {
+            logger.debug("sage-sim: no stock changes to export")
+            return nil
+        }
+        let stamp = SageCompany.stamp(now).filter { $0.isNumber }
+        let name = "sage-stock-\(stamp).xml"
+        let nodes = products.map { Self.node($0.element) }
+        try await write(nodes, into: settings.stockFolder, name: name, envelope: "Products")
+        logger.info("sage-sim: exported \(products.count) stock records to \(name)")
+        return settings.stockFolder.appendingPathComponent(name)
+    }
+
+    /// Sets a product's quantity in stock (a goods-in for demos and tests).
+    public func setStock(sku: String, quantity: Decimal) throws {
+        try company.setStock(sku: sku, inStock: quantity)
+    }
+
+    // MARK: Files
+
+    static func outputName(_ input: URL, _ kind: String) -> String {
+        "\(input.deletingPathExtension().lastPathComponent)_\(kind).xml"
+    }
+
+    /// Writes `<Company><envelope>records</envelope></Company>` whole (or slowly, as a fault).
+    private func write(_ records: [XMLNode], into folder: URL, name: String, envelope: String = "SalesOrders")
+        async throws
+    {
+        let temp = folder.appendingPathComponent(".\(name).sage-sim.tmp")
+        let writer = try XMLStreamWriter(url: temp)
+        try writer.startElement("Company")
+        try writer.startElement(envelope)
+        for record in records { try writer.write(record) }
+        try writer.endElement()
+        try writer.endElement()
+        try writer.finish()
+        let final = folder.appendingPathComponent(name)
+        if let chunk = settings.faults.slowWriteChunk {
+            try await Publish.slowly(temp, to: final, chunk: chunk, delay: settings.faults.slowWriteDelay)
+        } else {
+            try Publish.rename(temp, to: final)
+        }
+    }
+
+    /// The input record with Zynk's `<Errors>` first.
+    private func failRecord(_ record: XMLNode, _ name: String, _ description: String) -> XMLNode {
+        let date = OrderMapper.sageDateText(Date(), timeZone: TimeZone(identifier: "Europe/London") ?? .gmt)
+        let errors = Self.node(SalesOrder.errorsElement([ZynkError(name: name, description: description, date: date)]))
+        var result = record
+        result.children = [errors] + record.children.filter { $0.name != "Errors" }
+        return result
+    }
+
+    /// The input record with Sage's order number (and account) filled in, in schema order.
+    static func withOrderNumber(_ record: XMLNode, number: Int, account: String) -> XMLNode {
+        var result = record
+        var children = record.children.filter { $0.name != "SalesOrderNumber" }
+        let after = children.lastIndex { ["Id", "CustomerId"].contains($0.name) }.map { $0 + 1 } ?? 0
+        children.insert(XMLNode(name: "SalesOrderNumber", text: "\(number)"), at: after)
+        if !children.contains(where: { $0.name == "AccountReference" }) {
+            let index = children.firstIndex { $0.name == "SalesOrderDate" } ?? children.count
+            children.insert(XMLNode(name: "AccountReference", text: account), at: index)
+        }
+        result.children = children
+        return result
+    }
+
+    static func node(_ element: OutputElement) -> XMLNode {
+        XMLNode(name: element.name, text: element.text ?? "", children: element.children.map(node))
+    }
+}

@@ -1,0 +1,66 @@
+import FerryState
+import Foundation
+@testable import SageSide
+import Testing
+
+@Suite("The truth ledger")
+struct LedgerTests {
+    @Test func preventsADuplicateAcrossAStoreReopen() async throws {
+        try await withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("state.sqlite").path
+            let input = dir.appendingPathComponent("orders.xml")
+            try writeMagentoOrders([baseOrder(1), baseOrder(2)], to: input)
+            let mapper = OrderFileMapper(settings: OrderMappingSettings(), logger: quietLogger)
+
+            // First run: both orders go out and are recorded with the output's commit.
+            do {
+                let store = try StateStore(path: path, migrations: Ledger.migrations)
+                let ledger = Ledger(store: store, profile: "magento-sage")
+                let sidecar = dir.appendingPathComponent("sent.tsv")
+                let summary = try mapper.map(
+                    input: input, output: { dir.appendingPathComponent("out1.xml") }, fail: nil, sidecar: sidecar,
+                    lookup: { try ledger.decide(externalId: $0, hash: $1) })
+                #expect(summary.sent == 2)
+                try store.write { db in try OrderFileMapper.recordSent(sidecar: sidecar, ledger: ledger, db: db) }
+            }
+            // "Restart": a new store on the same file sees them; the same download is skipped.
+            let store = try StateStore(path: path, migrations: Ledger.migrations)
+            let ledger = Ledger(store: store, profile: "magento-sage")
+            let out2 = dir.appendingPathComponent("out2.xml")
+            let again = try mapper.map(
+                input: input, output: { out2 }, fail: nil, sidecar: nil,
+                lookup: { try ledger.decide(externalId: $0, hash: $1) })
+            #expect(again.sent == 0)
+            #expect(again.duplicates == 2)
+            #expect(!FileManager.default.fileExists(atPath: out2.path))
+
+            // A changed order is reported, not re-imported.
+            var changed = baseOrder(2)
+            changed.shippingAddress?.postcode = "NE2 3AE"
+            try writeMagentoOrders([changed], to: input)
+            let third = try mapper.map(
+                input: input, output: { out2 }, fail: nil, sidecar: nil,
+                lookup: { try ledger.decide(externalId: $0, hash: $1) })
+            #expect(third.changed == 1 && third.sent == 0)
+
+            // A success file fills in Sage's order number; show and export find it.
+            try store.write { db in
+                _ = try ledger.setInternalId(db, externalId: "1", externalRef: nil, internalId: "90001")
+            }
+            let shown = try Ledger.show(store: store, order: "100000001")
+            #expect(shown.map(\.internalId) == ["90001"])
+            #expect(Ledger.describe(shown[0]).contains("Sage order 90001"))
+            let csv = try Ledger.exportCSV(store: store)
+            let lines = csv.split(separator: "\r\n")
+            #expect(lines.count == 3)
+            #expect(lines[0].hasPrefix("profile,record_type,external_id,external_ref,internal_id"))
+            #expect(lines.contains { $0.hasPrefix("magento-sage,sales-order,1,100000001,90001,") })
+        }
+    }
+
+    @Test func csvQuotesFields() {
+        #expect(Ledger.csvField("a,b") == "\"a,b\"")
+        #expect(Ledger.csvField("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(Ledger.csvField("plain") == "plain")
+    }
+}

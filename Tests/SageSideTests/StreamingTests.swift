@@ -1,0 +1,63 @@
+import FerryXML
+import Foundation
+import SageSide
+import Testing
+
+/// Resident set size of this process, from /proc (Linux).
+func residentBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+@Suite("Streaming a large order file")
+struct StreamingTests {
+    static let orderCount = 200_000
+
+    /// 200,000 orders mapped record by record: resident memory while mapping stays within a bound far below the
+    /// file's size (it would grow by hundreds of MB if the file were loaded).
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["FERRY_SKIP_LARGE"] == nil))
+    func twoHundredThousandOrdersInFlatMemory() async throws {
+        try await withTemporaryDirectory { dir in
+            let input = dir.appendingPathComponent("large.xml")
+            let writer = try XMLStreamWriter(url: input)
+            try writer.startElement("ArrayOfOrderInfo")
+            var template = orderElement(baseOrder(1))
+            for index in 1...Self.orderCount {
+                template.children = template.children.map { child in
+                    switch child.name {
+                    case "order_id": OutputElement("order_id", "\(index)")
+                    case "increment_id": OutputElement("increment_id", "\(100_000_000 + index)")
+                    default: child
+                    }
+                }
+                try writer.write(template)
+            }
+            try writer.endElement()
+            try writer.finish()
+            let fileSize = try FileManager.default.attributesOfItem(atPath: input.path)[.size] as? Int ?? 0
+
+            var baseline = 0
+            var peak = 0
+            var callbacks = 0
+            let out = dir.appendingPathComponent("out.xml")
+            let summary = try OrderFileMapper(settings: OrderMappingSettings(), logger: quietLogger).map(
+                input: input, output: { out }, fail: nil, sidecar: dir.appendingPathComponent("sent.tsv"),
+                lookup: nil,
+                onRecord: { progress in
+                    callbacks += 1
+                    if progress.read == 2_000 { baseline = residentBytes() }
+                    if progress.read % 10_000 == 0 { peak = max(peak, residentBytes()) }
+                })
+            #expect(summary.read == Self.orderCount)
+            #expect(summary.sent == Self.orderCount)
+            #expect(callbacks == Self.orderCount)
+            let growth = peak - baseline
+            print("streaming: input \(fileSize / 1_048_576) MiB, RSS growth while mapping \(growth / 1_048_576) MiB")
+            #expect(fileSize > 150 * 1_048_576)
+            // The per-file duplicate set grows by a few MiB; the records themselves must not accumulate.
+            #expect(growth < 48 * 1_048_576)
+        }
+    }
+}
