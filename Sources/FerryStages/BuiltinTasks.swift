@@ -4,6 +4,6 @@ import FerryPipeline
 public enum BuiltinTasks {
     /// The registry `ferry` uses.
     public static var registry: TaskRegistry {
-        TaskRegistry([XSLTTask.kind])
+        TaskRegistry([XSLTTask.kind] + MagentoTasks.all + SageTasks.all)
     }
 }

@@ -16,11 +16,27 @@ extension MagentoSettingsError: RetryClassifying {
 }
 
 extension TaskSettings {
-    /// Decodes the connection part and turns its problems into a ``TaskSettingsError``.
+    /// Decodes the connection (config.json's shared `connections.magento` block, overridden key by key by the
+    /// stage's own settings) and turns its problems into a ``TaskSettingsError``.
     func magentoClient(_ environment: TaskEnvironment) throws -> MagentoClient {
-        let connection = try decode(MagentoConnectionSettings.self)
+        var connection = try environment.connection("magento")?.decode(MagentoConnectionSettings.self)
+            ?? MagentoConnectionSettings()
+        let own = try decode(MagentoConnectionSettings.self)
+        connection.baseUrl = own.baseUrl ?? connection.baseUrl
+        connection.storeCode = own.storeCode ?? connection.storeCode
+        connection.auth = own.auth ?? connection.auth
+        connection.tokenEnv = own.tokenEnv ?? connection.tokenEnv
+        connection.credentialsFile = own.credentialsFile ?? connection.credentialsFile
+        connection.caFile = own.caFile ?? connection.caFile
+        connection.timeoutSeconds = own.timeoutSeconds ?? connection.timeoutSeconds
+        connection.maxAttempts = own.maxAttempts ?? connection.maxAttempts
         do {
             let configuration = try connection.configuration(resolve: environment.resolve)
+            // Whatever happens downstream, these values are masked in logs, errors and reason files.
+            switch configuration.auth {
+            case .bearer(let token): Redaction.register(token)
+            case .oauth1(let credentials): [credentials.consumerSecret, credentials.accessToken, credentials.accessTokenSecret].forEach(Redaction.register)
+            }
             return MagentoClient(configuration: configuration, logger: environment.logger)
         } catch let error as MagentoSettingsError {
             throw TaskSettingsError(settingsPath: path, key: error.key, message: error.message)

@@ -22,6 +22,9 @@ public struct MagentoConnectionSettings: Sendable, Codable {
     /// Attempts per call (with backoff), default 5.
     public var maxAttempts: Int?
 
+    /// Creates empty settings (every key at its default).
+    public init() {}
+
     /// The settings keys this struct reads (for ``TaskKind/settingsKeys``).
     public static let keys: Set<String> = [
         "baseUrl", "storeCode", "auth", "tokenEnv", "credentialsFile", "caFile", "timeoutSeconds", "maxAttempts",
