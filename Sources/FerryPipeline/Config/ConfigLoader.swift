@@ -52,7 +52,7 @@ public struct TaskRegistry: Sendable {
 public enum ConfigLoader {
     private static let topKeys: Set<String> = [
         "root", "stateStore", "logLevel", "settleMilliseconds", "rescanSeconds", "archive", "failedFolder", "retry",
-        "folders", "connections", "stages", "$comment",
+        "folders", "connections", "stages", "alerts", "metrics", "$comment",
     ]
 
     /// Loads `file`, returning the config and its warnings.
@@ -119,6 +119,11 @@ public enum ConfigLoader {
 
         var connections: [String: JSONValue] = [:]
         if let object = reader.object(top, "connections", at: "") { connections = object }
+        // Sections read by the observers (alerts, metrics); they validate their own keys.
+        var sections: [String: JSONValue] = [:]
+        for key in ["alerts", "metrics"] {
+            if let object = reader.object(top, key, at: "") { sections[key] = .object(object) }
+        }
 
         var stages: [StageConfig] = []
         if case .array(let list)? = top["stages"] {
@@ -137,7 +142,8 @@ public enum ConfigLoader {
         let config = FerryConfig(
             file: file, root: root, stateStore: stateStore, logLevel: logLevel, settle: .milliseconds(settle),
             rescanInterval: .seconds(rescan), archiveFolder: archiveFolder, archiveRetentionDays: retention,
-            failedFolder: failedFolder, retry: retry, folderModes: modes, connections: connections, stages: stages)
+            failedFolder: failedFolder, retry: retry, folderModes: modes, connections: connections, sections: sections,
+            stages: stages)
         if problems.contains(where: { !$0.isWarning }) {
             throw ConfigError(file: file.path, problems: problems)
         }

@@ -21,19 +21,25 @@ public final class Pipeline: Sendable {
     private let stopSignal = Signal()
     private let stopped = Mutex(false)
     private let watcherBox = Mutex<FolderWatcher?>(nil)
+    private let observers: [any PipelineObserver]
 
     /// Opens the state store (applying every task's migrations) and builds each stage's task.
     ///
     /// - Parameter drainAttempts: in a drain, transient failures are retried this many times, then left.
     /// - Throws: ``PipelineError`` or ``StateStoreError`` naming what is wrong.
-    public init(config: FerryConfig, registry: TaskRegistry, logger: Logger, drainAttempts: Int? = nil) throws {
+    ///   - observers: metrics, alerts and progress, told of every file and run.
+    public init(
+        config: FerryConfig, registry: TaskRegistry, logger: Logger, drainAttempts: Int? = nil,
+        observers: [any PipelineObserver] = []
+    ) throws {
         self.config = config
         self.logger = logger
         try Durable.makeFolder(config.stateStore.deletingLastPathComponent())
         store = try StateStore(path: config.stateStore.path, migrations: [JournalEntry.migration] + registry.migrations)
         let engine = EngineSettings(
             settle: config.settle, retry: config.retry, archiveRoot: config.archiveFolder,
-            failedFolder: config.failedFolder, drainAttempts: drainAttempts)
+            failedFolder: config.failedFolder, drainAttempts: drainAttempts, observers: observers)
+        self.observers = observers
         var runners: [StageRunner] = []
         for stage in config.stages {
             guard let kind = registry.kinds[stage.task] else {
@@ -93,11 +99,22 @@ public final class Pipeline: Sendable {
                     }
                 }
             }
+            // Alerts are batched: flushed every minute while watching, so one message covers a run's failures.
+            let observers = self.observers
+            if !observers.isEmpty {
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(60))
+                        for observer in observers { await observer.flush() }
+                    }
+                }
+            }
             while !isStopped { await stopSignal.wait(for: nil) }
             for runner in runners { await runner.stop() }
             watcher.stop()
             group.cancelAll()
         }
+        for observer in observers { await observer.flush() }
         logger.info("stopped")
     }
 
@@ -146,6 +163,7 @@ public final class Pipeline: Sendable {
             }
             for runner in chosen { await runner.stop() }
         }
+        for observer in observers { await observer.flush() }
         var report = DrainReport()
         let names = chosen.map(\.stage.name)
         let entries = (try? store.read { db in

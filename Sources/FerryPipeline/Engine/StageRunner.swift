@@ -121,6 +121,7 @@ actor StageRunner {
                     return entry
                 }
             }
+            CrashPoint.hit("after-claim-journal")
             for entry in inserted {
                 let source = folder.appendingPathComponent(entry.originalName)
                 if rename(source.path, work.appendingPathComponent(entry.runID).path) == 0 {
@@ -135,6 +136,8 @@ actor StageRunner {
             }
             try Durable.sync(directory: work)
             try Durable.sync(directory: folder)
+            CrashPoint.hit("after-claim-rename")
+            reportDepth()
             let kinds = Dictionary(settled.map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
             for entry in inserted where kinds[entry.originalName] != .regularFile {
                 pendingQuarantine[entry.runID] =
@@ -239,12 +242,17 @@ actor StageRunner {
         let context = TaskContext(
             input: TaskInput(url: input, name: entry.originalName), environment: environment, logger: fileLogger,
             outputFolders: stage.outputs, runID: runID)
+        let started = ContinuousClock.now
         do {
             try await task.run(context)
+            CrashPoint.hit("after-task-run")
             try commit(&entry, context: context)
             try finishCommitted(&entry)
             attemptsThisProcess[runID] = nil
             fileLogger.info("processed", metadata: ["ferry.outputs": "\(entry.decodedOutputs.map(\.name))"])
+            let seconds = (ContinuousClock.now - started).seconds
+            engine.observers.forEach { $0.fileProcessed(stage: stage.name, file: entry.originalName, seconds: seconds, counters: context.counters) }
+            reportDepth()
         } catch {
             removeTemporaries(context.pendingOutputs.map(\.url))
             handleFailure(error, entry: &entry, logger: fileLogger)
@@ -270,11 +278,14 @@ actor StageRunner {
             return
         }
         let context = TaskContext(input: nil, environment: environment, logger: logger, outputFolders: stage.outputs, runID: runID)
+        let started = ContinuousClock.now
         do {
             try await task.run(context)
             try commit(&entry, context: context)
             try finishCommitted(&entry)
             logger.info("scheduled run finished", metadata: ["ferry.counters": "\(context.counters)"])
+            let seconds = (ContinuousClock.now - started).seconds
+            engine.observers.forEach { $0.scheduledRunFinished(stage: stage.name, counters: context.counters, seconds: seconds, error: nil) }
         } catch {
             removeTemporaries(context.pendingOutputs.map(\.url))
             entry.state = .abandoned
@@ -282,6 +293,10 @@ actor StageRunner {
             entry.finishedAt = Date().timeIntervalSince1970
             try? environment.store.write { [entry] db in try entry.update(db) }
             logger.error("scheduled run failed; it runs again at the next interval", metadata: ["ferry.reason": "\(entry.lastError ?? "")"])
+            let seconds = (ContinuousClock.now - started).seconds
+            engine.observers.forEach {
+                $0.scheduledRunFinished(stage: stage.name, counters: context.counters, seconds: seconds, error: entry.lastError ?? "failed")
+            }
         }
     }
 
@@ -314,6 +329,7 @@ actor StageRunner {
             try entry.update(db)
             for hook in hooks { try hook(db) }
         }
+        CrashPoint.hit("after-commit")
     }
 
     /// Publishes committed outputs and archives the input; safe to repeat after a crash at any point.
@@ -329,11 +345,13 @@ actor StageRunner {
             folders.insert(output.folder)
         }
         for folder in folders.sorted() { try Durable.sync(directory: URL(fileURLWithPath: folder)) }
+        if !folders.isEmpty { CrashPoint.hit("after-output-rename") }
         if let destination = entry.destination, let work = workFolder {
             let input = work.appendingPathComponent(entry.runID)
             if FileManager.default.fileExists(atPath: input.path) || (try? FileManager.default.destinationOfSymbolicLink(atPath: input.path)) != nil {
                 let placed = try Durable.place(input, into: URL(fileURLWithPath: destination), preferredName: entry.originalName)
                 entry.destinationName = placed.lastPathComponent
+                CrashPoint.hit("after-archive")
             }
         }
         entry.state = .done
@@ -373,6 +391,7 @@ actor StageRunner {
         try? environment.store.write { [entry] db in try entry.update(db) }
         retryAt[entry.runID] = .now + delay
         logger.warning("will retry", metadata: ["ferry.reason": "\(message)", "ferry.retryIn": "\(delay)"])
+        engine.observers.forEach { $0.transientFailure(stage: stage.name, file: entry.originalName, reason: message) }
     }
 
     /// Runs left claimed after their drain attempts ran out.
@@ -394,6 +413,7 @@ actor StageRunner {
                 entry.destination = folder.path
                 entry.destinationName = name
                 try environment.store.write { [entry] db in try entry.update(db) }
+                CrashPoint.hit("after-quarantine-record")
             }
             let input = work.appendingPathComponent(entry.runID)
             let name = entry.destinationName ?? entry.originalName
@@ -409,17 +429,29 @@ actor StageRunner {
 
                     """
                 try Durable.write(Data(text.utf8), to: folder.appendingPathComponent(name + ".error.txt"))
+                CrashPoint.hit("after-quarantine-reason")
                 let placed = try Durable.place(input, into: folder, preferredName: name)
                 entry.destinationName = placed.lastPathComponent
             }
             entry.state = .failed
             entry.finishedAt = Date().timeIntervalSince1970
             try environment.store.write { [entry] db in try entry.update(db) }
-            logger.error("quarantined", metadata: ["ferry.reason": "\(reason)", "ferry.failed": "\(folder.appendingPathComponent(name).path)"])
+            let failedPath = folder.appendingPathComponent(entry.destinationName ?? name).path
+            logger.error("quarantined", metadata: ["ferry.reason": "\(reason)", "ferry.failed": "\(failedPath)"])
+            engine.observers.forEach { $0.fileQuarantined(stage: stage.name, file: entry.originalName, reason: entry.lastError ?? reason, failedPath: failedPath) }
+            reportDepth()
         } catch {
             logger.error("cannot quarantine; will try again", metadata: ["ferry.reason": "\(error)"])
             retryAt[entry.runID] = .now + engine.retry.delay(attempt: 1)
         }
+    }
+
+    /// Tells the observers how many files wait and how many are claimed.
+    private func reportDepth() {
+        guard !engine.observers.isEmpty else { return }
+        let waiting = candidates.count
+        let claimed = ready.count + retryAt.count + (busy ? 1 : 0)
+        engine.observers.forEach { $0.queueDepth(stage: stage.name, waiting: waiting, claimed: claimed) }
     }
 
     private func removeTemporaries(_ urls: [URL]) {
@@ -532,6 +564,8 @@ struct EngineSettings: Sendable {
     var failedFolder: URL
     /// In a drain (`ferry run`), transient failures are retried this many times, then left for the next run.
     var drainAttempts: Int?
+    /// Metrics, alerts, progress.
+    var observers: [any PipelineObserver] = []
 
     func archiveFolder(for stage: String, at date: Date) -> URL {
         let formatter = DateFormatter()
@@ -542,6 +576,10 @@ struct EngineSettings: Sendable {
 }
 
 extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+
     var nanoseconds: Int64 {
         components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
