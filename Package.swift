@@ -132,5 +132,14 @@ let package = Package(
             name: "SageSideTests",
             dependencies: ["SageSide", "SageSimulator", "FerryStages", "FerryPipeline"],
             swiftSettings: strictSettings),
+        // Process-level crash, hostile-input and resource-fault tests: they run the built `ferry` binary.
+        .testTarget(
+            name: "ReliabilityTests",
+            dependencies: [
+                "FerryPipeline", "FerryStages", "FerryXML", "FerryState", "FileWatching", "MagentoConnector",
+                "MagentoSandbox", "SageSide",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
     ]
 )

@@ -1,0 +1,286 @@
+import Foundation
+import Testing
+
+/// `FERRY_LONG=1` turns the small CI counts into the large on-demand ones.
+let longRun = ProcessInfo.processInfo.environment["FERRY_LONG"] != nil
+
+/// True when the tests run as root (sysctls, tmpfs mounts, chmod 000 is no barrier).
+let runningAsRoot = geteuid() == 0
+
+/// The path of the built `ferry` executable, beside the test bundle (`swift build` builds it first).
+var ferryExecutable: URL {
+    var url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    while url.path != "/" {
+        let candidate = url.appendingPathComponent("ferry")
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            return candidate
+        }
+        url = url.deletingLastPathComponent()
+    }
+    return URL(fileURLWithPath: ".build/debug/ferry")
+}
+
+/// A temporary ferry root on disk, driven through the real `ferry` binary as a child process.
+final class FerryRoot: @unchecked Sendable {
+    // @unchecked: one test body owns a root; children are only started and stopped from it.
+    let url: URL
+    private(set) var logs: [URL] = []
+
+    static let identityStylesheet = """
+        <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+          <xsl:template match="/"><Mapped><xsl:copy-of select="."/></Mapped></xsl:template>
+        </xsl:stylesheet>
+        """
+
+    /// The one-stage config most tests use: `inbox/in` -> xslt -> `outbox/out`.
+    static let xsltStage = """
+        { "name": "map", "watch": "inbox/in", "task": "xslt", "settings": { "stylesheet": "mappings/identity.xsl" },
+          "outputs": { "out": "outbox/out" } }
+        """
+
+    init(base: URL? = nil) throws {
+        let base = base ?? FileManager.default.temporaryDirectory
+        url = base.appendingPathComponent("ferry-rel-\(UUID().uuidString.prefix(8))")
+        for folder in ["inbox/in", "outbox/out", "mappings", "logs"] {
+            try FileManager.default.createDirectory(at: url.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        try Data(Self.identityStylesheet.utf8).write(to: url.appendingPathComponent("mappings/identity.xsl"))
+    }
+
+    deinit {
+        // chmod 000 folders in a test would stop the removal: open them up first.
+        if let paths = FileManager.default.enumerator(atPath: url.path) {
+            while let path = paths.nextObject() as? String { chmod(url.appendingPathComponent(path).path, 0o755) }
+        }
+        try? FileManager.default.removeItem(at: url)
+    }
+
+    var inbox: URL { url.appendingPathComponent("inbox/in") }
+    var outbox: URL { url.appendingPathComponent("outbox/out") }
+    var work: URL { inbox.appendingPathComponent(".ferry-work") }
+    var failed: URL { url.appendingPathComponent("failed") }
+    var config: URL { url.appendingPathComponent("config.json") }
+
+    /// Writes config.json with `stages` (JSON objects) and extra top-level keys.
+    @discardableResult
+    func writeConfig(stages: [String] = [FerryRoot.xsltStage], extra: String = "", settle: Int = 100, rescan: Int = 30) throws -> URL {
+        let text = """
+            { "settleMilliseconds": \(settle), "rescanSeconds": \(rescan), "logLevel": "info", \(extra)
+              "stages": [ \(stages.joined(separator: ",\n")) ] }
+            """
+        try Data(text.utf8).write(to: config)
+        return config
+    }
+
+    /// A small valid order file.
+    static func order(_ id: Int) -> String {
+        "<ArrayOfOrderInfo><OrderInfo><order_id>\(id)</order_id></OrderInfo></ArrayOfOrderInfo>\n"
+    }
+
+    /// Delivers by write to a hidden name, then rename.
+    func deliver(_ name: String, _ data: Data, into folder: URL? = nil) throws {
+        let folder = folder ?? inbox
+        let temp = folder.appendingPathComponent(".\(UUID().uuidString).part")
+        try data.write(to: temp)
+        guard rename(temp.path, folder.appendingPathComponent(name).path) == 0 else {
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
+    }
+
+    func deliver(_ name: String, _ text: String, into folder: URL? = nil) throws {
+        try deliver(name, Data(text.utf8), into: folder)
+    }
+
+    /// Visible entries of `folder` (hidden ones left out), sorted.
+    func files(in folder: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// Every entry (hidden ones too) of `folder`.
+    func entries(in folder: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+    }
+
+    /// Every non-directory path under `folder`, relative, hidden ones included (symbolic links not followed).
+    func allFiles(under folder: URL) -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: folder.path) else { return [] }
+        var result: [String] = []
+        while let path = enumerator.nextObject() as? String {
+            var info = stat()
+            if lstat(folder.appendingPathComponent(path).path, &info) == 0, info.st_mode & S_IFMT != S_IFDIR {
+                result.append(path)
+            }
+        }
+        return result.sorted()
+    }
+
+    /// Archived inputs of `stage` (names only), across days.
+    func archived(stage: String = "map") -> [String] {
+        allFiles(under: url.appendingPathComponent("archive")).filter { $0.split(separator: "/").dropLast().last.map(String.init) == stage }
+            .map { ($0 as NSString).lastPathComponent }.sorted()
+    }
+
+    /// Quarantined inputs of `stage` (names only, without their `.error.txt`).
+    func quarantined(stage: String = "map") -> [String] {
+        files(in: failed.appendingPathComponent(stage)).filter { !$0.hasSuffix(".error.txt") }
+    }
+
+    /// Temporaries anywhere under the root (`.ferry-*.tmp`), which must never be left visible.
+    var temporaries: [String] {
+        allFiles(under: url).filter { ($0 as NSString).lastPathComponent.hasPrefix(".ferry-") && $0.hasSuffix(".tmp") }
+    }
+
+    /// Starts `ferry <arguments> --config config.json` with `environment` added; its stderr goes to a log file.
+    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Child {
+        let log = url.appendingPathComponent("logs/ferry-\(logs.count).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        logs.append(log)
+        return try Child(arguments: arguments + ["--config", config.path], environment: environment, log: log)
+    }
+
+    /// Runs `ferry <arguments>` to its end (hang guard `timeout`); returns its status, stdout and stderr.
+    func run(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(120)) async throws
+        -> (status: Int32, output: String, log: String)
+    {
+        let child = try start(arguments, environment: environment)
+        let status = try await child.wait(timeout: timeout)
+        return (status, child.output, child.log)
+    }
+
+    /// Every log line the children wrote so far.
+    var allLogs: String {
+        logs.compactMap { try? String(contentsOf: $0, encoding: .utf8) }.joined(separator: "\n")
+    }
+}
+
+/// A running `ferry` child process.
+final class Child: @unchecked Sendable {
+    // @unchecked: Process is thread-safe for what we use (terminate, isRunning, status after exit).
+    let process = Process()
+    let logURL: URL
+    private let outputURL: URL
+
+    init(arguments: [String], environment: [String: String], log: URL) throws {
+        logURL = log
+        outputURL = log.appendingPathExtension("out")
+        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        process.executableURL = ferryExecutable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["JOURNAL_STREAM"] = nil
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        process.standardError = try FileHandle(forWritingTo: log)
+        process.standardOutput = try FileHandle(forWritingTo: outputURL)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+    var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+    var output: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
+
+    func kill(_ signal: Int32 = SIGKILL) { Foundation.kill(pid, signal) }
+
+    /// Waits for the child to end; SIGKILLs it and fails after `timeout` (a hang guard only).
+    @discardableResult
+    func wait(timeout: Duration = .seconds(120)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                kill(SIGKILL)
+                process.waitUntilExit()
+                Issue.record("ferry \(process.arguments ?? []) did not end within \(timeout); log:\n\(log.suffix(3000))")
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// True when the child was ended by `signal`.
+    func endedBy(_ signal: Int32) -> Bool {
+        !process.isRunning && process.terminationReason == .uncaughtSignal && process.terminationStatus == signal
+    }
+
+    /// Waits until the daemon logged that its watches are in place.
+    func waitUntilWatching(timeout: Duration = .seconds(60)) async throws {
+        try await waitUntil("ferry watch ready", timeout: timeout) { log.contains(" watching") || !isRunning }
+    }
+
+    /// SIGTERM, then wait; SIGKILL as the hang guard.
+    @discardableResult
+    func stop(timeout: Duration = .seconds(60)) async throws -> Int32 {
+        guard isRunning else { return process.terminationStatus }
+        kill(SIGTERM)
+        return try await wait(timeout: timeout)
+    }
+}
+
+/// Polls `condition` every 20 ms; fails the test after `timeout` (a hang guard, not a performance assertion).
+func waitUntil(_ what: String, timeout: Duration = .seconds(120), _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        if ContinuousClock.now > deadline {
+            Issue.record("timed out waiting for: \(what)")
+            throw CancellationError()
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+/// Reads and writes a sysctl under /proc/sys; the old value is restored by the caller's `defer`.
+struct Sysctl {
+    let path: String
+
+    init(_ name: String) { path = "/proc/sys/" + name.replacingOccurrences(of: ".", with: "/") }
+
+    func read() throws -> String {
+        try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func write(_ value: String) throws {
+        try Data((value + "\n").utf8).write(to: URL(fileURLWithPath: path))
+    }
+}
+
+/// Runs a shell command, returning its status and combined output (for mount, openssl and the like).
+@discardableResult
+func shell(_ command: String) -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", command + " 2>&1"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardInput = FileHandle.nullDevice
+    do { try process.run() } catch { return (127, "\(error)") }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+extension FerryRoot {
+    /// The invariants after any crash and recovery, for the one-stage xslt root:
+    /// every input exactly once in archive or failed, every archived input's output exactly once, nothing left in
+    /// the inbox or the work area, no temporary visible anywhere.
+    func checkInvariants(inputs: Set<String>, expectFailed: Set<String> = [], sourceLocation: SourceLocation = #_sourceLocation) {
+        let archived = archived()
+        let failed = quarantined()
+        let placed = archived + failed
+        #expect(placed.count == inputs.count, "each input exactly once in archive or failed: \(placed.count) for \(inputs.count)", sourceLocation: sourceLocation)
+        #expect(Set(placed) == inputs, "archive + failed hold exactly the inputs; extra: \(Set(placed).subtracting(inputs).sorted().prefix(5)), missing: \(inputs.subtracting(placed).sorted().prefix(5))", sourceLocation: sourceLocation)
+        #expect(Set(failed) == expectFailed, "quarantined: \(failed)", sourceLocation: sourceLocation)
+        let outputs = files(in: outbox)
+        #expect(outputs.count == archived.count, "one output per processed input: \(outputs.count) for \(archived.count)", sourceLocation: sourceLocation)
+        #expect(Set(outputs) == Set(archived), "outputs named after their inputs, none duplicated", sourceLocation: sourceLocation)
+        #expect(temporaries.isEmpty, "no temporary visible: \(temporaries.prefix(5))", sourceLocation: sourceLocation)
+        #expect(entries(in: work).isEmpty, "work area empty: \(entries(in: work).prefix(5))", sourceLocation: sourceLocation)
+        #expect(files(in: inbox).isEmpty, "inbox drained: \(files(in: inbox).prefix(5))", sourceLocation: sourceLocation)
+    }
+
+    /// Number of inputs that reached archive or failed.
+    var placedCount: Int { archived().count + quarantined().count }
+}
