@@ -163,8 +163,10 @@ public enum ConfigLoader {
             if let watch = stage.watch?.standardizedFileURL {
                 if let other = watchers[watch] {
                     problems.append(ConfigProblem("\(stage.path).watch", "\(watch.path) is already watched by \(other): one folder feeds one stage; give this stage its own folder"))
+                } else {
+                    // The first watcher keeps the folder, so a cycle through it is still found.
+                    watchers[watch] = stage.name
                 }
-                watchers[watch] = stage.name
             }
         }
         // A cycle: following outputs into the folders other stages watch comes back to the start.
