@@ -80,7 +80,7 @@ struct ProcessTests {
             print("skipped: lowering fs.inotify.max_queued_events needs root")
             return
         }
-        let root = try FerryRoot()
+        let root = try FerryRoot.onTmpfs()
         // A long periodic rescan: only the overflow's rescan can find the lost files in time.
         try root.writeConfig(rescan: 3_600)
         let count = longRun ? 20_000 : 3_000

@@ -26,6 +26,8 @@ final class FerryRoot: @unchecked Sendable {
     // @unchecked: one test body owns a root; children are only started and stopped from it.
     let url: URL
     private(set) var logs: [URL] = []
+    /// A tmpfs mounted for this root (unmounted with it).
+    private var mountPoint: URL?
 
     static let identityStylesheet = """
         <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
@@ -48,7 +50,25 @@ final class FerryRoot: @unchecked Sendable {
         try Data(Self.identityStylesheet.utf8).write(to: url.appendingPathComponent("mappings/identity.xsl"))
     }
 
+    /// A root on a fresh tmpfs when running as root (fsync costs nothing there, so big bursts stay quick),
+    /// else an ordinary temporary root.
+    static func onTmpfs(size: String = "512m") throws -> FerryRoot {
+        guard runningAsRoot else { return try FerryRoot() }
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-rel-tmpfs-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        guard shell("mount -t tmpfs -o size=\(size) ferry-rel '\(base.path)'").status == 0 else { return try FerryRoot() }
+        let root = try FerryRoot(base: base)
+        root.mountPoint = base
+        return root
+    }
+
     deinit {
+        defer {
+            if let mountPoint {
+                shell("umount -l '\(mountPoint.path)'")
+                try? FileManager.default.removeItem(at: mountPoint)
+            }
+        }
         // chmod 000 folders in a test would stop the removal: open them up first.
         if let paths = FileManager.default.enumerator(atPath: url.path) {
             while let path = paths.nextObject() as? String { chmod(url.appendingPathComponent(path).path, 0o755) }
