@@ -404,7 +404,8 @@ actor StageRunner {
         do {
             try Durable.makeFolder(folder)
             if entry.state != .failing {
-                let name = Durable.candidateNames(entry.originalName).first {
+                // Room for `.error.txt` beside it, whatever the length of the delivered name.
+                let name = Durable.candidateNames(Durable.fitting(entry.originalName, reserve: ".error.txt".utf8.count + 4)).first {
                     !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
                         && !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0 + ".error.txt").path)
                 }!

@@ -79,7 +79,7 @@ enum Durable {
 
     /// Writes `data` to `url` through a temporary name, fsync and rename: readers see all of it or nothing.
     static func write(_ data: Data, to url: URL) throws {
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(fitting(url.lastPathComponent, reserve: 16)).\(UInt32.random(in: 0...UInt32.max)).tmp")
         let fd = try call("open", temp.path) { open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
         do {
             try data.withUnsafeBytes { raw in
@@ -101,11 +101,30 @@ enum Durable {
 
     /// The names tried for `preferred` when the folder already has one: `a.xml`, `a-1.xml`, `a-2.xml`, ...
     static func candidateNames(_ preferred: String) -> some Sequence<String> {
-        let ext = (preferred as NSString).pathExtension
-        let base = (preferred as NSString).deletingPathExtension
         return (0...).lazy.map { n in
-            n == 0 ? preferred : ext.isEmpty ? "\(preferred)-\(n)" : "\(base)-\(n).\(ext)"
+            guard n > 0 else { return preferred }
+            // A variant of a 255-byte name must still fit: shorten it first.
+            let fitted = fitting(preferred, reserve: "-\(n)".utf8.count)
+            let ext = (fitted as NSString).pathExtension
+            let base = (fitted as NSString).deletingPathExtension
+            return ext.isEmpty ? "\(fitted)-\(n)" : "\(base)-\(n).\(ext)"
         }
+    }
+
+    /// Longest file name Linux filesystems take, in bytes.
+    static let maxNameBytes = 255
+
+    /// `name`, shortened if needed (its extension kept, `~` marking the cut) so that `reserve` more bytes of
+    /// prefix or suffix still fit in one file name: a 255-byte delivered name must not make its temporary,
+    /// its `.error.txt` or its collision variant impossible to create.
+    static func fitting(_ name: String, reserve: Int) -> String {
+        let limit = maxNameBytes - reserve
+        guard name.utf8.count > limit else { return name }
+        let ext = (name as NSString).pathExtension
+        let suffix = ext.isEmpty || ext.utf8.count > 16 ? "~" : "~." + ext
+        var base = Substring(ext.isEmpty || ext.utf8.count > 16 ? name : (name as NSString).deletingPathExtension)
+        while !base.isEmpty, base.utf8.count + suffix.utf8.count > limit { base = base.dropLast() }
+        return String(base) + suffix
     }
 
     /// Moves `source` into `folder` under `preferredName`, or the first free variant of it, never replacing a
@@ -135,7 +154,7 @@ enum Durable {
                     return target
                 }
             }
-            let temp = folder.appendingPathComponent(".ferry-copy-\(preferredName).tmp")
+            let temp = folder.appendingPathComponent(".ferry-copy-\(fitting(preferredName, reserve: 16)).tmp")
             try copy(source, to: temp)
             copied = temp
             linkSource = temp

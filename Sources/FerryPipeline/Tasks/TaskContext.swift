@@ -87,7 +87,8 @@ public final class TaskContext: Sendable {
         guard !name.isEmpty, !name.contains("/"), !name.hasPrefix(".") else {
             throw PipelineError(.internal, "output name '\(name)' is not a plain file name")
         }
-        let temp = folder.appendingPathComponent(".ferry-\(runID)-\(name).tmp")
+        // `.ferry-<run>-<name>.tmp` must fit in 255 bytes even when the delivered name takes all of them.
+        let temp = folder.appendingPathComponent(".ferry-\(runID)-\(Durable.fitting(name, reserve: runID.utf8.count + 12)).tmp")
         let pending = PendingOutput(output: output, name: name, url: temp, folder: folder)
         state.append(pending)
         return pending
