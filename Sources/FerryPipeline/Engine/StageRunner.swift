@@ -231,6 +231,11 @@ actor StageRunner {
         }
         var fileLogger = logger
         fileLogger[metadataKey: "ferry.file"] = "\(entry.originalName)"
+        if entry.state == .committed {
+            // Outputs are already committed (publishing or archiving failed last time): finish, never re-run.
+            finishAfterFailure(&entry, logger: fileLogger)
+            return
+        }
         if let reason = pendingQuarantine.removeValue(forKey: runID) {
             quarantine(&entry, reason: reason, logger: fileLogger)
             return
@@ -247,7 +252,14 @@ actor StageRunner {
             try await task.run(context)
             CrashPoint.hit("after-task-run")
             try commit(&entry, context: context)
-            try finishCommitted(&entry)
+            do {
+                try finishCommitted(&entry)
+            } catch {
+                // Committed: the temporaries are the outputs now; keep them and only retry the publishing.
+                fileLogger.error("cannot publish or archive a committed run; will retry", metadata: ["ferry.reason": "\(Redaction.message(of: error))"])
+                scheduleFinishRetry(entry)
+                return
+            }
             attemptsThisProcess[runID] = nil
             fileLogger.info("processed", metadata: ["ferry.outputs": "\(entry.decodedOutputs.map(\.name))"])
             let seconds = (ContinuousClock.now - started).seconds
@@ -357,6 +369,30 @@ actor StageRunner {
         entry.state = .done
         entry.finishedAt = Date().timeIntervalSince1970
         try environment.store.write { [entry] db in try entry.update(db) }
+    }
+
+    /// Retries ``finishCommitted(_:)`` for a committed run with capped backoff; a committed run is never
+    /// re-run (that would publish its outputs twice) nor quarantined (its outputs are already out).
+    private func finishAfterFailure(_ entry: inout JournalEntry, logger: Logger) {
+        do {
+            try finishCommitted(&entry)
+            attemptsThisProcess[entry.runID] = nil
+            logger.info("processed", metadata: ["ferry.outputs": "\(entry.decodedOutputs.map(\.name))"])
+            reportDepth()
+        } catch {
+            logger.error("cannot publish or archive a committed run; will retry", metadata: ["ferry.reason": "\(Redaction.message(of: error))"])
+            scheduleFinishRetry(entry)
+        }
+    }
+
+    private func scheduleFinishRetry(_ entry: JournalEntry) {
+        let attempts = (attemptsThisProcess[entry.runID] ?? 0) + 1
+        attemptsThisProcess[entry.runID] = attempts
+        if let limit = engine.drainAttempts, attempts >= limit {
+            leftClaimed.insert(entry.runID)
+            return
+        }
+        retryAt[entry.runID] = .now + engine.retry.delay(attempt: attempts)
     }
 
     private func handleFailure(_ error: any Error, entry: inout JournalEntry, logger: Logger) {
@@ -474,7 +510,10 @@ actor StageRunner {
             known.insert(entry.runID)
             switch entry.state {
             case .committed:
-                do { try finishCommitted(&entry) } catch { logger.error("cannot finish a committed run", metadata: ["ferry.reason": "\(error)"]) }
+                do { try finishCommitted(&entry) } catch {
+                    logger.error("cannot finish a committed run; will retry", metadata: ["ferry.reason": "\(Redaction.message(of: error))"])
+                    scheduleFinishRetry(entry)
+                }
             case .failing:
                 quarantine(&entry, reason: entry.lastError ?? "quarantined before a restart", logger: logger)
             case .claimed where entry.originalName.isEmpty:
