@@ -31,7 +31,9 @@ struct ResourceFaultTests {
             try root.deliver(name, FerryRoot.order(i) + String(repeating: "<!-- padding -->", count: 200))
             inputs.insert(name)
         }
-        try await waitUntil("the disk-full error is logged") { child.log.contains("No space left") || child.log.contains("ENOSPC") || child.log.lowercased().contains("space") }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline, !child.log.contains("No space left") { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(child.log.contains("No space left"), "a clear error: \(child.log.suffix(3000)); df: \(shell("df -h '\(root.outbox.path)'; ls -la '\(root.outbox.path)'").output)")
         try await Task.sleep(for: .seconds(2))
         #expect(root.quarantined().isEmpty, "a full disk is not the file's fault: nothing quarantined")
         #expect(root.archived().isEmpty, "nothing archived without its output")
@@ -88,7 +90,8 @@ struct ResourceFaultTests {
         let root = try FerryRoot()
         let other = root.url.appendingPathComponent("inbox/other")
         try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
-        let second = FerryRoot.xsltStage.replacingOccurrences(of: "\"map\"", with: "\"other\"").replacingOccurrences(of: "inbox/in", with: "inbox/other")
+        try FileManager.default.createDirectory(at: root.url.appendingPathComponent("outbox/other"), withIntermediateDirectories: true)
+        let second = FerryRoot.xsltStage.replacingOccurrences(of: "\"map\"", with: "\"other\"").replacingOccurrences(of: "inbox/in", with: "inbox/other").replacingOccurrences(of: "outbox/out", with: "outbox/other")
         try root.writeConfig(stages: [FerryRoot.xsltStage, second], extra: Self.fastRetry, rescan: 1)
         try root.deliver("locked.xml", FerryRoot.order(1))
         var deny: () -> Void
