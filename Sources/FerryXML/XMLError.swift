@@ -1,3 +1,5 @@
+import Foundation
+
 /// A document ferry cannot read: malformed, hostile (external entities, entity bombs) or of the wrong shape.
 ///
 /// Always a problem of the input, never worth a retry: the engine quarantines the file with this text beside it.
@@ -25,4 +27,21 @@ public struct XMLError: Error, CustomStringConvertible, Sendable {
         if column > 0 { place += ":\(column)" }
         return "\(place): \(message)"
     }
+}
+
+/// An output document could not be written (disk full, folder removed, permission): a problem of the place,
+/// not of the input, so the engine retries it with backoff instead of quarantining the input.
+public struct XMLWriteError: Error, CustomStringConvertible, Sendable {
+    /// The file being written.
+    public let file: String
+    /// What failed, with the system's reason when there is one.
+    public let message: String
+
+    /// Creates an error, adding the current `errno`'s text when it is set.
+    public init(file: String, message: String, errno code: Int32 = 0) {
+        self.file = file
+        self.message = code == 0 ? message : "\(message): \(String(cString: strerror(code)))"
+    }
+
+    public var description: String { "\(file): \(message)" }
 }

@@ -19,8 +19,34 @@ public final class XMLStreamWriter {
         LibXML.setUp()
         ErrorCollector.silenceGenericErrors()
         self.url = url
-        guard let writer = xmlNewTextWriterFilename(url.path, 0) else {
-            throw XMLError(file: url.path, message: "cannot create the file (does the folder exist and is it writable?)")
+        // Our own descriptor and write(2) callback rather than xmlNewTextWriterFilename: that one writes through
+        // stdio, whose last buffered bytes fail only in fclose, which xmlFreeTextWriter ignores; a full disk
+        // would then leave a truncated output that looks complete. Here every flush reaches write(2) and its
+        // error is seen.
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw XMLWriteError(file: url.path, message: "cannot create the file (does the folder exist and is it writable?)", errno: errno)
+        }
+        let context = UnsafeMutableRawPointer(bitPattern: Int(fd) + 1)
+        let output = xmlOutputBufferCreateIO(
+            { context, buffer, length in
+                let fd = Int32(Int(bitPattern: context) - 1)
+                guard let buffer, length > 0 else { return 0 }
+                var offset = 0
+                while offset < Int(length) {
+                    let written = Glibc.write(fd, buffer + offset, Int(length) - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        return -1
+                    }
+                    offset += written
+                }
+                return length
+            },
+            { context in Glibc.close(Int32(Int(bitPattern: context) - 1)) }, context, nil)
+        guard let output, let writer = xmlNewTextWriter(output) else {
+            if let output { xmlOutputBufferClose(output) } else { close(fd) }
+            throw XMLWriteError(file: url.path, message: "cannot start writing the file")
         }
         self.writer = writer
         xmlTextWriterSetIndent(writer, 1)
@@ -84,6 +110,9 @@ public final class XMLStreamWriter {
         guard !finished else { return }
         finished = true
         try check(xmlTextWriterEndDocument(writer))
+        // Flush and check before freeing: the free closes the file and would drop a last failed write (disk full)
+        // silently, leaving a truncated output to be published.
+        try check(xmlTextWriterFlush(writer))
         // Freeing the writer closes the file; only then is every byte handed to the kernel.
         xmlFreeTextWriter(writer)
         closed = true
@@ -91,7 +120,7 @@ public final class XMLStreamWriter {
 
     private func check(_ status: Int32) throws {
         if status < 0 {
-            throw XMLError(file: url.path, message: "writing failed (disk full or the file was removed?)")
+            throw XMLWriteError(file: url.path, message: "writing failed (disk full or the file was removed?)", errno: errno)
         }
     }
 

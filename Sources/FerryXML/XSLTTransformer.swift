@@ -131,8 +131,9 @@ private final class CompiledStylesheet: @unchecked Sendable {
             throw XMLError(file: document.url.path, message: "the stylesheet \(url.lastPathComponent) failed: \(errors.text)")
         }
         defer { xmlFreeDoc(result) }
+        errno = 0
         if xsltSaveResultToFilename(output.path, result, style, 0) < 0 {
-            throw XMLError(file: output.path, message: "cannot write the transform's result (disk full or folder missing?)")
+            throw XMLWriteError(file: output.path, message: "cannot write the transform's result (disk full or folder missing?)", errno: errno)
         }
     }
 }

@@ -586,6 +586,9 @@ enum FailureClass: Equatable {
             if case .badInput = error { self = .badInput } else { self = .transient }
         case let error as any RetryClassifying:
             self = error.isTransient ? .transient : .badInput
+        case is XMLWriteError:
+            // An output could not be written (disk full): the place's fault, not the input's.
+            self = .transient
         case is XMLError:
             self = .badInput
         case is Durable.Failure, is StateStoreError:
