@@ -1,4 +1,5 @@
 @testable import FerryPipeline
+import FerryXML
 import Foundation
 import Testing
 
@@ -15,5 +16,18 @@ struct FixTests {
             if name.hasSuffix(".xml") { #expect(fitted.hasSuffix(".xml")) }
         }
         for variant in Durable.candidateNames(name).prefix(12) { #expect(variant.utf8.count <= 255) }
+    }
+
+    /// A full disk while writing an output is a write error (retried), never a bad input (quarantined), and the
+    /// last buffered bytes are checked before the file is closed: /dev/full fails every write with ENOSPC.
+    @Test func writesToAFullDiskThrowWriteErrors() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let writer = try XMLStreamWriter(url: URL(fileURLWithPath: "/dev/full"))
+        try writer.startElement("Company")
+        try writer.element("Name", "small enough to stay in libxml2's buffer until the end")
+        try writer.endElement()
+        #expect(throws: XMLWriteError.self) { try writer.finish() }
+        #expect(FailureClass(XMLWriteError(file: "/x", message: "m", errno: ENOSPC)) == .transient)
+        #expect(FailureClass(XMLError(file: "/x", message: "m")) == .badInput)
     }
 }
