@@ -141,7 +141,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "WorkflowTests",
-            dependencies: ["FerryDemo", "FerryPipeline", "FerryStages", "MagentoSandbox", "SageSimulator", "SageSide"],
+            dependencies: ["FerryDemo", "FerryPipeline", "FerryStages", "FerryXML", "MagentoConnector", "MagentoSandbox", "SageSimulator", "SageSide"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "SageSideTests",
