@@ -251,7 +251,9 @@ actor StageRunner {
             try commit(&entry, context: context)
             try finishCommitted(&entry)
             attemptsThisProcess[runID] = nil
-            fileLogger.info("processed", metadata: ["ferry.outputs": "\(entry.decodedOutputs.map(\.name))"])
+            var metadata: Logger.Metadata = ["ferry.outputs": "\(entry.decodedOutputs.map(\.name))"]
+            for (name, value) in context.counters where value > 0 { metadata["ferry.\(name)"] = "\(value)" }
+            fileLogger.info("processed", metadata: metadata)
             let seconds = (ContinuousClock.now - started).seconds
             engine.observers.forEach { $0.fileProcessed(stage: stage.name, file: entry.originalName, seconds: seconds, counters: context.counters) }
             reportDepth()
