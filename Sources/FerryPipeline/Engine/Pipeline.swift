@@ -52,6 +52,8 @@ public final class Pipeline: Sendable {
             let task: any StageTask
             do {
                 task = try kind.make(TaskSettings(json: stage.settings.data, path: "\(stage.path).settings"), environment)
+            } catch let error as TaskSettingsError {
+                throw PipelineError(.configuration, "stage '\(stage.name)': \(Redaction.message(of: error))")
             } catch {
                 throw PipelineError(.configuration, "\(stage.path) (\(stage.name)): \(Redaction.message(of: error))")
             }
