@@ -106,6 +106,15 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // MARK: Operations: metrics, alerts, progress, observing the engine.
+        .target(
+            name: "FerryObservability",
+            dependencies: [
+                "FerryPipeline", "MagentoConnector", "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+
         // MARK: The thin command-line front.
         .executableTarget(
             name: "ferry",
@@ -127,6 +136,10 @@ let package = Package(
         .testTarget(
             name: "MagentoConnectorTests",
             dependencies: ["MagentoConnector", "MagentoSandbox", "FerryStages", "FerryPipeline"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "FerryObservabilityTests",
+            dependencies: ["FerryObservability", "FerryPipeline", "MagentoConnector"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "SageSideTests",
