@@ -161,6 +161,8 @@ actor StageRunner {
 
     /// Processes files until ``stop()``; returns when the file in hand is finished.
     func run() async {
+        // A runner may run again after a stop (one drain after another in `ferry demo --once`).
+        stopping = false
         while !stopping {
             if !candidates.isEmpty { claimSettled() }
             if let runID = nextReady() {
