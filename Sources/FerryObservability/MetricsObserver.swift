@@ -51,7 +51,7 @@ public final class MetricsObserver: PipelineObserver {
     private let writeState = Mutex(WriteState())
     private let queue = DispatchQueue(label: "ferry.metrics")
     private let logger: Logger
-    private let hookToken: MagentoRequestHook.Token?
+    private let hookToken = Mutex<MagentoRequestHook.Token?>(nil)
 
     /// Creates an observer writing `file`.
     /// - Parameters:
@@ -72,14 +72,13 @@ public final class MetricsObserver: PipelineObserver {
         }
         if observeMagentoRequests {
             // Weak: the hook must not keep a replaced observer (after a SIGHUP reload) alive; deinit removes it.
-            hookToken = MagentoRequestHook.add { [weak self] event in self?.recordMagentoRequest(event) }
-        } else {
-            hookToken = nil
+            let token = MagentoRequestHook.add { [weak self] event in self?.recordMagentoRequest(event) }
+            hookToken.withLock { $0 = token }
         }
     }
 
     deinit {
-        if let hookToken { MagentoRequestHook.remove(hookToken) }
+        if let token = hookToken.withLock({ $0 }) { MagentoRequestHook.remove(token) }
     }
 
     public func fileProcessed(stage: String, file: String, seconds: Double, counters: [String: Int]) {

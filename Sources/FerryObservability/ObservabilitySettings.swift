@@ -18,12 +18,12 @@ public struct ObservabilitySettings: Sendable {
     public var alerts: AlertSettings?
 
     /// Reads the sections from a loaded config.
-    /// - Throws: ``ConfigError`` listing every problem with its JSON path and the fix.
+    /// - Throws: ``ObservabilityConfigError`` listing every problem with its JSON path and the fix.
     public init(config: FerryConfig) throws {
         var reader = SectionReader()
         self = Self.read(config: config, into: &reader)
         if reader.problems.contains(where: { !$0.isWarning }) {
-            throw ConfigError(file: config.file.path, problems: reader.problems)
+            throw ObservabilityConfigError(file: config.file.path, problems: reader.problems)
         }
     }
 
@@ -67,6 +67,20 @@ public struct ObservabilitySettings: Sendable {
 
     static func resolve(_ path: String, against base: URL) -> URL {
         (path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)).standardizedFileURL
+    }
+}
+
+/// The `metrics` or `alerts` section of config.json has errors; ``problems`` lists all of them (warnings too).
+///
+/// Printed like the engine's `ConfigError`, so `ferry check-config` output reads the same.
+public struct ObservabilityConfigError: Error, CustomStringConvertible, Sendable {
+    /// The config file.
+    public let file: String
+    /// Every problem found, with its JSON path and the fix.
+    public let problems: [ConfigProblem]
+
+    public var description: String {
+        "\(file) is not valid:\n" + problems.map { "  \($0)" }.joined(separator: "\n")
     }
 }
 

@@ -9,7 +9,7 @@ public enum Observers {
     ///
     /// Secrets are not read here but at send time, so a missing credential shows up as a logged delivery failure
     /// rather than preventing ferry from starting; `check-config` reports config mistakes beforehand.
-    /// - Throws: ``ConfigError`` with the JSON path and fix of every problem in `metrics` and `alerts`.
+    /// - Throws: ``ObservabilityConfigError`` with the JSON path and fix of every problem in `metrics` and `alerts`.
     public static func make(config: FerryConfig, logger: Logger) throws -> [any PipelineObserver] {
         let settings = try ObservabilitySettings(config: config)
         var observers: [any PipelineObserver] = []

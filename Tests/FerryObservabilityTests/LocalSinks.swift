@@ -49,6 +49,13 @@ final class LocalServer: Sendable {
     }
 }
 
+/// A Mutex in a class, so escaping closures (the connection handlers) can share it.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<T>(_ body: (inout Value) -> T) -> T { mutex.withLock { body(&$0) } }
+}
+
 struct SinkError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
@@ -64,7 +71,7 @@ final class Connection: @unchecked Sendable {
 
     private func fill() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 4096)
-        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+        let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 4096) }
         guard count > 0 else { return false }
         buffer += chunk[0..<count]
         return true
@@ -114,7 +121,7 @@ final class SMTPSink: Sendable {
         var auth: String?
     }
 
-    private let mails = Mutex<[Mail]>([])
+    private let mails = Locked<[Mail]>([])
     private let server: LocalServer
     var port: UInt16 { server.port }
     var received: [Mail] { mails.withLock { $0 } }
@@ -182,8 +189,8 @@ final class HTTPSink: Sendable {
         var body: Data
     }
 
-    private let requests = Mutex<[Request]>([])
-    private let script: Mutex<[(Int, String)]>
+    private let requests = Locked<[Request]>([])
+    private let script: Locked<[(Int, String)]>
     private let server: LocalServer
     var port: UInt16 { server.port }
     var received: [Request] { requests.withLock { $0 } }
@@ -191,7 +198,7 @@ final class HTTPSink: Sendable {
     /// - Parameter statuses: the answers to the first requests, in order (status, JSON body); later ones get 200 `{}`.
     init(statuses: [(Int, String)] = []) throws {
         let requests = self.requests
-        let script = Mutex(statuses)
+        let script = Locked(statuses)
         self.script = script
         server = try LocalServer { connection in
             while let requestLine = connection.readLine(), !requestLine.isEmpty {

@@ -96,7 +96,8 @@ struct MetricsTests {
             }
             await metrics.flush()
             #expect(metrics.writes <= 5)
-            #expect(try String(contentsOf: file, encoding: .utf8).contains(#"ferry_files_processed_total{stage="map"} 2000"#))
+            let text = try String(contentsOf: file, encoding: .utf8)
+            #expect(text.contains(#"ferry_files_processed_total{stage="map"} 2000"#))
         }
     }
 

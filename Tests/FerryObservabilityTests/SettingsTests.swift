@@ -45,7 +45,7 @@ struct SettingsTests {
                   "pager": {}
                 },
                 """)
-            let error = try #require(throws: ConfigError.self) { try ObservabilitySettings(config: config) }
+            let error = try #require(throws: ObservabilityConfigError.self) { try ObservabilitySettings(config: config) }
             let paths = Set(error.problems.map(\.path))
             for path in [
                 "metrics.textfile", "metrics.every", "alerts.pager", "alerts.email.port", "alerts.email.starttls",
@@ -57,7 +57,7 @@ struct SettingsTests {
             #expect(!error.description.contains(recognisableSecret))
             #expect(error.description.contains(config.file.path))
             #expect(error.description.contains("must end in .prom"))
-            #expect(throws: ConfigError.self) { try Observers.make(config: config, logger: Logger(label: "t")) }
+            #expect(throws: ObservabilityConfigError.self) { try Observers.make(config: config, logger: Logger(label: "t")) }
         }
     }
 

@@ -19,15 +19,14 @@ final class LogCapture: Sendable {
     let lines = Mutex<[String]>([])
 
     var logger: Logger {
-        let lines = self.lines
-        return Logger(label: "test") { _ in CapturingHandler(lines: lines) }
+        Logger(label: "test") { _ in CapturingHandler(capture: self) }
     }
 
     var text: String { lines.withLock { $0.joined(separator: "\n") } }
 }
 
 struct CapturingHandler: LogHandler {
-    let lines: Mutex<[String]>
+    let capture: LogCapture
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .trace
 
@@ -36,13 +35,10 @@ struct CapturingHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt
-    ) {
-        let all = self.metadata.merging(metadata ?? [:]) { $1 }
-        let text = "\(level) \(message) " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        lines.withLock { $0.append(text) }
+    func log(event: LogEvent) {
+        let all = metadata.merging(event.metadata ?? [:]) { $1 }
+        let text = "\(event.level) \(event.message) " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        capture.lines.withLock { $0.append(text) }
     }
 }
 
