@@ -16,8 +16,8 @@ public final class ProgressObserver: PipelineObserver {
         var failed = 0
         var waiting = 0
         var claimed = 0
-        var shownDone = -1
-        var shownWaiting = -1
+        /// The last line shown, so an unchanged stage is not repeated.
+        var shown: String?
     }
 
     private struct State {
@@ -65,14 +65,14 @@ public final class ProgressObserver: PipelineObserver {
         output("ferry: \(stage) " + (error == nil ? figures.joined(separator: ", ") : "failed (see the log)"))
     }
 
-    /// The final line of a drain: where each stage ended.
+    /// The final line of a drain for each stage that was shown busy: where it ended.
     public func flush() async {
         let lines = state.withLock { state in
             state.stages.sorted { $0.key < $1.key }.compactMap { name, progress -> String? in
-                guard progress.done != progress.shownDone || progress.waiting != progress.shownWaiting else { return nil }
-                state.stages[name]?.shownDone = progress.done
-                state.stages[name]?.shownWaiting = progress.waiting
-                return Self.line(name, progress)
+                let line = Self.line(name, progress)
+                guard progress.shown != nil, line != progress.shown else { return nil }
+                state.stages[name]?.shown = line
+                return line
             }
         }
         lines.forEach(output)
@@ -86,10 +86,11 @@ public final class ProgressObserver: PipelineObserver {
             // Only stages with work in hand: an idle stage says nothing, so a quiet system prints nothing.
             var lines: [String] = []
             for (name, progress) in state.stages.sorted(by: { $0.key < $1.key })
-            where (progress.waiting > 0 || progress.claimed > 0) && progress.done != progress.shownDone {
-                state.stages[name]?.shownDone = progress.done
-                state.stages[name]?.shownWaiting = progress.waiting
-                lines.append(Self.line(name, progress))
+            where progress.waiting > 0 || progress.claimed > 0 {
+                let line = Self.line(name, progress)
+                guard line != progress.shown else { continue }
+                state.stages[name]?.shown = line
+                lines.append(line)
             }
             if !lines.isEmpty { state.lastShown = now }
             return lines

@@ -18,9 +18,15 @@ struct ProgressTests {
         progress.scheduledRunFinished(stage: "download", counters: ["orders.downloaded": 12_500], seconds: 3, error: nil)
         await progress.flush()
         let shown = lines.withLock { $0 }
+        #expect(shown.contains("ferry: map 0 done, 1,201 waiting"))
         #expect(shown.contains("ferry: map 1 done, 1,201 waiting"))
+        #expect(shown.contains("ferry: map 1 done, 1,201 waiting, 1 failed"))
         #expect(shown.contains("ferry: download orders.downloaded 12,500"))
-        #expect(shown.last == "ferry: map 1 done, 1,201 waiting, 1 failed")
+        // The flush repeats nothing unchanged.
+        #expect(Set(shown).count == shown.count)
+        progress.queueDepth(stage: "map", waiting: 0, claimed: 0)
+        await progress.flush()
+        #expect(lines.withLock { $0.last } == "ferry: map 1 done, 0 waiting, 1 failed")
     }
 
     @Test("The throttle holds lines back within the interval")
