@@ -106,6 +106,15 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // MARK: Operations: metrics, alerts, progress, observing the engine.
+        .target(
+            name: "FerryObservability",
+            dependencies: [
+                "FerryPipeline", "MagentoConnector", "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+
         // MARK: The demo: sandbox, simulator and the default workflow wired together (used by `ferry demo` and tests).
         .target(
             name: "FerryDemo",
@@ -138,6 +147,10 @@ let package = Package(
         .testTarget(
             name: "MagentoConnectorTests",
             dependencies: ["MagentoConnector", "MagentoSandbox", "FerryStages", "FerryPipeline"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "FerryObservabilityTests",
+            dependencies: ["FerryObservability", "FerryPipeline", "MagentoConnector"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "WorkflowTests",
