@@ -171,7 +171,10 @@ public final class DemoWorkflow: Sendable {
     public func runUntilStopped(configFile: URL) async throws {
         let config = try await startSandbox()
         let pipeline = try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger, observers: observers)
-        let watch = WatchService(pipeline: pipeline, configFile: configFile, registry: BuiltinTasks.registry, logger: logger)
+        let observers = self.observers
+        let watch = WatchService(
+            pipeline: pipeline, configFile: configFile, registry: BuiltinTasks.registry, logger: logger,
+            makeObservers: { _ in observers })
         let group = ServiceGroup(
             configuration: .init(
                 services: [

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FerryDemo
+import FerryObservability
 import FerryPipeline
 import FerryStages
 import FerryState
@@ -42,7 +43,9 @@ struct DemoCommand: AsyncParsableCommand {
         demoOptions.sandboxPort = port
         demoOptions.newOrderEvery = newOrderEvery > 0 ? .seconds(newOrderEvery) : nil
         demoOptions.downloadEvery = .seconds(downloadEvery)
-        let demo = try operational { try DemoWorkflow(config: config, options: demoOptions, logger: logger) }
+        let demo = try operational {
+            try DemoWorkflow(config: config, options: demoOptions, logger: logger, observers: try Observers.make(config: config, logger: logger))
+        }
         if once {
             let summary = try await demo.runOnce()
             print(summary.table)
