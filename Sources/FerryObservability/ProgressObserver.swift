@@ -23,6 +23,7 @@ public final class ProgressObserver: PipelineObserver {
     private struct State {
         var stages: [String: StageProgress] = [:]
         var lastShown: ContinuousClock.Instant?
+        var lastTaskLine: [String: ContinuousClock.Instant] = [:]
     }
 
     private let state = Mutex(State())
@@ -63,6 +64,19 @@ public final class ProgressObserver: PipelineObserver {
         let figures = counters.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \(Self.grouped($0.value))" }
         guard !figures.isEmpty || error != nil else { return }
         output("ferry: \(stage) " + (error == nil ? figures.joined(separator: ", ") : "failed (see the log)"))
+    }
+
+    /// `ferry: upload-inventory 12,000/100,000 SKUs`, at most once a second per stage, and at the end.
+    public func taskProgress(stage: String, what: String, done: Int, total: Int?) {
+        let finished = total.map { done >= $0 } ?? false
+        let show = state.withLock { state -> Bool in
+            let now = ContinuousClock.now
+            if !finished, let last = state.lastTaskLine[stage], now - last < interval { return false }
+            state.lastTaskLine[stage] = finished ? nil : now
+            return true
+        }
+        guard show, done > 0 || total == 0 else { return }
+        output("ferry: \(stage) \(Self.grouped(done))" + (total.map { "/\(Self.grouped($0))" } ?? "") + " \(what)")
     }
 
     /// The final line of a drain for each stage that was shown busy: where it ended.

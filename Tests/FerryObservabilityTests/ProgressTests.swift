@@ -38,6 +38,20 @@ struct ProgressTests {
         #expect(lines.withLock { $0.count } == 1)
     }
 
+    @Test("Progress inside a task: throttled, with the last figure always shown")
+    func taskProgress() {
+        let lines = Mutex<[String]>([])
+        let progress = ProgressObserver(interval: .seconds(3600)) { line in lines.withLock { $0.append(line) } }
+        for done in stride(from: 1_000, through: 100_000, by: 1_000) {
+            progress.taskProgress(stage: "upload-inventory", what: "SKUs", done: done, total: 100_000)
+        }
+        progress.taskProgress(stage: "download-orders", what: "orders", done: 300, total: nil)
+        #expect(lines.withLock { $0 } == [
+            "ferry: upload-inventory 1,000/100,000 SKUs", "ferry: upload-inventory 100,000/100,000 SKUs",
+            "ferry: download-orders 300 orders",
+        ])
+    }
+
     @Test("Figures are grouped by thousands", arguments: [(0, "0"), (999, "999"), (1000, "1,000"), (1_234_567, "1,234,567")])
     func grouping(value: Int, expected: String) {
         #expect(ProgressObserver.grouped(value) == expected)

@@ -243,7 +243,7 @@ actor StageRunner {
         }
         let context = TaskContext(
             input: TaskInput(url: input, name: entry.originalName), environment: environment, logger: fileLogger,
-            outputFolders: stage.outputs, runID: runID)
+            outputFolders: stage.outputs, runID: runID, observers: engine.observers)
         let started = ContinuousClock.now
         do {
             try await task.run(context)
@@ -281,7 +281,9 @@ actor StageRunner {
             logger.error("cannot record the run", metadata: ["ferry.reason": "\(error)"])
             return
         }
-        let context = TaskContext(input: nil, environment: environment, logger: logger, outputFolders: stage.outputs, runID: runID)
+        let context = TaskContext(
+            input: nil, environment: environment, logger: logger, outputFolders: stage.outputs, runID: runID,
+            observers: engine.observers)
         let started = ContinuousClock.now
         do {
             try await task.run(context)
