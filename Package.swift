@@ -106,11 +106,31 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // MARK: Operations: metrics, alerts, progress, observing the engine.
+        .target(
+            name: "FerryObservability",
+            dependencies: [
+                "FerryPipeline", "MagentoConnector", "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+
+        // MARK: The demo: sandbox, simulator and the default workflow wired together (used by `ferry demo` and tests).
+        .target(
+            name: "FerryDemo",
+            dependencies: [
+                "FerryPipeline", "FerryStages", "FerryXML", "MagentoSandbox", "MagentoConnector", "SageSimulator", "SageSide",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings),
+
         // MARK: The thin command-line front.
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "FerryStages", "FerryPipeline", "MagentoSandbox", "SageSimulator",
+                "FerryStages", "FerryPipeline", "FerryDemo", "FerryObservability", "MagentoSandbox", "SageSimulator", "SageSide", "FerryState",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -127,6 +147,14 @@ let package = Package(
         .testTarget(
             name: "MagentoConnectorTests",
             dependencies: ["MagentoConnector", "MagentoSandbox", "FerryStages", "FerryPipeline"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "FerryObservabilityTests",
+            dependencies: ["FerryObservability", "FerryPipeline", "MagentoConnector"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "WorkflowTests",
+            dependencies: ["FerryDemo", "FerryPipeline", "FerryStages", "FerryXML", "MagentoConnector", "MagentoSandbox", "SageSimulator", "SageSide"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "SageSideTests",

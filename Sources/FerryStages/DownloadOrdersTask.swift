@@ -36,7 +36,7 @@ struct DownloadOrdersTask: StageTask {
     let maxPerFile: Int
 
     func run(_ context: TaskContext) async throws {
-        let batch = try await downloader.fetch()
+        let batch = try await downloader.fetch { done, total in context.progress("orders", done: done, total: total) }
         var start = 0
         while start < batch.orders.count {
             let chunk = Array(batch.orders[start..<min(start + maxPerFile, batch.orders.count)])

@@ -37,7 +37,10 @@ struct MapOrdersTask: StageTask {
                 fail: context.hasOutput("fail")
                     ? { try context.createOutput("fail", name: "\(input.baseName)-sage-orders-fail.xml").url } : nil,
                 sidecar: sidecar,
-                lookup: { id, hash in try ledger.decide(externalId: id, hash: hash) }) }
+                lookup: { id, hash in try ledger.decide(externalId: id, hash: hash) },
+                onRecord: { summary in
+                    if summary.read % 1_000 == 0 { context.progress("orders mapped", done: summary.read, total: nil) }
+                }) }
         } catch {
             try? FileManager.default.removeItem(at: sidecar)
             if error is RecordError || error is XMLError { throw TaskError.badInput("\(input.name): \(error)") }

@@ -38,12 +38,8 @@ struct UploadInventoryTask: StageTask {
             parsed.append((record, InventoryRecord(sku: sku, qty: qty, isInStock: inStock)))
         }
         let records = parsed.compactMap(\.1)
-        let terminal = isatty(STDERR_FILENO) == 1
         let outcomes = try await uploader.upload(records) { done, total in
-            if terminal, total > 0 {
-                FileHandle.standardError.write(Data("\r\(context.environment.stageName): \(done)/\(total) SKUs".utf8))
-                if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
-            }
+            context.progress("SKUs", done: done, total: total)
         }
         var failures: [XMLNode] = []
         var next = 0

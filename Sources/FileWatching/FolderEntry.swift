@@ -1,3 +1,4 @@
+public import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,6 +44,12 @@ public struct FolderEntry: Sendable, Equatable {
         return FolderEntry(
             name: name, kind: kind, size: Int64(info.st_size),
             modifiedNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+    }
+
+    /// True when something (a file, a link, anything) has this path; links are not followed.
+    public static func exists(_ url: URL) -> Bool {
+        var info = Glibc.stat()
+        return lstat(url.path, &info) == 0
     }
 
     /// Lists the entries of `folder` that ferry may take (not ignored), unsorted.

@@ -21,11 +21,14 @@ public final class MagentoSandboxServer: Sendable {
     private let logger: Logger
 
     /// Creates a sandbox with `orders` generated orders.
+    ///
+    /// - Parameter catalogue: the products it sells; nil for its own generated catalogue. The demo passes the
+    ///   shared demo catalogue so the Sage simulator stocks the same SKUs.
     public init(
         seed: UInt64 = 1, orders: Int = 50, options: MagentoSandboxOptions = .init(),
-        logger: Logger = Logger(label: "ferry.sandbox")
+        catalogue: [SandboxProduct]? = nil, logger: Logger = Logger(label: "ferry.sandbox")
     ) {
-        self.store = SandboxStore(seed: seed, orders: orders, faultSeed: options.faults.seed)
+        self.store = SandboxStore(seed: seed, orders: orders, faultSeed: options.faults.seed, catalogue: catalogue)
         self.options = Mutex(options)
         self.logger = logger
     }

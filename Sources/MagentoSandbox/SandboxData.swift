@@ -32,6 +32,18 @@ public struct SandboxProduct: Sendable, Equatable {
 
     /// Price as a decimal.
     public var price: Decimal { Decimal(priceCents) / 100 }
+
+    /// Creates a product.
+    public init(id: Int, sku: String, name: String, priceCents: Int, kind: Kind, vatRate: Int, children: [String], qty: Int) {
+        self.id = id
+        self.sku = sku
+        self.name = name
+        self.priceCents = priceCents
+        self.kind = kind
+        self.vatRate = vatRate
+        self.children = children
+        self.qty = qty
+    }
 }
 
 /// The generated catalogue and orders.

@@ -21,16 +21,16 @@ public actor SandboxStore {
         "holded": ["holded"], "canceled": ["canceled"], "closed": ["closed"],
     ]
 
-    init(seed: UInt64, orders: Int, faultSeed: UInt64) {
+    init(seed: UInt64, orders: Int, faultSeed: UInt64, catalogue: [SandboxProduct]? = nil) {
         self.seed = seed
-        self.catalogue = SandboxData.catalogue(seed: seed)
+        self.catalogue = catalogue ?? SandboxData.catalogue(seed: seed)
         self.faultRandom = SeededRandom(seed: faultSeed)
-        for p in catalogue where p.kind == .simple { stock[p.sku] = (Decimal(p.qty), p.qty > 0) }
+        for p in self.catalogue where p.kind == .simple { stock[p.sku] = (Decimal(p.qty), p.qty > 0) }
         let base = Date(timeIntervalSince1970: 1_735_689_600)  // 2025-01-01 00:00:00 UTC
         for i in 0..<orders {
             let id = i + 1
             self.orders[id] = SandboxData.order(
-                entityID: id, seed: seed, catalogue: catalogue,
+                entityID: id, seed: seed, catalogue: self.catalogue,
                 createdAt: MagentoDate.string(base.addingTimeInterval(Double(i) * 97)))
         }
         nextOrderID = orders + 1

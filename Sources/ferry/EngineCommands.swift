@@ -1,4 +1,5 @@
 import ArgumentParser
+import FerryObservability
 import FerryPipeline
 import FerryStages
 import Foundation
@@ -15,8 +16,12 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         let logger = options.bootstrapLogging(config.logLevel)
-        let pipeline = try operational { try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger) }
-        let service = WatchService(pipeline: pipeline, configFile: options.url, registry: BuiltinTasks.registry, logger: logger)
+        let pipeline = try operational {
+            try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger, observers: try Observers.make(config: config, logger: logger))
+        }
+        let service = WatchService(
+            pipeline: pipeline, configFile: options.url, registry: BuiltinTasks.registry, logger: logger,
+            makeObservers: { try Observers.make(config: $0, logger: logger) })
         let group = ServiceGroup(
             configuration: .init(services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -41,7 +46,11 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         let logger = options.bootstrapLogging(config.logLevel)
-        let pipeline = try operational { try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger, drainAttempts: 3) }
+        let pipeline = try operational {
+            try Pipeline(
+                config: config, registry: BuiltinTasks.registry, logger: logger, drainAttempts: 3,
+                observers: try Observers.make(config: config, logger: logger))
+        }
         let unknown = Set(stage).subtracting(config.stages.map(\.name))
         guard unknown.isEmpty else { throw ValidationError("no stage named \(unknown.sorted().joined(separator: ", ")) in \(config.file.path)") }
         let report = await pipeline.drain(stages: stage.isEmpty ? nil : Set(stage))
@@ -62,7 +71,9 @@ struct DownloadCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         let logger = options.bootstrapLogging(config.logLevel)
-        let pipeline = try operational { try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger) }
+        let pipeline = try operational {
+            try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger, observers: try Observers.make(config: config, logger: logger))
+        }
         let names = stage.isEmpty ? pipeline.stageNames.filter(\.scheduled).map(\.name) : stage
         for name in names {
             let counters = try await pipeline.runScheduled(stage: name)
@@ -104,7 +115,13 @@ struct CheckConfigCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let (config, warnings) = try ConfigLoader.load(file: options.url, registry: BuiltinTasks.registry)
+            let (config, loaderWarnings) = try ConfigLoader.load(file: options.url, registry: BuiltinTasks.registry)
+            let sectionProblems = ObservabilitySettings.problems(in: config)
+            if sectionProblems.contains(where: { !$0.isWarning }) {
+                for problem in loaderWarnings + sectionProblems { print(problem) }
+                throw ExitCode(1)
+            }
+            let warnings = loaderWarnings + sectionProblems
             // Build each task too: a missing stylesheet or a bad setting value is a config error.
             let temp = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-check-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: temp) }

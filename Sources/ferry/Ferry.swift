@@ -7,6 +7,6 @@ struct Ferry: AsyncParsableCommand {
         abstract: "File-drop integration between Magento 2 / Adobe Commerce and Sage 50 / Sage 200.",
         subcommands: [
             WatchCommand.self, RunCommand.self, DownloadCommand.self, StatusCommand.self, CheckConfigCommand.self,
-            RetryCommand.self,
+            RetryCommand.self, LedgerCommand.self, DemoCommand.self, SandboxCommand.self, SageSimCommand.self,
         ])
 }

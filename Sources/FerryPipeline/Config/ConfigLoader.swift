@@ -50,10 +50,19 @@ public struct TaskRegistry: Sendable {
 
 /// Reads and validates config.json.
 public enum ConfigLoader {
-    private static let topKeys: Set<String> = [
-        "root", "stateStore", "logLevel", "settleMilliseconds", "rescanSeconds", "archive", "failedFolder", "retry",
-        "folders", "connections", "stages", "alerts", "metrics", "$comment",
+    /// Every key the engine reads, by section (`""` is the top level, `folders.*` each folder's entry);
+    /// docs/configuration.md documents exactly these (a test keeps the two in step).
+    public static let schema: [String: Set<String>] = [
+        "": [
+            "root", "stateStore", "logLevel", "settleMilliseconds", "rescanSeconds", "archive", "failedFolder", "retry",
+            "folders", "connections", "stages", "alerts", "metrics", "$comment",
+        ],
+        "archive": ["folder", "retentionDays"],
+        "retry": ["initialSeconds", "maxSeconds", "maxAttempts"],
+        "folders.*": ["mode", "intervalMilliseconds"],
+        "stages[]": ["name", "task", "watch", "everySeconds", "settings", "outputs", "$comment"],
     ]
+    private static var topKeys: Set<String> { schema[""]! }
 
     /// Loads `file`, returning the config and its warnings.
     /// - Throws: ``ConfigError`` with every problem when there is at least one error.
@@ -88,7 +97,7 @@ public enum ConfigLoader {
         var archiveFolder = root.appendingPathComponent("archive")
         var retention: Int?
         if let archive = reader.object(top, "archive", at: "") {
-            reader.rejectUnknown(archive, allowed: ["folder", "retentionDays"], at: "archive")
+            reader.rejectUnknown(archive, allowed: schema["archive"]!, at: "archive")
             if let folder = reader.string(archive, "folder", at: "archive") { archiveFolder = resolve(folder, against: root) }
             retention = reader.int(archive, "retentionDays", at: "archive", range: 1...36_500)
         }
@@ -96,7 +105,7 @@ public enum ConfigLoader {
 
         var retry = RetryPolicy.standard
         if let object = reader.object(top, "retry", at: "") {
-            reader.rejectUnknown(object, allowed: ["initialSeconds", "maxSeconds", "maxAttempts"], at: "retry")
+            reader.rejectUnknown(object, allowed: schema["retry"]!, at: "retry")
             if let value = reader.int(object, "initialSeconds", at: "retry", range: 1...3600) { retry.initial = .seconds(value) }
             if let value = reader.int(object, "maxSeconds", at: "retry", range: 1...86_400) { retry.maximum = .seconds(value) }
             if let value = reader.int(object, "maxAttempts", at: "retry", range: 1...1000) { retry.maxUnclassifiedAttempts = value }
@@ -107,7 +116,7 @@ public enum ConfigLoader {
             for (name, entry) in folders.sorted(by: { $0.key < $1.key }) {
                 let path = "folders.\(name)"
                 guard case .object(let object) = entry else { reader.problem(path, "must be an object like {\"mode\": \"poll\", \"intervalMilliseconds\": 2000}"); continue }
-                reader.rejectUnknown(object, allowed: ["mode", "intervalMilliseconds"], at: path)
+                reader.rejectUnknown(object, allowed: schema["folders.*"]!, at: path)
                 let url = resolve(name, against: root).standardizedFileURL
                 switch reader.string(object, "mode", at: path) ?? "inotify" {
                 case "inotify": modes[url] = .inotify
@@ -292,7 +301,7 @@ private struct Reader {
     mutating func stage(_ value: JSONValue, index: Int, root: URL, registry: TaskRegistry) -> StageConfig? {
         let path = "stages[\(index)]"
         guard case .object(let object) = value else { problem(path, "should be an object, found \(value.typeName)"); return nil }
-        rejectUnknown(object, allowed: ["name", "task", "watch", "everySeconds", "settings", "outputs", "$comment"], at: path)
+        rejectUnknown(object, allowed: ConfigLoader.schema["stages[]"]!, at: path)
         guard let name = string(object, "name", at: path), !name.isEmpty else {
             problem("\(path).name", "is required: a short unique name such as \"map-orders\"")
             return nil

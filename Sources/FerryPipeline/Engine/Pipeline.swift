@@ -36,6 +36,11 @@ public final class Pipeline: Sendable {
         self.logger = logger
         try Durable.makeFolder(config.stateStore.deletingLastPathComponent())
         store = try StateStore(path: config.stateStore.path, migrations: [JournalEntry.migration] + registry.migrations)
+        // The journal keeps finished runs for 30 days (status and counters); unfinished ones until they finish.
+        let cutoff = Date().timeIntervalSince1970 - 30 * 86_400
+        _ = try? store.write { db in
+            try db.execute(sql: "DELETE FROM pipeline_runs WHERE state IN ('done', 'failed', 'abandoned') AND finishedAt < ?", arguments: [cutoff])
+        }
         let engine = EngineSettings(
             settle: config.settle, retry: config.retry, archiveRoot: config.archiveFolder,
             failedFolder: config.failedFolder, drainAttempts: drainAttempts, observers: observers)
@@ -52,6 +57,8 @@ public final class Pipeline: Sendable {
             let task: any StageTask
             do {
                 task = try kind.make(TaskSettings(json: stage.settings.data, path: "\(stage.path).settings"), environment)
+            } catch let error as TaskSettingsError {
+                throw PipelineError(.configuration, "stage '\(stage.name)': \(Redaction.message(of: error))")
             } catch {
                 throw PipelineError(.configuration, "\(stage.path) (\(stage.name)): \(Redaction.message(of: error))")
             }

@@ -11,6 +11,9 @@ public protocol PipelineObserver: Sendable {
     func scheduledRunFinished(stage: String, counters: [String: Int], seconds: Double, error: String?)
     /// Files waiting in a stage's folder and claimed, after each change.
     func queueDepth(stage: String, waiting: Int, claimed: Int)
+    /// Progress inside one long task (download pages, an inventory upload, a large mapping); `total` is nil
+    /// when unknown. Called often: throttle what you show.
+    func taskProgress(stage: String, what: String, done: Int, total: Int?)
     /// A drain, or a watch session, ends: flush what was batched (one alert per run, not one per record).
     func flush() async
 }
@@ -21,5 +24,6 @@ extension PipelineObserver {
     public func transientFailure(stage: String, file: String?, reason: String) {}
     public func scheduledRunFinished(stage: String, counters: [String: Int], seconds: Double, error: String?) {}
     public func queueDepth(stage: String, waiting: Int, claimed: Int) {}
+    public func taskProgress(stage: String, what: String, done: Int, total: Int?) {}
     public func flush() async {}
 }

@@ -161,6 +161,8 @@ actor StageRunner {
 
     /// Processes files until ``stop()``; returns when the file in hand is finished.
     func run() async {
+        // A runner may run again after a stop (one drain after another in `ferry demo --once`).
+        stopping = false
         while !stopping {
             if !candidates.isEmpty { claimSettled() }
             if let runID = nextReady() {
@@ -246,7 +248,7 @@ actor StageRunner {
         }
         let context = TaskContext(
             input: TaskInput(url: input, name: entry.originalName), environment: environment, logger: fileLogger,
-            outputFolders: stage.outputs, runID: runID)
+            outputFolders: stage.outputs, runID: runID, observers: engine.observers)
         let started = ContinuousClock.now
         do {
             try await task.run(context)
@@ -261,7 +263,9 @@ actor StageRunner {
                 return
             }
             attemptsThisProcess[runID] = nil
-            fileLogger.info("processed", metadata: ["ferry.outputs": "\(entry.decodedOutputs.map(\.name))"])
+            var metadata: Logger.Metadata = ["ferry.outputs": "\(entry.decodedOutputs.map(\.name))"]
+            for (name, value) in context.counters where value > 0 { metadata["ferry.\(name)"] = "\(value)" }
+            fileLogger.info("processed", metadata: metadata)
             let seconds = (ContinuousClock.now - started).seconds
             engine.observers.forEach { $0.fileProcessed(stage: stage.name, file: entry.originalName, seconds: seconds, counters: context.counters) }
             reportDepth()
@@ -289,7 +293,9 @@ actor StageRunner {
             logger.error("cannot record the run", metadata: ["ferry.reason": "\(error)"])
             return
         }
-        let context = TaskContext(input: nil, environment: environment, logger: logger, outputFolders: stage.outputs, runID: runID)
+        let context = TaskContext(
+            input: nil, environment: environment, logger: logger, outputFolders: stage.outputs, runID: runID,
+            observers: engine.observers)
         let started = ContinuousClock.now
         do {
             try await task.run(context)

@@ -27,6 +27,9 @@ public struct StatusReport: Codable, Sendable {
         public var processed: Int
         /// The last transient error of a file waiting for a retry, if any (the store down, say).
         public var lastError: String?
+        /// The task's counters summed over the journal's runs (`orders.downloaded`, `skus.uploaded`, ...): the
+        /// same figures the metrics file exports.
+        public var counters: [String: Int]
     }
 
     /// A quarantined file.
@@ -49,12 +52,16 @@ public struct StatusReport: Codable, Sendable {
         let formatter = ISO8601DateFormatter()
         stages = try config.stages.map { stage in
             let name = stage.name
-            let (inProgress, processed, last, lastError) = try pipeline.store.read { db in
+            let (inProgress, processed, last, lastError, counters) = try pipeline.store.read { db in
                 let inProgress = try JournalEntry.filter(Column("stage") == name && [JournalEntry.State.claimed.rawValue, JournalEntry.State.committed.rawValue].contains(Column("state")) && Column("originalName") != "").fetchCount(db)
                 let processed = try JournalEntry.filter(Column("stage") == name && Column("state") == JournalEntry.State.done.rawValue).fetchCount(db)
                 let last = try Double.fetchOne(db, sql: "SELECT MAX(finishedAt) FROM pipeline_runs WHERE stage = ? AND state = 'done'", arguments: [name])
                 let lastError = try String.fetchOne(db, sql: "SELECT lastError FROM pipeline_runs WHERE stage = ? AND state IN ('claimed', 'abandoned') AND lastError IS NOT NULL ORDER BY id DESC LIMIT 1", arguments: [name])
-                return (inProgress, processed, last, lastError)
+                var counters: [String: Int] = [:]
+                for text in try String.fetchAll(db, sql: "SELECT counters FROM pipeline_runs WHERE stage = ? AND state = 'done' AND counters IS NOT NULL", arguments: [name]) {
+                    if let values = try? JSONDecoder().decode([String: Int].self, from: Data(text.utf8)) { counters.merge(values, uniquingKeysWith: +) }
+                }
+                return (inProgress, processed, last, lastError, counters)
             }
             let folder = stage.watch?.standardizedFileURL.path
             let pending = folder.flatMap { try? FolderEntry.list(folder: $0).filter { $0.kind != .directory }.count } ?? 0
@@ -72,7 +79,7 @@ public struct StatusReport: Codable, Sendable {
                 watchMode: folder.map { modes[$0] ?? "\(config.mode(of: URL(fileURLWithPath: $0)))" } ?? (stage.every.map { "schedule every \($0.components.seconds) s" } ?? "on demand"),
                 pending: pending, inProgress: inProgress, failed: failures,
                 lastSuccess: last.map { formatter.string(from: Date(timeIntervalSince1970: $0)) }, processed: processed,
-                lastError: lastError.map(Redaction.scrub))
+                lastError: lastError.map(Redaction.scrub), counters: counters.filter { $0.value != 0 })
         }
     }
 
@@ -84,6 +91,9 @@ public struct StatusReport: Codable, Sendable {
             if let folder = stage.folder { lines.append("  folder:      \(folder) [\(stage.watchMode)]") } else { lines.append("  trigger:     \(stage.watchMode)") }
             lines.append("  pending:     \(stage.pending)   in progress: \(stage.inProgress)   processed: \(stage.processed)   failed: \(stage.failed.count)")
             lines.append("  last success: \(stage.lastSuccess ?? "never")")
+            if !stage.counters.isEmpty {
+                lines.append("  counts:      " + stage.counters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            }
             if let error = stage.lastError { lines.append("  last error:  \(error)") }
             for failure in stage.failed.prefix(10) { lines.append("  failed: \(failure.file): \(failure.reason)") }
             if stage.failed.count > 10 { lines.append("  ... and \(stage.failed.count - 10) more in the failed folder") }

@@ -1,3 +1,4 @@
+import FileWatching
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -169,6 +170,14 @@ enum Durable {
                 return target
             }
             let code = errno
+            if code == EPERM || code == EOPNOTSUPP || code == ENOTSUP {
+                // Filesystems without hard links (FAT, some FUSE and SMB mounts): a rename onto a name
+                // checked free just before; ferry is the only writer of these folders.
+                if FolderEntry.exists(target) { continue }
+                try rename(linkSource, to: target)
+                if copied != nil { try call("unlink", source.path) { unlink(source.path) } }
+                return target
+            }
             guard code == EEXIST else { throw Failure(call: "link", path: target.path, code: code) }
             if try isSameFile(target, as: source, sourceInfo: info) {
                 if let copied { unlink(copied.path) }

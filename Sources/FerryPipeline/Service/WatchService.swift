@@ -14,9 +14,17 @@ public final class WatchService: Service, Sendable {
     private let current = Mutex<Pipeline?>(nil)
     private let reloadRequested = Mutex(false)
     private let shuttingDown = Mutex(false)
+    private let makeObservers: @Sendable (FerryConfig) throws -> [any PipelineObserver]
 
     /// Creates the service with an already validated pipeline.
-    public init(pipeline: Pipeline, configFile: URL, registry: TaskRegistry, logger: Logger, notifier: SystemdNotifier = SystemdNotifier()) {
+    ///
+    /// - Parameter makeObservers: builds metrics and alerts for a reloaded config.
+    public init(
+        pipeline: Pipeline, configFile: URL, registry: TaskRegistry, logger: Logger,
+        notifier: SystemdNotifier = SystemdNotifier(),
+        makeObservers: @escaping @Sendable (FerryConfig) throws -> [any PipelineObserver] = { _ in [] }
+    ) {
+        self.makeObservers = makeObservers
         self.configFile = configFile
         self.registry = registry
         self.logger = logger
@@ -77,13 +85,16 @@ public final class WatchService: Service, Sendable {
         do {
             let (config, warnings) = try ConfigLoader.load(file: configFile, registry: registry)
             warnings.forEach { logger.warning("\($0)") }
-            let pipeline = try Pipeline(config: config, registry: registry, logger: logger)
+            let pipeline = try Pipeline(config: config, registry: registry, logger: logger, observers: try makeObservers(config))
             current.withLock { $0 = pipeline }
         } catch {
             // Keep running the old config rather than stopping the daemon.
             logger.error("reload failed, restarting with the previous configuration", metadata: ["ferry.reason": "\(Redaction.message(of: error))"])
             let old = current.withLock { $0 }
-            if let old { current.withLock { $0 = try? Pipeline(config: old.config, registry: registry, logger: logger) } }
+            if let old {
+                let observers = (try? makeObservers(old.config)) ?? []
+                current.withLock { $0 = try? Pipeline(config: old.config, registry: registry, logger: logger, observers: observers) }
+            }
         }
     }
 }

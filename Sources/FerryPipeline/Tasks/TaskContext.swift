@@ -47,16 +47,19 @@ public final class TaskContext: Sendable {
     private let outputFolders: [String: URL]
     private let runID: String
     private let state: LockedState
+    private let observers: [any PipelineObserver]
 
     /// Creates a context (the engine does this; tests may too).
     ///
     /// - Parameters:
     ///   - outputFolders: the stage's outputs by name (`out` -> `/srv/ferry/outbox/sage-orders`).
     ///   - runID: unique per run, part of the temporary names so two runs never share one.
+    ///   - observers: told of ``progress(_:done:total:)``.
     public init(
         input: TaskInput?, environment: TaskEnvironment, logger: Logger, outputFolders: [String: URL],
-        runID: String
+        runID: String, observers: [any PipelineObserver] = []
     ) {
+        self.observers = observers
         self.input = input
         self.environment = environment
         self.logger = logger
@@ -104,6 +107,13 @@ public final class TaskContext: Sendable {
     /// (`orders.downloaded`, `orders.failed`, `skus.uploaded`, ...).
     public func count(_ name: String, by amount: Int = 1) {
         state.count(name, by: amount)
+    }
+
+    /// Reports progress inside long work (`what`: "orders", "SKUs"); shown on a terminal, throttled.
+    public func progress(_ what: String, done: Int, total: Int?) {
+        for observer in observers {
+            observer.taskProgress(stage: environment.stageName, what: what, done: done, total: total)
+        }
     }
 
     /// The outputs reserved so far, in order.

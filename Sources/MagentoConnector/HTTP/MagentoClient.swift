@@ -111,9 +111,13 @@ public final class MagentoClient: Sendable {
             let outcome: Result<HTTPResponse, MagentoError>
             var retryAfter: Double?
             var retryable: Bool
+            let started = ContinuousClock.now
+            var status: Int?
             do {
                 let response = try await pool.perform(request, options: configuration.http)
+                status = response.status
                 if (200..<300).contains(response.status) {
+                    Self.report(method, status, since: started, attempt: attempt, willRetry: false)
                     do {
                         return try JSONValue.parse(response.body)
                     } catch {
@@ -139,7 +143,9 @@ public final class MagentoClient: Sendable {
                     MagentoError(code: .transport, status: nil, method: method, path: fullPath, message: "\(error)"))
             }
             guard case .failure(let error) = outcome else { continue }
-            guard retryable, attempt < policy.maxAttempts, !Task.isCancelled else { throw error }
+            let willRetry = retryable && attempt < policy.maxAttempts && !Task.isCancelled
+            Self.report(method, status, since: started, attempt: attempt, willRetry: willRetry)
+            guard willRetry else { throw error }
             let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter)
             logger.warning(
                 "Magento call failed, retrying",
@@ -149,6 +155,14 @@ public final class MagentoClient: Sendable {
                 ])
             do { try await Task.sleep(for: .seconds(delay)) } catch { throw error_cancelled(method, fullPath) }
         }
+    }
+
+    /// Tells ``MagentoRequestHook`` about one attempt (latency and retries for the metrics).
+    private static func report(_ method: String, _ status: Int?, since started: ContinuousClock.Instant, attempt: Int, willRetry: Bool) {
+        let elapsed = (ContinuousClock.now - started).components
+        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        MagentoRequestHook.notify(
+            MagentoRequestEvent(method: method, status: status, seconds: seconds, attempt: attempt, willRetry: willRetry))
     }
 
     private func error_cancelled(_ method: String, _ path: String) -> MagentoError {

@@ -127,10 +127,12 @@ public struct OrderDownloader: Sendable {
 
     /// Fetches every matching order not emitted yet.
     ///
-    /// - Parameter now: the run's start (tests pass a fixed clock); the watermark never passes it, so an order
-    ///   changed while the download runs is fetched again next time.
+    /// - Parameters:
+    ///   - now: the run's start (tests pass a fixed clock); the watermark never passes it, so an order
+    ///     changed while the download runs is fetched again next time.
+    ///   - progress: called after each page with the orders fetched so far and the total Magento reports.
     /// - Throws: ``MagentoError`` (transient ones are worth a retry of the whole run: nothing was recorded).
-    public func fetch(now: Date = Date()) async throws -> DownloadBatch {
+    public func fetch(now: Date = Date(), progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> DownloadBatch {
         let sinceLastRun = settings.effectiveSinceLastRun
         var since: String?
         if sinceLastRun {
@@ -167,6 +169,8 @@ public struct OrderDownloader: Sendable {
                 seen[id] = order
                 lastID = max(lastID, id)
             }
+            // Keyset pages report what is left from this page on; offset pages the whole result.
+            progress?(seen.count, settings.offsetPaging ? result.totalCount : seen.count - fresh + result.totalCount)
             let short = result.items.count < pageSize
             if settings.offsetPaging {
                 if short || fresh == 0 || page * pageSize >= result.totalCount { break }

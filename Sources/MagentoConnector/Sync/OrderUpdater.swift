@@ -198,6 +198,7 @@ public struct OrderUpdater: Sendable {
         }
 
         try setLedger(key, request, order.entityID, comment: comment, state: "posting")
+        CrashPoint.hit("before-comment-post")
         var attempt = 0
         while true {
             attempt += 1
@@ -205,6 +206,7 @@ public struct OrderUpdater: Sendable {
                 try await client.addComment(
                     entityID: order.entityID, comment: comment, status: settings.stage,
                     notifyCustomer: settings.notifyCustomer ?? false, visibleOnFront: settings.visibleOnFront ?? false)
+                CrashPoint.hit("after-comment-post")
                 try afterPost?(request.incrementID)
                 try setLedger(key, request, order.entityID, comment: comment, state: "posted")
                 return .posted

@@ -178,7 +178,7 @@ public struct OrderMapper: Sendable {
             if let parentId = item.parentItemId.nonEmpty, let parent = byId[parentId] {
                 switch parent.productType {
                 case "configurable": continue  // merged into the parent's line below
-                case "bundle" where settings.bundles == "bundle": continue
+                case "bundle" where settings.bundles == "bundle" || isFixedPriceBundle(parent, childrenOf[parentId] ?? []): continue
                 default: result.append(line(item, destination: destination))
                 }
                 continue
@@ -193,13 +193,19 @@ public struct OrderMapper: Sendable {
                     merged.name = child.name
                 }
                 result.append(line(merged, destination: destination))
-            case "bundle" where settings.bundles == "children" && !children.isEmpty:
+            case "bundle" where settings.bundles == "children" && !children.isEmpty && !isFixedPriceBundle(item, children):
                 continue
             default:
                 result.append(line(item, destination: destination))
             }
         }
         return result
+    }
+
+    /// A fixed-price bundle prices only its parent row; its children come at 0 (Magento issue 38687). Its
+    /// children as Sage lines would lose the price, so it is always sent as the bundle line.
+    func isFixedPriceBundle(_ bundle: MagentoOrderItem, _ children: [MagentoOrderItem]) -> Bool {
+        bundle.rowTotal != 0 && !children.isEmpty && children.allSatisfy { $0.rowTotal == 0 && $0.price == 0 }
     }
 
     /// One Sage line whose qty x (price - unit discount) is Magento's discounted net row.

@@ -1,0 +1,178 @@
+public import FerryPipeline
+public import Foundation
+public import Logging
+import MagentoConnector
+import Synchronization
+
+/// Keeps ferry's figures and writes them as a Prometheus text file for node_exporter's textfile collector.
+///
+/// The file is written under a temporary name in the same folder, fsynced and renamed over the old one, so the
+/// collector never reads half a file. Writes happen at most once per second (and on every ``flush()``), on a
+/// background queue, never on the stage runners' threads.
+///
+/// Counters start at zero when ferry starts; Prometheus' `rate()` and `increase()` handle the reset.
+public final class MetricsObserver: PipelineObserver {
+    /// The bucket bounds (seconds) of the Magento request latency histogram.
+    public static let latencyBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+
+    struct Figures {
+        var processed: [String: Int] = [:]
+        var failed: [String: Int] = [:]
+        var processingSeconds: [String: Double] = [:]
+        var events: [LabelPair: Int] = [:]
+        var lastSuccess: [String: Double] = [:]
+        var waiting: [String: Int] = [:]
+        var claimed: [String: Int] = [:]
+        var transient: [String: Int] = [:]
+        var runs: [LabelPair: Int] = [:]
+        var magentoBuckets: [String: [Int]] = [:]
+        var magentoCount: [String: Int] = [:]
+        var magentoSum: [String: Double] = [:]
+        var magentoErrors: [String: Int] = [:]
+        var magentoRetries: [String: Int] = [:]
+        var started = Date().timeIntervalSince1970
+    }
+
+    struct LabelPair: Hashable, Comparable {
+        var stage: String
+        var name: String
+        static func < (a: Self, b: Self) -> Bool { (a.stage, a.name) < (b.stage, b.name) }
+    }
+
+    private struct WriteState {
+        var scheduled = false
+        var lastWrite: ContinuousClock.Instant?
+        var count = 0
+    }
+
+    /// The text file written.
+    public let file: URL
+    private let figures = Mutex(Figures())
+    private let writeState = Mutex(WriteState())
+    private let queue = DispatchQueue(label: "ferry.metrics")
+    private let logger: Logger
+    private let hookToken = Mutex<MagentoRequestHook.Token?>(nil)
+
+    /// Creates an observer writing `file`.
+    /// - Parameters:
+    ///   - file: the `.prom` file (its folder is created if missing).
+    ///   - stages: stage names to show with zeros before anything happens, so dashboards see every stage at once.
+    ///   - observeMagentoRequests: also record every Magento REST attempt (latency, errors, retries) through
+    ///     ``MagentoRequestHook``, for as long as this observer lives.
+    ///   - logger: a failed write is logged here.
+    public init(file: URL, stages: [String] = [], observeMagentoRequests: Bool = true, logger: Logger) {
+        self.file = file
+        self.logger = logger
+        figures.withLock { figures in
+            for stage in stages {
+                figures.processed[stage] = 0
+                figures.failed[stage] = 0
+                figures.transient[stage] = 0
+            }
+        }
+        if observeMagentoRequests {
+            // Weak: the hook must not keep a replaced observer (after a SIGHUP reload) alive; deinit removes it.
+            let token = MagentoRequestHook.add { [weak self] event in self?.recordMagentoRequest(event) }
+            hookToken.withLock { $0 = token }
+        }
+    }
+
+    deinit {
+        if let token = hookToken.withLock({ $0 }) { MagentoRequestHook.remove(token) }
+    }
+
+    public func fileProcessed(stage: String, file: String, seconds: Double, counters: [String: Int]) {
+        update { figures in
+            figures.processed[stage, default: 0] += 1
+            figures.processingSeconds[stage, default: 0] += seconds
+            figures.lastSuccess[stage] = Date().timeIntervalSince1970
+            for (name, value) in counters { figures.events[LabelPair(stage: stage, name: name), default: 0] += value }
+        }
+    }
+
+    public func fileQuarantined(stage: String, file: String, reason: String, failedPath: String) {
+        update { $0.failed[stage, default: 0] += 1 }
+    }
+
+    public func transientFailure(stage: String, file: String?, reason: String) {
+        update { $0.transient[stage, default: 0] += 1 }
+    }
+
+    public func scheduledRunFinished(stage: String, counters: [String: Int], seconds: Double, error: String?) {
+        update { figures in
+            figures.runs[LabelPair(stage: stage, name: error == nil ? "success" : "failure"), default: 0] += 1
+            if error == nil { figures.lastSuccess[stage] = Date().timeIntervalSince1970 }
+            for (name, value) in counters { figures.events[LabelPair(stage: stage, name: name), default: 0] += value }
+        }
+    }
+
+    public func queueDepth(stage: String, waiting: Int, claimed: Int) {
+        update { figures in
+            figures.waiting[stage] = waiting
+            figures.claimed[stage] = claimed
+        }
+    }
+
+    /// Records one Magento REST attempt (called through ``MagentoRequestHook``).
+    public func recordMagentoRequest(_ event: MagentoRequestEvent) {
+        update { figures in
+            let method = event.method
+            var buckets = figures.magentoBuckets[method] ?? Array(repeating: 0, count: Self.latencyBuckets.count)
+            for (index, bound) in Self.latencyBuckets.enumerated() where event.seconds <= bound { buckets[index] += 1 }
+            figures.magentoBuckets[method] = buckets
+            figures.magentoCount[method, default: 0] += 1
+            figures.magentoSum[method, default: 0] += event.seconds
+            if event.status.map({ !(200..<300).contains($0) }) ?? true { figures.magentoErrors[method, default: 0] += 1 }
+            if event.willRetry { figures.magentoRetries[method, default: 0] += 1 }
+        }
+    }
+
+    /// Writes the file now and waits until it is on disk.
+    public func flush() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async {
+                self.writeNow()
+                continuation.resume()
+            }
+        }
+    }
+
+    /// How many times the file was written (for tests of the once-per-second limit).
+    var writes: Int { writeState.withLock { $0.count } }
+
+    /// The file's text as it would be written now.
+    public var text: String { Self.render(figures.withLock { $0 }) }
+
+    private func update(_ change: (inout Figures) -> Void) {
+        figures.withLock { change(&$0) }
+        scheduleWrite()
+    }
+
+    /// At most one write per second: the first change after a write schedules one, later changes ride along.
+    private func scheduleWrite() {
+        let delay: Duration? = writeState.withLock { state in
+            guard !state.scheduled else { return nil }
+            state.scheduled = true
+            guard let last = state.lastWrite else { return .zero }
+            return max(.zero, .seconds(1) - (ContinuousClock.now - last))
+        }
+        guard let delay else { return }
+        let (seconds, attoseconds) = delay.components
+        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        queue.asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { self.writeNow() }
+    }
+
+    /// Runs on `queue` only, so two writes never race for the temporary file.
+    private func writeNow() {
+        writeState.withLock { state in
+            state.scheduled = false
+            state.lastWrite = ContinuousClock.now
+            state.count += 1
+        }
+        do {
+            try TextFile.writeAtomically(Data(text.utf8), to: file)
+        } catch {
+            logger.warning("cannot write the metrics file", metadata: ["ferry.file": "\(file.path)", "ferry.error": "\(error)"])
+        }
+    }
+}
