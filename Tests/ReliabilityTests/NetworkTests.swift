@@ -130,7 +130,7 @@ struct NetworkTests {
         let pipe = Pipe()
         python.standardOutput = pipe
         try python.run()
-        defer { python.terminate(); python.waitUntilExit() }
+        defer { kill(python.processIdentifier, SIGKILL); python.waitUntilExit() }
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")) {
             let chunk = pipe.fileHandleForReading.availableData
