@@ -281,11 +281,13 @@ private struct Reader {
         switch object[key] {
         case nil: return nil
         case .number(let value)? where value.rounded() == value:
-            guard range.contains(Int(value)) else {
-                problem(join(path, key), "\(Int(value)) is out of range: use \(range.lowerBound) to \(range.upperBound)")
+            // Int(exactly:), not Int(_:): a number beyond Int's range (1e300) must be a problem, not a trap.
+            guard let whole = Int(exactly: value), range.contains(whole) else {
+                let shown = Int(exactly: value).map(String.init) ?? "\(value)"
+                problem(join(path, key), "\(shown) is out of range: use \(range.lowerBound) to \(range.upperBound)")
                 return nil
             }
-            return Int(value)
+            return whole
         case let other?: problem(join(path, key), "should be a whole number, found \(other.typeName)"); return nil
         }
     }
