@@ -30,4 +30,19 @@ struct FixTests {
         #expect(FailureClass(XMLWriteError(file: "/x", message: "m", errno: ENOSPC)) == .transient)
         #expect(FailureClass(XMLError(file: "/x", message: "m")) == .badInput)
     }
+
+    /// A number beyond Int's range in config.json is reported, not a crash (found by the config fuzzer).
+    @Test(arguments: ["3000000000000000000000000000000000000000", "1e300", "-1e300", "9223372036854775808"])
+    func hugeConfigNumbersAreProblemsNotCrashes(number: String) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-fix-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("config.json")
+        try Data(#"{ "rescanSeconds": \#(number), "stages": [] }"#.utf8).write(to: file)
+        #expect {
+            _ = try ConfigLoader.load(file: file, registry: TaskRegistry([]), checkFolders: false)
+        } throws: { error in
+            "\(error)".contains("rescanSeconds") && "\(error)".contains("out of range")
+        }
+    }
 }

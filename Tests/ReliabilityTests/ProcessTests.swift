@@ -190,3 +190,23 @@ enum Figures {
         }
     }
 }
+
+/// The full default workflow (sandbox + Sage simulator + ferry watch) under repeated SIGKILLs and named crash
+/// points: scripts/crash-harness with the CI size (FERRY_LONG=1: 1,000 orders, 200 kills).
+@Suite("Full-workflow crash harness")
+struct CrashHarnessTests {
+    @Test func defaultWorkflowSurvivesKills() async throws {
+        guard shell("command -v python3 && command -v curl").status == 0 else {
+            print("skipped: the crash harness needs python3 and curl")
+            return
+        }
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let orders = longRun ? 1_000 : 100
+        let kills = longRun ? 200 : 20
+        let result = shell("'\(repository.path)/scripts/crash-harness' --orders \(orders) --kills \(kills) --ferry '\(ferryExecutable.path)'")
+        #expect(result.status == 0, "\(result.output.suffix(3000))")
+        #expect(result.output.contains("invariants hold"))
+        Figures.record("harness.kills", kills)
+        Figures.record("harness.orders", orders)
+    }
+}
