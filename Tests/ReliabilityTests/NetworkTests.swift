@@ -92,6 +92,18 @@ struct NetworkTests {
         #expect(!root.quarantined(stage: "upload").isEmpty || result.status != 0, "the bad file is reported")
     }
 
+    /// A world-readable config holding a literal token draws a warning that names the key, never the value.
+    @Test func worldReadableLiteralTokenDrawsAWarning() async throws {
+        let root = try FerryRoot()
+        try root.writeConfig(extra: "\"connections\": { \"magento\": { \"baseUrl\": \"http://127.0.0.1:9\", \"token\": \"\(recognisableToken)\" } },")
+        chmod(root.config.path, 0o644)
+        let result = try await root.run(["check-config"])
+        let text = result.output + result.log
+        #expect(text.contains("connections.magento.token"), "\(text)")
+        #expect(text.contains("world-readable"))
+        #expect(!text.contains(recognisableToken))
+    }
+
     /// A self-signed HTTPS endpoint is refused unless its CA is configured with `caFile`.
     @Test func selfSignedEndpointIsRefusedUnlessItsCAIsConfigured() async throws {
         guard shell("command -v openssl && command -v python3").status == 0 else {
