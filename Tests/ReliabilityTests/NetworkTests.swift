@@ -12,7 +12,7 @@ struct NetworkTests {
     static func downloadStage(baseURL: String, extra: String = "") -> String {
         """
         { "name": "download", "task": "magento.download-orders", "everySeconds": 3600,
-          "settings": { "baseUrl": "\(baseURL)", "tokenEnv": "REL_MAGENTO_TOKEN", "pageSize": 7, "maxAttempts": 8,
+          "settings": { "baseUrl": "\(baseURL)", "tokenEnv": "REL_MAGENTO_TOKEN", "pageSize": 5, "maxAttempts": 8,
                         "timeoutSeconds": 10 \(extra) },
           "outputs": { "out": "outbox/orders" } }
         """
@@ -21,7 +21,7 @@ struct NetworkTests {
     /// Every order downloaded exactly once across repeated runs while 20 % of calls fail
     /// (500, 503 HTML, 429, and answers cut off after the effect); the token appears nowhere.
     @Test func downloadAtTwentyPercentFaultsEmitsEveryOrderOnceAndNeverLeaksTheToken() async throws {
-        let orders = longRun ? 1_000 : 60
+        let orders = longRun ? 1_000 : 120
         let faults = SandboxFaults(rate500: 0.05, rate503: 0.05, rate429: 0.05, dropAfterEffect: 0.05, seed: 7)
         let sandbox = MagentoSandboxServer(
             seed: 3, orders: orders, options: .init(bearerTokens: [recognisableToken], faults: faults),
