@@ -107,7 +107,7 @@ final class Harness: @unchecked Sendable {
     }
 
     /// Waits until `condition` holds, polling; fails the test after `timeout`.
-    func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: () -> Bool) async throws {
+    func waitUntil(_ what: String, timeout: Duration = .seconds(180), _ condition: () -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while !condition() {
             if ContinuousClock.now > deadline {

@@ -203,7 +203,7 @@ struct CrashHarnessTests {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let orders = longRun ? 1_000 : 100
         let kills = longRun ? 200 : 20
-        let result = shell("'\(repository.path)/scripts/crash-harness' --orders \(orders) --kills \(kills) --ferry '\(ferryExecutable.path)'")
+        let result = await shellAsync("'\(repository.path)/scripts/crash-harness' --orders \(orders) --kills \(kills) --ferry '\(ferryExecutable.path)'")
         #expect(result.status == 0, "\(result.output.suffix(3000))")
         #expect(result.output.contains("invariants hold"))
         Figures.record("harness.kills", kills)

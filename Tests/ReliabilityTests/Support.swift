@@ -267,6 +267,29 @@ struct Sysctl {
     }
 }
 
+/// Runs a long shell command without holding one of Swift's few cooperative threads while it runs (a blocked
+/// thread starves every other test of the process): waits on its termination handler.
+func shellAsync(_ command: String) async -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", command + " 2>&1"]
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-shell-\(UUID().uuidString).log")
+    FileManager.default.createFile(atPath: output.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: output) }
+    guard let handle = try? FileHandle(forWritingTo: output) else { return (127, "cannot create \(output.path)") }
+    process.standardOutput = handle
+    process.standardInput = FileHandle.nullDevice
+    let status: Int32 = await withCheckedContinuation { continuation in
+        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+        do { try process.run() } catch {
+            process.terminationHandler = nil
+            continuation.resume(returning: 127)
+        }
+    }
+    try? handle.close()
+    return (status, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+}
+
 /// Runs a shell command, returning its status and combined output (for mount, openssl and the like).
 @discardableResult
 func shell(_ command: String) -> (status: Int32, output: String) {

@@ -20,7 +20,7 @@ import Testing
     }
 
     /// Runs `ferry run` on `root`, returning its termination status and reason.
-    static func runFerry(root: URL, environment extra: [String: String]) throws -> (Int32, Process.TerminationReason) {
+    static func runFerry(root: URL, environment extra: [String: String]) async throws -> (Int32, Process.TerminationReason) {
         let process = Process()
         process.executableURL = ferry
         process.arguments = ["run", "--config", root.appendingPathComponent("config.json").path]
@@ -30,9 +30,14 @@ import Testing
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return (process.terminationStatus, process.terminationReason)
+        // Wait on the termination handler: a blocking wait would hold one of the few cooperative threads.
+        return try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: ($0.terminationStatus, $0.terminationReason)) }
+            do { try process.run() } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
     }
 
     @Test func killedAfterPostingLeavesExactlyOneCommentPerOrder() async throws {
@@ -55,13 +60,13 @@ import Testing
         try Data("<ArrayOfOrderInfo>\(records.joined())</ArrayOfOrderInfo>".utf8).write(to: root.appendingPathComponent("inbox/updates/updates.xml"))
 
         // Dies by SIGKILL right after the third comment reached Magento, before the ledger says so.
-        let (_, reason) = try Self.runFerry(root: root, environment: ["FERRY_CRASH_AT": "after-comment-post", "FERRY_CRASH_AFTER": "2"])
+        let (_, reason) = try await Self.runFerry(root: root, environment: ["FERRY_CRASH_AT": "after-comment-post", "FERRY_CRASH_AFTER": "2"])
         #expect(reason == .uncaughtSignal, "the crash point was not reached")
         var commented = 0
         for id in 1...6 where !(await sandbox.store.comments(id)).isEmpty { commented += 1 }
         #expect(commented == 3)
 
-        let (status, _) = try Self.runFerry(root: root, environment: [:])
+        let (status, _) = try await Self.runFerry(root: root, environment: [:])
         #expect(status == 0)
         for id in 1...6 {
             let comments = await sandbox.store.comments(id)

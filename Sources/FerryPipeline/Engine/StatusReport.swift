@@ -25,8 +25,11 @@ public struct StatusReport: Codable, Sendable {
         public var lastSuccess: String?
         /// Runs finished successfully, all time.
         public var processed: Int
-        /// The last transient error of a file waiting for a retry, if any (the store down, say).
+        /// The last transient error since the last success (the store down, say), if any.
         public var lastError: String?
+        /// `degraded` while the stage meets transient failures (its files wait for a retry, or its scheduled
+        /// run failed) and has not succeeded since; `ok` otherwise.
+        public var health: String
         /// The task's counters summed over the journal's runs (`orders.downloaded`, `skus.uploaded`, ...): the
         /// same figures the metrics file exports.
         public var counters: [String: Int]
@@ -56,7 +59,14 @@ public struct StatusReport: Codable, Sendable {
                 let inProgress = try JournalEntry.filter(Column("stage") == name && [JournalEntry.State.claimed.rawValue, JournalEntry.State.committed.rawValue].contains(Column("state")) && Column("originalName") != "").fetchCount(db)
                 let processed = try JournalEntry.filter(Column("stage") == name && Column("state") == JournalEntry.State.done.rawValue).fetchCount(db)
                 let last = try Double.fetchOne(db, sql: "SELECT MAX(finishedAt) FROM pipeline_runs WHERE stage = ? AND state = 'done'", arguments: [name])
-                let lastError = try String.fetchOne(db, sql: "SELECT lastError FROM pipeline_runs WHERE stage = ? AND state IN ('claimed', 'abandoned') AND lastError IS NOT NULL ORDER BY id DESC LIMIT 1", arguments: [name])
+                // Only failures since the last success count: a stage that recovered is healthy again.
+                let lastError = try String.fetchOne(
+                    db,
+                    sql: """
+                        SELECT lastError FROM pipeline_runs WHERE stage = ? AND state IN ('claimed', 'abandoned')
+                        AND lastError IS NOT NULL AND claimedAt >= COALESCE(?, 0) ORDER BY id DESC LIMIT 1
+                        """,
+                    arguments: [name, last])
                 var counters: [String: Int] = [:]
                 for text in try String.fetchAll(db, sql: "SELECT counters FROM pipeline_runs WHERE stage = ? AND state = 'done' AND counters IS NOT NULL", arguments: [name]) {
                     if let values = try? JSONDecoder().decode([String: Int].self, from: Data(text.utf8)) { counters.merge(values, uniquingKeysWith: +) }
@@ -79,7 +89,7 @@ public struct StatusReport: Codable, Sendable {
                 watchMode: folder.map { modes[$0] ?? "\(config.mode(of: URL(fileURLWithPath: $0)))" } ?? (stage.every.map { "schedule every \($0.components.seconds) s" } ?? "on demand"),
                 pending: pending, inProgress: inProgress, failed: failures,
                 lastSuccess: last.map { formatter.string(from: Date(timeIntervalSince1970: $0)) }, processed: processed,
-                lastError: lastError.map(Redaction.scrub), counters: counters.filter { $0.value != 0 })
+                lastError: lastError.map(Redaction.scrub), health: lastError == nil ? "ok" : "degraded", counters: counters.filter { $0.value != 0 })
         }
     }
 
@@ -87,7 +97,7 @@ public struct StatusReport: Codable, Sendable {
     public var text: String {
         var lines: [String] = []
         for stage in stages {
-            lines.append("\(stage.name) (\(stage.task))")
+            lines.append("\(stage.name) (\(stage.task))" + (stage.health == "ok" ? "" : " DEGRADED"))
             if let folder = stage.folder { lines.append("  folder:      \(folder) [\(stage.watchMode)]") } else { lines.append("  trigger:     \(stage.watchMode)") }
             lines.append("  pending:     \(stage.pending)   in progress: \(stage.inProgress)   processed: \(stage.processed)   failed: \(stage.failed.count)")
             lines.append("  last success: \(stage.lastSuccess ?? "never")")

@@ -1,0 +1,82 @@
+import FerryDemo
+import Foundation
+import Logging
+import MagentoConnector
+import MagentoSandbox
+import Testing
+
+/// While Magento is down (maintenance mode), ferry waits with backoff: no busy loop, the status says degraded,
+/// and work resumes by itself when the store is back.
+@Suite struct StoreDownTests {
+    /// CPU seconds (user + system) a process has used, from /proc.
+    static func cpuSeconds(_ pid: Int32) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3, utime 14 and stime 15 (1-based in proc(5)).
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    static func ferry(_ arguments: [String], root: URL) throws -> Process {
+        let process = Process()
+        process.executableURL = CommentCrashTests.ferry
+        process.arguments = arguments + ["--config", root.appendingPathComponent("config.json").path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["MAGENTO_TOKEN"] = "sandbox-token"
+        process.environment = environment
+        process.standardOutput = Pipe()
+        process.standardError = FileHandle.nullDevice
+        return process
+    }
+
+    @Test func aStoreInMaintenanceIsWaitedOutWithoutABusyLoop() async throws {
+        let sandbox = MagentoSandboxServer(seed: 3, orders: 4, catalogue: DemoCatalogueBridge.sandboxCatalogue(), logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let port = try await sandbox.start(host: "127.0.0.1", port: 0)
+        defer { Task { await sandbox.stop() } }
+        sandbox.updateOptions { $0.maintenance = true }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-store-down-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        for folder in ["inbox/updates", "outbox/updated"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        try Data("""
+            { "connections": { "magento": { "baseUrl": "http://127.0.0.1:\(port)", "maxAttempts": 2 } },
+              "retry": { "initialSeconds": 1, "maxSeconds": 4 },
+              "stages": [ { "name": "update-orders", "watch": "inbox/updates", "task": "magento.update-orders",
+                            "settings": { "notifyStage": "exported" }, "outputs": { "success": "outbox/updated" } } ] }
+            """.utf8).write(to: root.appendingPathComponent("config.json"))
+        try Data("<ArrayOfOrderInfo><OrderInfo><increment_id>100000001</increment_id></OrderInfo></ArrayOfOrderInfo>".utf8)
+            .write(to: root.appendingPathComponent("inbox/updates/u.xml"))
+
+        let watch = try Self.ferry(["watch"], root: root)
+        try watch.run()
+        defer { if watch.isRunning { watch.terminate() } }
+        // Let the first attempts fail, then measure CPU over a window of pure waiting.
+        try await Task.sleep(for: .seconds(2))
+        let before = try #require(Self.cpuSeconds(watch.processIdentifier))
+        try await Task.sleep(for: .seconds(6))
+        let after = try #require(Self.cpuSeconds(watch.processIdentifier))
+        let share = (after - before) / 6
+        print("ferry watch CPU while the store is down: \(String(format: "%.1f", share * 100)) % of one core")
+        // A busy loop would use a whole core; backoff leaves it near idle. (A hang guard, not a benchmark.)
+        #expect(share < 0.25)
+
+        let status = try Self.ferry(["status", "--json"], root: root)
+        try status.run()
+        let data = (status.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile()
+        status.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains(#""health" : "degraded""#), "\(text)")
+        #expect(text.contains("maintenance"))
+        #expect(!text.contains("sandbox-token"))
+
+        sandbox.updateOptions { $0.maintenance = false }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while (await sandbox.store.comments(1)).isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        #expect((await sandbox.store.comments(1)).count == 1)
+        watch.terminate()
+        watch.waitUntilExit()
+        #expect(watch.terminationStatus == 0)
+    }
+}
