@@ -8,6 +8,7 @@ import Glibc
 /// always fsyncs), vs an `inotifywait -m | while read; do xsltproc; done` loop on the same burst.
 struct BurstBench {
     struct Row {
+        var filesystem: String
         var files: Int
         var ferrySeconds: [Double] = []
         var ferryMissed: [Int] = []
@@ -17,6 +18,7 @@ struct BurstBench {
         var burstHWM: [Int] = []
     }
 
+    let filesystem: String
     let root: URL
     let ferry: String
     let stylesheet: URL
@@ -28,7 +30,7 @@ struct BurstBench {
         var rows: [Row] = []
         var nextID = 1
         for size in sizes {
-            var row = Row(files: size)
+            var row = Row(filesystem: filesystem, files: size)
             for round in 0..<repeats {
                 for side in round % 2 == 0 ? ["ferry", "loop"] : ["loop", "ferry"] {
                     let ids = nextID..<(nextID + size)
@@ -39,12 +41,12 @@ struct BurstBench {
                         row.ferryMissed.append(missed)
                         row.idleHWM.append(idle)
                         row.burstHWM.append(peak)
-                        note("burst \(size) ferry: \(String(format: "%.2f", seconds)) s, missed \(missed), VmHWM idle \(idle) kB, burst \(peak) kB")
+                        note("burst \(filesystem) \(size) ferry: \(String(format: "%.2f", seconds)) s, missed \(missed), VmHWM idle \(idle) kB, burst \(peak) kB")
                     } else {
                         let (seconds, missed) = try runLoop(ids: ids)
                         row.loopSeconds.append(seconds)
                         row.loopMissed.append(missed)
-                        note("burst \(size) loop: \(String(format: "%.2f", seconds)) s, missed \(missed)")
+                        note("burst \(filesystem) \(size) loop: \(String(format: "%.2f", seconds)) s, missed \(missed)")
                     }
                 }
             }
@@ -84,20 +86,27 @@ struct BurstBench {
         for folder in [inbox, outbox] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         let names = try OrderGenerator.writeSingles(ids: ids, into: staging)
         let errors = base.appendingPathComponent("inotifywait.err")
-        // What a user would write; setsid makes it a process group we can end as one.
+        // What a user would write.
         let script = """
             inotifywait -m -e close_write,moved_to --format '%f' "$1" 2>"$4" | while read f; do \
             xsltproc -o "$2/$f" "$3" "$1/$f"; done
             """
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = ["bash", "-c", script, "loop", inbox.path, outbox.path, stylesheet.path, errors.path]
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", script, "loop", inbox.path, outbox.path, stylesheet.path, errors.path]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer {
-            kill(-process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
+            // Children inherit a blocked SIGTERM from this process: SIGKILL the inotifywait (found by its parent's
+            // pid), and the loop ends on end of input.
+            let bash = process.processIdentifier
+            for pid in shell("pgrep -P \(bash) -x inotifywait").split(separator: "\n").compactMap({ Int32($0) }) {
+                kill(pid, SIGKILL)
+            }
+            let deadline = now() + 10
+            while process.isRunning, now() < deadline { usleep(10_000) }
+            if process.isRunning { kill(bash, SIGKILL) }
         }
         let ready = now() + 10
         while now() < ready, !((try? String(contentsOf: errors, encoding: .utf8)) ?? "").contains("Watches established") {

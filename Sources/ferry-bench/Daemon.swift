@@ -71,13 +71,14 @@ final class FerryDaemon {
         return false
     }
 
-    /// SIGTERM (graceful), then SIGKILL after 10 s.
+    /// SIGTERM (graceful), then SIGKILL after 5 s (this process's children may inherit a blocked SIGTERM).
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
-        let deadline = now() + 10
+        let deadline = now() + 5
         while process.isRunning, now() < deadline { usleep(10_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        let reaped = now() + 5
+        while process.isRunning, now() < reaped { usleep(10_000) }
     }
 }

@@ -28,6 +28,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Scratch folder (its filesystem is reported).")
     var work = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-bench").path
 
+    @Option(help: "A tmpfs folder where the burst and latency cases also run (empty: only on the scratch disk).")
+    var tmpfs = "/dev/shm"
+
     @Option(help: "The ferry executable (default: beside ferry-bench).")
     var ferry: String?
 
@@ -52,17 +55,43 @@ struct RunCommand: AsyncParsableCommand {
                 sizes: quick ? [1_000, 5_000, 10_000] : [10_000, 50_000, 100_000], repeats: repeats
             ).run()
         }
+        // The burst and latency cases run on the disk and on tmpfs: the disk's fsync sets the floor of every durable
+        // hand-over, tmpfs shows what the engine itself costs.
+        var places: [(label: String, root: URL, full: Bool)] = []
+        var tmpfsRoot: URL?
+        if !tmpfs.isEmpty, FileManager.default.fileExists(atPath: tmpfs) {
+            let root = URL(fileURLWithPath: tmpfs).appendingPathComponent("ferry-bench-\(ProcessInfo.processInfo.processIdentifier)")
+            tmpfsRoot = root
+            places.append(("tmpfs", root, true))
+        }
+        defer { if let tmpfsRoot { try? FileManager.default.removeItem(at: tmpfsRoot) } }
+        let diskType = shell("stat -f -c %T '\(work)'")
+        places.append(("disk (\(diskType))", workURL, false))
+        if chosen.contains("burst") || chosen.contains("latency") {
+            for place in places {
+                try makeFolder(place.root)
+                let rate = syncedRenamesPerSecond(folder: place.root)
+                results.fsyncProbe.append((place.label, rate))
+                note("\(place.label): \(Int(rate)) synced renames/s")
+            }
+        }
         if chosen.contains("burst") {
-            results.burst = try BurstBench(
-                root: workURL.appendingPathComponent("burst"), ferry: ferryPath, stylesheet: xsl,
-                sizes: quick ? [200, 1_000] : [1_000, 10_000], repeats: repeats, loopTimeout: 900
-            ).run()
+            for place in places {
+                // On the disk one size and one run: at its fsync rate a 10,000-file burst would take many minutes.
+                let sizes = place.full ? (quick ? [200, 1_000] : [1_000, 10_000]) : (quick ? [100] : [1_000])
+                results.burst += try BurstBench(
+                    filesystem: place.label, root: place.root.appendingPathComponent("burst"), ferry: ferryPath,
+                    stylesheet: xsl, sizes: sizes, repeats: place.full ? repeats : 1, loopTimeout: 900
+                ).run()
+            }
         }
         if chosen.contains("latency") {
-            results.latency = try LatencyBench(
-                root: workURL.appendingPathComponent("latency"), ferry: ferryPath, rates: [20, 200],
-                files: quick ? 100 : 500
-            ).run()
+            for place in places {
+                results.latency += try LatencyBench(
+                    filesystem: place.label, root: place.root.appendingPathComponent("latency"), ferry: ferryPath,
+                    rates: place.full ? [20, 200] : [20], files: quick ? 100 : 500
+                ).run()
+            }
         }
         if chosen.contains("magento") {
             let bench = MagentoBench(root: workURL.appendingPathComponent("magento"), repeats: repeats)

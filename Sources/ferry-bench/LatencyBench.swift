@@ -9,6 +9,7 @@ import Glibc
 /// the outbox, seen by a thread that stats every pending output every 100 us.
 struct LatencyBench {
     struct Row {
+        var filesystem: String
         var rate: Int
         var files: Int
         var latencies: [Double] = []
@@ -16,6 +17,7 @@ struct LatencyBench {
         var achievedRate = 0.0
     }
 
+    let filesystem: String
     let root: URL
     let ferry: String
     let rates: [Int]
@@ -72,12 +74,12 @@ struct LatencyBench {
             let deadline = now() + 15
             while !pending.withLock({ $0.isEmpty }), now() < deadline { usleep(10_000) }
             let latencies = results.withLock { $0 }
-            var row = Row(rate: rate, files: names.count)
+            var row = Row(filesystem: filesystem, rate: rate, files: names.count)
             row.latencies = latencies
             row.timedOut = names.count - latencies.count
             row.achievedRate = achieved
             note(
-                "latency at \(rate)/s over \(names.count) files: p50 \(String(format: "%.1f", percentile(latencies, 50) * 1000)) ms, "
+                "latency \(filesystem) at \(rate)/s over \(names.count) files: p50 \(String(format: "%.1f", percentile(latencies, 50) * 1000)) ms, "
                     + "p99 \(String(format: "%.1f", percentile(latencies, 99) * 1000)) ms, timed out \(row.timedOut)")
             rows.append(row)
         }

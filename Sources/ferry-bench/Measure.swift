@@ -154,3 +154,28 @@ final class Shared<Value>: @unchecked Sendable {
         return body(&value)
     }
 }
+
+/// What the filesystem under `folder` allows: 4 KB write + fsync + rename + fsync(dir), per second (the floor of
+/// any durable hand-over), bounded to `count` files and 20 s.
+func syncedRenamesPerSecond(folder: URL, count: Int = 200) -> Double {
+    let dir = folder.appendingPathComponent("fsync-probe")
+    guard (try? makeFolder(dir)) != nil else { return 0 }
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let block = [UInt8](repeating: 0x78, count: 4096)
+    let started = now()
+    var done = 0
+    while done < count, now() - started < 20 {
+        let temp = dir.appendingPathComponent(".f\(done).tmp").path, final = dir.appendingPathComponent("f\(done)").path
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { return 0 }
+        _ = block.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        fsync(fd)
+        close(fd)
+        rename(temp, final)
+        let dfd = open(dir.path, O_RDONLY | O_DIRECTORY)
+        fsync(dfd)
+        close(dfd)
+        done += 1
+    }
+    return Double(done) / (now() - started)
+}

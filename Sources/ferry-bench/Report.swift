@@ -6,6 +6,7 @@ struct Results {
     var repeats: Int
     var workFolder: String
     var mapping: [MappingBench.Row] = []
+    var fsyncProbe: [(String, Double)] = []
     var burst: [BurstBench.Row] = []
     var latency: [LatencyBench.Row] = []
     var download: [MagentoBench.DownloadRow] = []
@@ -17,6 +18,7 @@ struct Results {
     private func f(_ value: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
     private func mb(_ kilobytes: Int) -> String { String(format: "%.1f", Double(kilobytes) / 1024) }
     private func mb(_ kilobytes: [Int]) -> String { mb(Int(median(kilobytes.map(Double.init)))) }
+    private func whole(_ x: Double) -> Int { x.isFinite ? Int(x) : 0 }
     private func verdict(_ met: Bool) -> String { met ? "**met**" : "**missed**" }
 
     var machine: [(String, String)] {
@@ -32,7 +34,7 @@ struct Results {
             ("Scratch filesystem", shell("stat -f -c %T '\(workFolder)' 2>/dev/null || stat -f -c %T /tmp") + " (\(workFolder))"),
             ("fs.inotify.max_queued_events", shell("cat /proc/sys/fs/inotify/max_queued_events")),
             ("Load average at the end", shell("cut -d' ' -f1-3 /proc/loadavg")),
-        ]
+        ] + fsyncProbe.map { ("4 KB write+fsync+rename+fsync(dir) on \($0.0)", "\(whole($0.1))/s (measured by ferry-bench)") }
     }
 
     func markdown(keeping previous: String) -> String {
@@ -75,7 +77,7 @@ struct Results {
             let ferry = median(row.ferrySeconds), xslt = median(row.xsltSeconds)
             let inputMB = Double(OrderGenerator.orderXML(1).utf8.count * row.orders) / 1_048_576
             out.append(
-                "| \(row.orders) | \(f(inputMB, 0)) | \(f(ferry)) | \(f(xslt)) | \(f(xslt / ferry))x | \(Int(Double(row.orders) / ferry)) "
+                "| \(row.orders) | \(f(inputMB, 0)) | \(f(ferry)) | \(f(xslt)) | \(f(xslt / ferry))x | \(whole(Double(row.orders) / ferry)) "
                     + "| \(mb(row.ferryRSS)) | \(mb(row.xsltRSS)) | \(row.ferrySent) / \(row.xsltOrders) |")
         }
         if let largest = mapping.last, let smallest = mapping.first {
@@ -86,7 +88,7 @@ struct Results {
             out.append("")
             out.append("- ferry at least 2x faster at \(largest.orders) orders: \(f(speedUp))x, \(verdict(speedUp >= 2)).")
             out.append(
-                "- ferry peak RSS at most 100 MB and flat: max \(mb(Int(ferryMax))) MB, \(f(ferryGrowth))x from "
+                "- ferry peak RSS at most 100 MB and flat: max \(mb(whole(ferryMax))) MB, \(f(ferryGrowth))x from "
                     + "\(smallest.orders) to \(largest.orders) orders, \(verdict(ferryMax <= 100 * 1024 && ferryGrowth < 1.5)).")
             out.append("- xsltproc's peak RSS grows with the file: \(f(xsltGrowth))x over the same range.")
         }
@@ -103,22 +105,26 @@ struct Results {
                 + "Baseline: `inotifywait -m -e close_write,moved_to --format %f inbox | while read f; do xsltproc -o outbox/$f "
                 + "stylesheet inbox/$f; done` (no fsync), timed to its last output; a file is missed when it has no output "
                 + "3 s after the loop's last one.", "",
-            "| files | ferry s | ferry files/s | loop s | loop files/s | ferry / loop | missed (ferry / loop) | ferry watch VmHWM idle / after burst MB |",
-            "| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+            "| filesystem | files | runs | ferry s | ferry files/s | loop s | loop files/s | ferry / loop | missed (ferry / loop, worst run) | ferry watch VmHWM idle / after burst MB |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
         ]
         for row in burst {
             let ferry = median(row.ferrySeconds), loop = median(row.loopSeconds)
             let ferryRate = Double(row.files) / ferry, loopRate = Double(row.files) / loop
             out.append(
-                "| \(row.files) | \(f(ferry)) | \(Int(ferryRate)) | \(f(loop)) | \(Int(loopRate)) | \(f(ferryRate / loopRate, 1))x "
-                    + "| \(row.ferryMissed.max() ?? 0) / \(row.loopMissed.max() ?? 0) (worst of \(row.ferryMissed.count)) "
+                "| \(row.filesystem) | \(row.files) | \(row.ferrySeconds.count) | \(f(ferry)) | \(whole(ferryRate)) | \(f(loop)) | \(whole(loopRate)) | \(f(ferryRate / loopRate, 1))x "
+                    + "| \(row.ferryMissed.max() ?? 0) / \(row.loopMissed.max() ?? 0) "
                     + "| \(mb(row.idleHWM)) / \(mb(row.burstHWM)) |")
         }
-        if let largest = burst.last {
+        var labels: [String] = []
+        for row in burst where !labels.contains(row.filesystem) { labels.append(row.filesystem) }
+        for label in labels {
+            guard let largest = burst.last(where: { $0.filesystem == label }) else { continue }
             let ferryRate = Double(largest.files) / median(largest.ferrySeconds)
             let ratio = ferryRate / (Double(largest.files) / median(largest.loopSeconds))
             out.append("")
-            out.append("- At least 1,000 files/s: \(Int(ferryRate)) files/s, \(verdict(ferryRate >= 1000)).")
+            out.append("On \(label), \(largest.files) files:")
+            out.append("- At least 1,000 files/s: \(whole(ferryRate)) files/s, \(verdict(ferryRate >= 1000)).")
             out.append("- At least 10x the loop: \(f(ratio, 1))x, \(verdict(ratio >= 10)).")
             out.append("- Zero missed by ferry: \(verdict((largest.ferryMissed.max() ?? 0) == 0)); the loop missed \(largest.loopMissed.max() ?? 0) at worst.")
         }
@@ -133,21 +139,22 @@ struct Results {
             "`ferry watch` as above; files renamed into the inbox at a steady rate (a rename skips the settle time, which "
                 + "only applies to files written in place); a thread stats every pending output every 100 us. One run "
                 + "per rate (the percentiles are over its files).", "",
-            "| target rate /s | files | achieved rate /s | p50 ms | p90 ms | p99 ms | max ms | no output within 5 s |",
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| filesystem | target rate /s | files | achieved rate /s | p50 ms | p90 ms | p99 ms | max ms | no output within 5 s |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for row in latency {
             let l = row.latencies
             out.append(
-                "| \(row.rate) | \(row.files) | \(f(row.achievedRate, 1)) | \(f(percentile(l, 50) * 1000, 1)) | \(f(percentile(l, 90) * 1000, 1)) "
+                "| \(row.filesystem) | \(row.rate) | \(row.files) | \(f(row.achievedRate, 1)) | \(f(percentile(l, 50) * 1000, 1)) | \(f(percentile(l, 90) * 1000, 1)) "
                     + "| \(f(percentile(l, 99) * 1000, 1)) | \(f((l.max() ?? 0) * 1000, 1)) | \(row.timedOut) |")
         }
-        if let first = latency.first {
-            let p99 = percentile(first.latencies, 99) * 1000
+        for row in latency where row.rate == 20 {
+            let p99 = percentile(row.latencies, 99) * 1000
             out.append("")
-            out.append("- p99 at most 20 ms at \(first.rate) files/s: \(f(p99, 1)) ms, \(verdict(p99 <= 20 && first.timedOut == 0)). "
-                + "(Camel polls every 500 ms by default; Zynk's schedule is 15 minutes.)")
+            out.append("- p99 at most 20 ms at \(row.rate) files/s on \(row.filesystem): \(f(p99, 1)) ms, \(verdict(p99 <= 20 && row.timedOut == 0)).")
         }
+        out.append("")
+        out.append("(Camel polls every 500 ms by default; Zynk's schedule is 15 minutes.)")
         out.append("")
         return out
     }
@@ -164,12 +171,12 @@ struct Results {
             ]
             for row in download {
                 let s = median(row.seconds)
-                out.append("| \(row.fetched) | \(f(s)) | \(Int(Double(row.fetched) / s)) | \(row.requests) |")
+                out.append("| \(row.fetched) | \(f(s)) | \(whole(Double(row.fetched) / s)) | \(row.requests) |")
             }
             if let largest = download.last {
                 let rate = Double(largest.fetched) / median(largest.seconds)
                 out.append("")
-                out.append("- At least 2,000 orders/s at \(largest.orders): \(Int(rate)) orders/s, \(verdict(rate >= 2000)).")
+                out.append("- At least 2,000 orders/s at \(largest.orders): \(whole(rate)) orders/s, \(verdict(rate >= 2000)).")
             }
             out.append("")
         }
@@ -211,9 +218,11 @@ struct Results {
             line("mapping, ferry", (a.orders, median(a.ferrySeconds)), (b.orders, median(b.ferrySeconds)), unit: "orders")
             line("mapping, xsltproc", (a.orders, median(a.xsltSeconds)), (b.orders, median(b.xsltSeconds)), unit: "orders")
         }
-        if let a = burst.first, let b = burst.last, a.files * 10 == b.files {
-            line("burst, ferry", (a.files, median(a.ferrySeconds)), (b.files, median(b.ferrySeconds)), unit: "files")
-            line("burst, loop", (a.files, median(a.loopSeconds)), (b.files, median(b.loopSeconds)), unit: "files")
+        let firstFS = burst.first?.filesystem
+        let scaled = burst.filter { $0.filesystem == firstFS }
+        if let a = scaled.first, let b = scaled.last, a.files * 10 == b.files {
+            line("burst on \(a.filesystem), ferry", (a.files, median(a.ferrySeconds)), (b.files, median(b.ferrySeconds)), unit: "files")
+            line("burst on \(a.filesystem), loop", (a.files, median(a.loopSeconds)), (b.files, median(b.loopSeconds)), unit: "files")
         }
         if let a = download.first, let b = download.last, a.orders * 10 == b.orders {
             line("download", (a.orders, median(a.seconds)), (b.orders, median(b.seconds)), unit: "orders")
@@ -223,16 +232,18 @@ struct Results {
             line("inventory, ferry legacy", (a.skus, median(a.legacySeconds)), (b.skus, median(b.legacySeconds)), unit: "SKUs")
             line("inventory, per-SKU all", (a.skus, median(a.everythingSeconds)), (b.skus, median(b.everythingSeconds)), unit: "SKUs")
         }
-        if latency.count >= 2 {
-            let a = latency[0], b = latency[latency.count - 1]
+        let firstLatencyFS = latency.first?.filesystem
+        let sameFS = latency.filter { $0.filesystem == firstLatencyFS }
+        if sameFS.count >= 2 {
+            let a = sameFS[0], b = sameFS[sameFS.count - 1]
             out.append(
-                "| latency p99 | \(a.rate) files/s: \(f(percentile(a.latencies, 99) * 1000, 1)) ms | \(b.rate) files/s: "
+                "| latency p99 on \(a.filesystem) | \(a.rate) files/s: \(f(percentile(a.latencies, 99) * 1000, 1)) ms | \(b.rate) files/s: "
                     + "\(f(percentile(b.latencies, 99) * 1000, 1)) ms | (latency, not time) |")
         }
-        if let largest = burst.last {
+        for largest in burst {
             out.append("")
             out.append(
-                "Peak memory of `ferry watch` (VmHWM): \(mb(largest.idleHWM)) MB idle (after start-up and one file), "
+                "Peak memory on \(largest.filesystem) of `ferry watch` (VmHWM): \(mb(largest.idleHWM)) MB idle (after start-up and one file), "
                     + "\(mb(largest.burstHWM)) MB after a burst of \(largest.files) files.")
         }
         out.append("")
