@@ -7,7 +7,7 @@ import Testing
     static let samples: [String] = [
         "", " ", "abc", "  abc  ", "\t\n abc \r\n", "a b", "\u{00A0}abc\u{00A0}", "\u{2003}x\u{3000}", "\u{2028}x\u{2029}",
         "\u{0085}x\u{0085}", "\u{000B}\u{000C}x", "  \u{301}x", "x\u{301} ", "é ", " 日本 ", "\u{200B}x\u{200B}",
-        "\u{FEFF}x", "\n", "Floor 2\n", " \t ",
+        "\u{FEFF}x", "\n", "Floor 2\n", " \t ", "\u{180E}x\u{180E}", "\u{1680}x\u{202F}\u{205F}",
     ]
 
     @Test(arguments: samples)
