@@ -70,8 +70,9 @@ struct SandboxSearch {
     }
 
     static func compare(_ a: String, _ b: String) -> Int {
-        if let x = Decimal(string: a), let y = Decimal(string: b), a.first.map({ $0.isNumber || $0 == "-" }) == true,
-            b.first.map({ $0.isNumber || $0 == "-" }) == true, !a.contains(" "), !b.contains(" ")
+        // The cheap checks first: Decimal parsing dominated look-ups of 100 SKUs over a 100,000-product catalogue.
+        if a.first.map({ $0.isNumber || $0 == "-" }) == true, b.first.map({ $0.isNumber || $0 == "-" }) == true,
+            !a.contains(" "), !b.contains(" "), let x = Decimal(string: a), let y = Decimal(string: b)
         {
             return x < y ? -1 : x > y ? 1 : 0
         }
@@ -94,8 +95,10 @@ struct SandboxSearch {
     static func matches(_ filter: Filter, _ item: [String: JSONValue]) -> Bool {
         let raw = item[filter.field]
         let value = (raw == nil || raw == .null) ? nil : raw!.text ?? raw!.serialized
-        let list = filter.value.split(separator: ",", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces)
+        var list: [String] {
+            filter.value.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
         }
         switch filter.condition {
         case "null": return value == nil

@@ -25,7 +25,7 @@ extension SandboxStore {
         switch (method, segments.count, segments.first) {
         case ("GET", 1, "orders"): return (search(orders.values.map { $0 }, query: query, options: options, id: "entity_id"), "/V1/orders")
         case ("GET", 1, "products"):
-            return (search(catalogue.map(productJSON), query: query, options: options, id: "id"), "/V1/products")
+            return (search((catalogue + bulkProducts).map(productJSON), query: query, options: options, id: "id"), "/V1/products")
         case ("GET", 2, "orders"):
             guard let id = Int(segments[1]), let order = orders[id] else { return (notFound(), "/V1/orders/{id}") }
             return (APIAnswer(status: 200, body: .object(order)), "/V1/orders/{id}")
@@ -114,7 +114,7 @@ extension SandboxStore {
         guard let item = body?["stockItem"]?.object else {
             return .error(400, "\"%fieldName\" is required. Enter and try again.", ["fieldName": "stockItem"])
         }
-        guard let product = catalogue.first(where: { $0.sku == sku }) else {
+        guard let product = productBySKU[sku] else {
             return .error(404, "The Product with the \"%1\" SKU doesn't exist.", [.string(sku)])
         }
         let qty = item["qty"]?.decimal ?? stock[sku]?.qty ?? 0
@@ -124,7 +124,7 @@ extension SandboxStore {
     }
 
     func getStock(sku: String) -> APIAnswer {
-        guard let product = catalogue.first(where: { $0.sku == sku }) else {
+        guard let product = productBySKU[sku] else {
             return .error(404, "The Product with the \"%1\" SKU doesn't exist.", [.string(sku)])
         }
         let level = stock[sku] ?? (0, false)

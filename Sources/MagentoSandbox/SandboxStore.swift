@@ -5,6 +5,10 @@ public import MagentoConnector
 public actor SandboxStore {
     let seed: UInt64
     let catalogue: [SandboxProduct]
+    /// Products added by ``addSimpleProducts(count:prefix:)`` (large-catalogue benchmarks); orders never use them.
+    var bulkProducts: [SandboxProduct] = []
+    /// Every product by SKU: stock calls look up one SKU among possibly 100,000.
+    var productBySKU: [String: SandboxProduct] = [:]
     var orders: [Int: [String: JSONValue]] = [:]
     var nextOrderID = 1
     var stock: [String: (qty: Decimal, inStock: Bool)] = [:]
@@ -26,6 +30,7 @@ public actor SandboxStore {
         self.catalogue = catalogue ?? SandboxData.catalogue(seed: seed)
         self.faultRandom = SeededRandom(seed: faultSeed)
         for p in self.catalogue where p.kind == .simple { stock[p.sku] = (Decimal(p.qty), p.qty > 0) }
+        productBySKU = Dictionary(self.catalogue.map { ($0.sku, $0) }, uniquingKeysWith: { first, _ in first })
         let base = Date(timeIntervalSince1970: 1_735_689_600)  // 2025-01-01 00:00:00 UTC
         for i in 0..<orders {
             let id = i + 1
@@ -48,6 +53,26 @@ public actor SandboxStore {
 
     /// Adds `count` orders now; returns their entity_ids.
     public func addOrders(_ count: Int) -> [Int] { (0..<count).map { _ in addOrder() } }
+
+    /// Adds `count` simple products named `prefix` + number (in stock, qty 10): a catalogue as large as a
+    /// real merchant's, for the inventory benchmarks. Returns their SKUs.
+    @discardableResult
+    public func addSimpleProducts(count: Int, prefix: String = "BULK-") -> [String] {
+        var nextID = (catalogue + bulkProducts).map(\.id).max() ?? 0
+        var skus: [String] = []
+        skus.reserveCapacity(count)
+        for n in 0..<count {
+            nextID += 1
+            let product = SandboxProduct(
+                id: nextID, sku: "\(prefix)\(n)", name: "Bulk product \(n)", priceCents: 999, kind: .simple, vatRate: 20,
+                children: [], qty: 10)
+            bulkProducts.append(product)
+            productBySKU[product.sku] = product
+            stock[product.sku] = (10, true)
+            skus.append(product.sku)
+        }
+        return skus
+    }
 
     /// Sets the clock used for new orders, comments and updated_at.
     public func setClock(_ clock: @escaping @Sendable () -> Date) { self.clock = clock }
@@ -75,7 +100,7 @@ public actor SandboxStore {
     public func sourceQuantity(_ sku: String, source: String = "default") -> Decimal? { sourceItems[sku]?[source]?.qty }
 
     /// The catalogue (its SKUs are the ones the Sage simulator uses).
-    public var products: [SandboxProduct] { catalogue }
+    public var products: [SandboxProduct] { catalogue + bulkProducts }
 
     /// Every call recorded so far.
     public func requestLog() -> [SandboxLogEntry] { log }

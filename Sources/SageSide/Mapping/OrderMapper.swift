@@ -102,7 +102,7 @@ public struct OrderMapper: Sendable {
     }
 
     func contact(_ address: MagentoAddress, email: String?) -> SalesOrderContact {
-        let street = address.street.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let street = address.street.map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
         return SalesOrderContact(
             forename: address.firstname.nonEmpty, surname: address.lastname.nonEmpty,
             company: address.company.nonEmpty, address1: street.first,
@@ -150,7 +150,7 @@ public struct OrderMapper: Sendable {
         if country.isEmpty || home.contains(country) { return .uk }
         guard eu.contains(country) else { return .restOfWorld }
         let vat = [order.customerTaxvat, order.shippingAddress?.vatId, order.billingAddress?.vatId]
-        return vat.contains(where: { !($0 ?? "").trimmingCharacters(in: .whitespaces).isEmpty })
+        return vat.contains(where: { !($0 ?? "").trimmingWhitespace().isEmpty })
             ? .euVatRegistered : .eu
     }
 
@@ -261,7 +261,7 @@ public struct OrderMapper: Sendable {
 extension Optional where Wrapped == String {
     /// The string unless nil or blank: Magento writes empty elements for absent values.
     var nonEmpty: String? {
-        guard let value = self?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
+        guard let value = self?.trimmingWhitespaceAndNewlines(), !value.isEmpty else { return nil }
         return value
     }
 }

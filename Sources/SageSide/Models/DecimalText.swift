@@ -1,5 +1,8 @@
 public import Foundation
 
+/// Parsing amounts the same way whatever the process locale; made once (a Locale per amount cost 2 % of a mapping).
+private let posixLocale = Locale(identifier: "en_US_POSIX")
+
 /// Amounts travel as text in every file ferry reads or writes; these helpers keep them `Decimal` end to end so a
 /// price of 14.12 never becomes 14.119999.
 extension Decimal {
@@ -7,10 +10,10 @@ extension Decimal {
     ///
     /// `Decimal(string:)` alone accepts trailing junk ("12abc" -> 12), which would hide a broken field.
     public init?(amountText: String) {
-        let text = amountText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = amountText.trimmingWhitespaceAndNewlines()
         guard !text.isEmpty,
             text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-" || $0 == "+") }),
-            let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+            let value = Decimal(string: text, locale: posixLocale)
         else { return nil }
         self = value
     }

@@ -20,11 +20,11 @@ extension XMLNode {
     /// Trimmed text of the child `name`, or of `<Fields><Field Name="name" Value=".."/>` (Magento's extra
     /// fields); nil when absent or blank.
     func value(_ name: String) -> String? {
-        if let text = child(name)?.text.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty {
+        if let text = child(name)?.text.trimmingWhitespaceAndNewlines(), !text.isEmpty {
             return text
         }
         let field = child("Fields")?.children(named: "Field").first { $0.attribute("Name") == name }
-        guard let text = field?.attribute("Value")?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty
+        guard let text = field?.attribute("Value")?.trimmingWhitespaceAndNewlines(), !text.isEmpty
         else { return nil }
         return text
     }
@@ -109,7 +109,7 @@ extension MagentoAddress {
     /// Reads a `shipping_address` or `billing_address` element.
     public init(record: XMLNode) {
         let street = (record.child("street")?.text ?? "")
-            .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .split(whereSeparator: \.isNewline).map { $0.trimmingWhitespace() }
             .filter { !$0.isEmpty }
         self.init(
             firstname: record.value("firstname"), lastname: record.value("lastname"), company: record.value("company"),

@@ -1,0 +1,181 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Monotonic seconds.
+func now() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+}
+
+/// The median of `values` (the mean of the middle two for an even count); 0 for none.
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/// The `p` percentile (0...100), nearest rank.
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
+    return sorted[min(max(rank, 1), sorted.count) - 1]
+}
+
+/// Progress lines on stderr, so stdout stays for the child protocol.
+func note(_ text: String) {
+    FileHandle.standardError.write(Data("[bench] \(text)\n".utf8))
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// What one child process cost: wall time measured here, peak RSS from `/usr/bin/time`.
+struct ChildCost {
+    var seconds: Double
+    var peakRSSKilobytes: Int
+    var output: String
+}
+
+/// Runs `arguments` under `/usr/bin/time -f %M` and returns its wall time and peak RSS (ru_maxrss of that child).
+func runMeasured(_ arguments: [String], timeout: Double) throws -> ChildCost {
+    let timeFile = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-bench-time-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: timeFile) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
+    process.arguments = ["-f", "%M", "-o", timeFile.path] + arguments
+    let stdout = Pipe()
+    process.standardOutput = stdout
+    let started = now()
+    try process.run()
+    let reader = Thread.detachedRead(stdout)
+    let deadline = started + timeout
+    while process.isRunning {
+        if now() > deadline {
+            process.terminate()
+            throw BenchError("\(arguments.first ?? "child") took longer than \(Int(timeout)) s: stopped")
+        }
+        usleep(2_000)
+    }
+    let seconds = now() - started
+    process.waitUntilExit()
+    let output = reader.result()
+    guard process.terminationStatus == 0 else {
+        throw BenchError("\(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+    }
+    let text = (try? String(contentsOf: timeFile, encoding: .utf8)) ?? ""
+    let rss = text.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.last ?? 0
+    return ChildCost(seconds: seconds, peakRSSKilobytes: rss, output: output)
+}
+
+/// Runs a shell command line and returns its standard output (machine facts, versions).
+func shell(_ command: String) -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = ["-c", command]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    guard (try? process.run()) != nil else { return "" }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// A pipe drained on its own thread, so a chatty child never blocks on a full pipe.
+final class PipeReader: @unchecked Sendable {
+    // Safe: `data` is written only by the reader thread before `done` is signalled, read only after.
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    fileprivate init(_ pipe: Pipe) {
+        let handle = pipe.fileHandleForReading
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func result() -> String {
+        done.wait()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension Thread {
+    static func detachedRead(_ pipe: Pipe) -> PipeReader { PipeReader(pipe) }
+}
+
+/// Counts the visible (non-dot) entries of a folder with readdir: cheap enough to poll every few milliseconds.
+func countVisibleEntries(_ path: String) -> Int {
+    guard let dir = opendir(path) else { return 0 }
+    defer { closedir(dir) }
+    var count = 0
+    while let entry = readdir(dir) {
+        let first = withUnsafeBytes(of: entry.pointee.d_name) { $0.first ?? 0 }
+        if first != UInt8(ascii: ".") { count += 1 }
+    }
+    return count
+}
+
+/// `VmHWM` (peak resident set) of a running process, in kB.
+func peakRSS(pid: Int32) -> Int? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+    for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "")
+    }
+    return nil
+}
+
+/// A fresh folder under the bench root.
+func makeFolder(_ url: URL) throws {
+    try? FileManager.default.removeItem(at: url)
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+}
+
+/// A value shared between the bench's threads.
+final class Shared<Value>: @unchecked Sendable {
+    // Safe: `value` is only touched while holding `lock`.
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}
+
+/// What the filesystem under `folder` allows: 4 KB write + fsync + rename + fsync(dir), per second (the floor of
+/// any durable hand-over), bounded to `count` files and 20 s.
+func syncedRenamesPerSecond(folder: URL, count: Int = 200) -> Double {
+    let dir = folder.appendingPathComponent("fsync-probe")
+    guard (try? makeFolder(dir)) != nil else { return 0 }
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let block = [UInt8](repeating: 0x78, count: 4096)
+    let started = now()
+    var done = 0
+    while done < count, now() - started < 20 {
+        let temp = dir.appendingPathComponent(".f\(done).tmp").path, final = dir.appendingPathComponent("f\(done)").path
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { return 0 }
+        _ = block.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        fsync(fd)
+        close(fd)
+        rename(temp, final)
+        let dfd = open(dir.path, O_RDONLY | O_DIRECTORY)
+        fsync(dfd)
+        close(dfd)
+        done += 1
+    }
+    return Double(done) / (now() - started)
+}

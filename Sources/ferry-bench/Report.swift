@@ -1,0 +1,256 @@
+import Foundation
+
+/// Everything measured in one run, and the report made of it.
+struct Results {
+    var quick: Bool
+    var repeats: Int
+    var workFolder: String
+    var mapping: [MappingBench.Row] = []
+    var fsyncProbe: [(String, Double)] = []
+    var burst: [BurstBench.Row] = []
+    var latency: [LatencyBench.Row] = []
+    var download: [MagentoBench.DownloadRow] = []
+    var inventory: [MagentoBench.InventoryRow] = []
+
+    /// The hand-written part of an existing report (after this marker) is kept across runs.
+    static let notesMarker = "<!-- Notes below this line are written by hand and kept when the bench rewrites the file. -->"
+
+    private func f(_ value: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
+    private func mb(_ kilobytes: Int) -> String { String(format: "%.1f", Double(kilobytes) / 1024) }
+    private func mb(_ kilobytes: [Int]) -> String { mb(Int(median(kilobytes.map(Double.init)))) }
+    private func whole(_ x: Double) -> Int { x.isFinite ? Int(x) : 0 }
+    private func verdict(_ met: Bool) -> String { met ? "**met**" : "**missed**" }
+
+    var machine: [(String, String)] {
+        [
+            ("Date (UTC)", shell("date -u '+%Y-%m-%d %H:%M'")),
+            ("CPU", shell("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'")),
+            ("nproc", shell("nproc")),
+            ("Memory", shell("free -g | awk '/Mem:/ {print $2 \" GiB\"}'")),
+            ("Kernel", shell("uname -r")),
+            ("Swift", shell("swift --version 2>&1 | head -1")),
+            ("xsltproc / libxml2 / libxslt", shell("xsltproc --version | head -1")),
+            ("inotifywait", shell("inotifywait --help 2>&1 | head -1")),
+            ("Scratch filesystem", shell("stat -f -c %T '\(workFolder)' 2>/dev/null || stat -f -c %T /tmp") + " (\(workFolder))"),
+            ("fs.inotify.max_queued_events", shell("cat /proc/sys/fs/inotify/max_queued_events")),
+            ("Load average at the end", shell("cut -d' ' -f1-3 /proc/loadavg")),
+        ] + fsyncProbe.map { ("4 KB write+fsync+rename+fsync(dir) on \($0.0)", "\(whole($0.1))/s (measured by ferry-bench)") }
+    }
+
+    func markdown(keeping previous: String) -> String {
+        var out: [String] = []
+        out.append("# Benchmarks")
+        out.append("")
+        out.append(
+            "Written by `scripts/bench` (`ferry-bench run`, release build). Every case runs side by side with its "
+                + "baseline in the same run; figures are medians of \(repeats) repeats unless a row says otherwise. "
+                + "The machine is shared (2 cores, other engineers building): expect noise of tens of percent.")
+        if quick { out.append("\n**Quick run (small sizes): not the reference figures.**") }
+        out.append("")
+        out.append("## Machine")
+        out.append("")
+        out.append("| | |")
+        out.append("| --- | --- |")
+        for (key, value) in machine { out.append("| \(key) | \(value.replacingOccurrences(of: "|", with: "/")) |") }
+        out.append("")
+        out += mappingSection() + burstSection() + latencySection() + magentoSection() + scaleSection()
+        if let range = previous.range(of: Self.notesMarker) {
+            out.append(String(previous[range.lowerBound...]))
+        } else {
+            out.append(Self.notesMarker)
+            out.append("")
+        }
+        return out.joined(separator: "\n")
+    }
+
+    func mappingSection() -> [String] {
+        guard !mapping.isEmpty else { return [] }
+        var out = [
+            "## 1. Mapping throughput: Magento order file -> Zynk sales orders", "",
+            "ferry: `OrderFileMapper` (the `magento-orders-to-sage-orders` mapping, default settings, no ledger) in a "
+                + "child process of ferry-bench; baseline: `xsltproc -o out mappings/magento-orders-to-sage-orders.xsl in`. "
+                + "Wall time measured by the parent; peak RSS is the child's ru_maxrss (`/usr/bin/time -f %M`).", "",
+            "| orders | input MB | ferry s | xsltproc s | speed-up | ferry orders/s | ferry peak RSS MB | xsltproc peak RSS MB | orders out (ferry / xsltproc) |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for row in mapping {
+            let ferry = median(row.ferrySeconds), xslt = median(row.xsltSeconds)
+            let inputMB = Double(OrderGenerator.orderXML(1).utf8.count * row.orders) / 1_048_576
+            out.append(
+                "| \(row.orders) | \(f(inputMB, 0)) | \(f(ferry)) | \(f(xslt)) | \(f(xslt / ferry))x | \(whole(Double(row.orders) / ferry)) "
+                    + "| \(mb(row.ferryRSS)) | \(mb(row.xsltRSS)) | \(row.ferrySent) / \(row.xsltOrders) |")
+        }
+        if let largest = mapping.last, let smallest = mapping.first {
+            let speedUp = median(largest.xsltSeconds) / median(largest.ferrySeconds)
+            let ferryMax = mapping.map { median($0.ferryRSS.map(Double.init)) }.max() ?? 0
+            let ferryGrowth = median(largest.ferryRSS.map(Double.init)) / max(1, median(smallest.ferryRSS.map(Double.init)))
+            let xsltGrowth = median(largest.xsltRSS.map(Double.init)) / max(1, median(smallest.xsltRSS.map(Double.init)))
+            out.append("")
+            out.append("- ferry at least 2x faster at \(largest.orders) orders: \(f(speedUp))x, \(verdict(speedUp >= 2)).")
+            out.append(
+                "- ferry peak RSS at most 100 MB and flat: max \(mb(whole(ferryMax))) MB, \(f(ferryGrowth))x from "
+                    + "\(smallest.orders) to \(largest.orders) orders, \(verdict(ferryMax <= 100 * 1024 && ferryGrowth < 1.5)).")
+            out.append("- xsltproc's peak RSS grows with the file: \(f(xsltGrowth))x over the same range.")
+        }
+        out.append("")
+        return out
+    }
+
+    func burstSection() -> [String] {
+        guard !burst.isEmpty else { return [] }
+        var out = [
+            "## 2. Burst: single-order files renamed into the inbox at once", "",
+            "ferry: `ferry watch` (child process) with one `magento-orders-to-sage-orders` stage, which fsyncs every "
+                + "output, the journal and the folders; timed from the first rename to the moment every output exists. "
+                + "Baseline: `inotifywait -m -e close_write,moved_to --format %f inbox | while read f; do xsltproc -o outbox/$f "
+                + "stylesheet inbox/$f; done` (no fsync), timed to its last output; a file is missed when it has no output "
+                + "3 s after the loop's last one.", "",
+            "| filesystem | files | runs | ferry s | ferry files/s | loop s | loop files/s | ferry / loop | missed (ferry / loop, worst run) | ferry watch VmHWM idle / after burst MB |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        ]
+        for row in burst {
+            let ferry = median(row.ferrySeconds), loop = median(row.loopSeconds)
+            let ferryRate = Double(row.files) / ferry, loopRate = Double(row.files) / loop
+            out.append(
+                "| \(row.filesystem) | \(row.files) | \(row.ferrySeconds.count) | \(f(ferry)) | \(whole(ferryRate)) | \(f(loop)) | \(whole(loopRate)) | \(f(ferryRate / loopRate, 1))x "
+                    + "| \(row.ferryMissed.max() ?? 0) / \(row.loopMissed.max() ?? 0) "
+                    + "| \(mb(row.idleHWM)) / \(mb(row.burstHWM)) |")
+        }
+        var labels: [String] = []
+        for row in burst where !labels.contains(row.filesystem) { labels.append(row.filesystem) }
+        for label in labels {
+            guard let largest = burst.last(where: { $0.filesystem == label }) else { continue }
+            let ferryRate = Double(largest.files) / median(largest.ferrySeconds)
+            let ratio = ferryRate / (Double(largest.files) / median(largest.loopSeconds))
+            out.append("")
+            out.append("On \(label), \(largest.files) files:")
+            out.append("- At least 1,000 files/s: \(whole(ferryRate)) files/s, \(verdict(ferryRate >= 1000)).")
+            out.append("- At least 10x the loop: \(f(ratio, 1))x, \(verdict(ratio >= 10)).")
+            out.append("- Zero missed by ferry: \(verdict((largest.ferryMissed.max() ?? 0) == 0)); the loop missed \(largest.loopMissed.max() ?? 0) at worst.")
+        }
+        out.append("")
+        return out
+    }
+
+    func latencySection() -> [String] {
+        guard !latency.isEmpty else { return [] }
+        var out = [
+            "## 3. Latency: rename into the inbox -> output in the outbox", "",
+            "`ferry watch` as above; files renamed into the inbox at a steady rate (a rename skips the settle time, which "
+                + "only applies to files written in place); a thread stats every pending output every 100 us. One run "
+                + "per rate (the percentiles are over its files).", "",
+            "| filesystem | target rate /s | files | achieved rate /s | p50 ms | p90 ms | p99 ms | max ms | no output within 5 s |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for row in latency {
+            let l = row.latencies
+            out.append(
+                "| \(row.filesystem) | \(row.rate) | \(row.files) | \(f(row.achievedRate, 1)) | \(f(percentile(l, 50) * 1000, 1)) | \(f(percentile(l, 90) * 1000, 1)) "
+                    + "| \(f(percentile(l, 99) * 1000, 1)) | \(f((l.max() ?? 0) * 1000, 1)) | \(row.timedOut) |")
+        }
+        for row in latency where row.rate == 20 {
+            let p99 = percentile(row.latencies, 99) * 1000
+            out.append("")
+            out.append("- p99 at most 20 ms at \(row.rate) files/s on \(row.filesystem): \(f(p99, 1)) ms, \(verdict(p99 <= 20 && row.timedOut == 0)).")
+        }
+        out.append("")
+        out.append("(Camel polls every 500 ms by default; Zynk's schedule is 15 minutes.)")
+        out.append("")
+        return out
+    }
+
+    func magentoSection() -> [String] {
+        var out: [String] = []
+        if !download.isEmpty {
+            out += [
+                "## 4. Magento on loopback (sandbox in the same process)", "",
+                "### Order download", "",
+                "`OrderDownloader.fetch` (keyset paging, default page size 100) + `OrderXMLWriter.write` + the ledger "
+                    + "commit, against `MagentoSandboxServer` on 127.0.0.1.", "",
+                "| orders | s | orders/s | requests |", "| ---: | ---: | ---: | ---: |",
+            ]
+            for row in download {
+                let s = median(row.seconds)
+                out.append("| \(row.fetched) | \(f(s)) | \(whole(Double(row.fetched) / s)) | \(row.requests) |")
+            }
+            if let largest = download.last {
+                let rate = Double(largest.fetched) / median(largest.seconds)
+                out.append("")
+                out.append("- At least 2,000 orders/s at \(largest.orders): \(whole(rate)) orders/s, \(verdict(rate >= 2000)).")
+            }
+            out.append("")
+        }
+        if !inventory.isEmpty {
+            out += [
+                "### Inventory sync, 1 % of levels changed", "",
+                "The state a previous sync leaves (the last level per SKU) is seeded; then every level is offered and "
+                    + "ferry sends only the changed ones. MSI: existence look-ups (100 SKUs each) + `POST "
+                    + "/V1/inventory/source-items` in chunks of 20; legacy: one `PUT stockItems` per changed SKU "
+                    + "(4 in flight). Baseline: a per-SKU `PUT` of every level (`sendAll`). Requests counted from the "
+                    + "sandbox's request log.", "",
+                "| SKUs | changed | ferry MSI requests | ferry MSI s | ferry legacy requests | ferry legacy s | per-SKU all requests | per-SKU all s |",
+                "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            ]
+            for row in inventory {
+                out.append(
+                    "| \(row.skus) | \(row.changed) | \(row.msiRequests) | \(f(median(row.msiSeconds))) | \(row.legacyRequests) "
+                        + "| \(f(median(row.legacySeconds))) | \(row.everythingRequests) | \(f(median(row.everythingSeconds))) |")
+            }
+            if let largest = inventory.last {
+                let bound = (largest.changed + 19) / 20 + (largest.changed + 99) / 100
+                out.append("")
+                out.append(
+                    "- MSI requests at most ceil(changed / 20) + existence look-ups = \(bound): \(largest.msiRequests), "
+                        + "\(verdict(largest.msiRequests <= bound)), against \(largest.everythingRequests) for the per-SKU upload of everything.")
+            }
+            out.append("")
+        }
+        return out
+    }
+
+    func scaleSection() -> [String] {
+        var out = ["## 5. Scale: 1x -> 10x the work", "", "| case | 1x | 10x | time ratio (10 = linear) |", "| --- | --- | --- | ---: |"]
+        func line(_ name: String, _ small: (Int, Double)?, _ large: (Int, Double)?, unit: String) {
+            guard let small, let large, small.1 > 0 else { return }
+            out.append("| \(name) | \(small.0) \(unit): \(f(small.1)) s | \(large.0) \(unit): \(f(large.1)) s | \(f(large.1 / small.1, 1)) |")
+        }
+        if let a = mapping.first, let b = mapping.last, a.orders * 10 == b.orders {
+            line("mapping, ferry", (a.orders, median(a.ferrySeconds)), (b.orders, median(b.ferrySeconds)), unit: "orders")
+            line("mapping, xsltproc", (a.orders, median(a.xsltSeconds)), (b.orders, median(b.xsltSeconds)), unit: "orders")
+        }
+        let firstFS = burst.first?.filesystem
+        let scaled = burst.filter { $0.filesystem == firstFS }
+        if let a = scaled.first, let b = scaled.last, a.files * 10 == b.files {
+            line("burst on \(a.filesystem), ferry", (a.files, median(a.ferrySeconds)), (b.files, median(b.ferrySeconds)), unit: "files")
+            line("burst on \(a.filesystem), loop", (a.files, median(a.loopSeconds)), (b.files, median(b.loopSeconds)), unit: "files")
+        }
+        if let a = download.first, let b = download.last, a.orders * 10 == b.orders {
+            line("download", (a.orders, median(a.seconds)), (b.orders, median(b.seconds)), unit: "orders")
+        }
+        if let a = inventory.first, let b = inventory.last, a.skus * 10 == b.skus {
+            line("inventory, ferry MSI", (a.skus, median(a.msiSeconds)), (b.skus, median(b.msiSeconds)), unit: "SKUs")
+            line("inventory, ferry legacy", (a.skus, median(a.legacySeconds)), (b.skus, median(b.legacySeconds)), unit: "SKUs")
+            line("inventory, per-SKU all", (a.skus, median(a.everythingSeconds)), (b.skus, median(b.everythingSeconds)), unit: "SKUs")
+        }
+        let firstLatencyFS = latency.first?.filesystem
+        let sameFS = latency.filter { $0.filesystem == firstLatencyFS }
+        if sameFS.count >= 2 {
+            let a = sameFS[0], b = sameFS[sameFS.count - 1]
+            out.append(
+                "| latency p99 on \(a.filesystem) | \(a.rate) files/s: \(f(percentile(a.latencies, 99) * 1000, 1)) ms | \(b.rate) files/s: "
+                    + "\(f(percentile(b.latencies, 99) * 1000, 1)) ms | (latency, not time) |")
+        }
+        for largest in burst {
+            out.append("")
+            out.append(
+                "Peak memory on \(largest.filesystem) of `ferry watch` (VmHWM): \(mb(largest.idleHWM)) MB idle (after start-up and one file), "
+                    + "\(mb(largest.burstHWM)) MB after a burst of \(largest.files) files.")
+        }
+        out.append("")
+        return out
+    }
+
+    var summary: String {
+        markdown(keeping: "").components(separatedBy: "\n").filter { $0.hasPrefix("- ") || $0.hasPrefix("|") }.joined(separator: "\n")
+    }
+}
