@@ -14,7 +14,10 @@ struct SageFailedReportTask: StageTask {
         /// The comment; `{Reason}` and `{CustomerOrderNumber}` are replaced.
         var commentTemplate = "Sage import failed: {Reason}"
 
-        static let keys: Set<String> = ["markInMagento", "commentTemplate"]
+        /// The ledger profile of the orders (as in `magento-orders-to-sage-orders`).
+        var profile = "magento-sage"
+
+        static let keys: Set<String> = ["markInMagento", "commentTemplate", "profile"]
 
         init() {}
 
@@ -22,16 +25,19 @@ struct SageFailedReportTask: StageTask {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             markInMagento = try c.decodeIfPresent(Bool.self, forKey: .markInMagento) ?? markInMagento
             commentTemplate = try c.decodeIfPresent(String.self, forKey: .commentTemplate) ?? commentTemplate
+            profile = try c.decodeIfPresent(String.self, forKey: .profile) ?? profile
         }
 
-        enum CodingKeys: String, CodingKey { case markInMagento, commentTemplate }
+        enum CodingKeys: String, CodingKey { case markInMagento, commentTemplate, profile }
     }
 
-    static let kind = TaskKind(name: "sage-failed-report", settingsKeys: Settings.keys) { settings, _ in
-        SageFailedReportTask(settings: try settings.decode(Settings.self))
+    static let kind = TaskKind(name: "sage-failed-report", settingsKeys: Settings.keys, migrations: Ledger.migrations) { settings, environment in
+        let decoded = try settings.decode(Settings.self)
+        return SageFailedReportTask(settings: decoded, ledger: Ledger(store: environment.store, profile: decoded.profile))
     }
 
     let settings: Settings
+    let ledger: Ledger
 
     func run(_ context: TaskContext) async throws {
         guard let input = context.input else {
@@ -39,12 +45,15 @@ struct SageFailedReportTask: StageTask {
         }
         let settings = self.settings
         let failed: Int
+        let refused: [(String?, String?)]
         do {
-            failed = try await offload {
+            (failed, refused) = try await offload {
                 var writer: XMLStreamWriter?
                 var failed = 0
+                var refused: [(String?, String?)] = []
                 try FailFileReader.forEachFailure(in: input.url) { order in
                     failed += 1
+                    refused.append((order.id, order.customerOrderNumber))
                     let name = order.customerOrderNumber ?? order.id ?? "?"
                     context.logger.error(
                         "Sage did not import order \(name): \(order.reason)",
@@ -62,11 +71,18 @@ struct SageFailedReportTask: StageTask {
                 }
                 try writer?.endElement()
                 try writer?.finish()
-                return failed
+                return (failed, refused)
             }
         } catch let error as XMLError {
             throw TaskError.badInput("\(input.name): \(error)")
         }
         context.count("orders.sage-failed", by: failed)
+        // Refused orders leave the ledger with this file's commit, so they are not blocked as duplicates when
+        // they are sent again after the cause is fixed.
+        let ledger = self.ledger
+        let orders = refused
+        context.onCommit { db in
+            for (id, increment) in orders { try ledger.forgetRefused(db, externalId: id, externalRef: increment) }
+        }
     }
 }

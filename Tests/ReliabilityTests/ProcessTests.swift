@@ -11,17 +11,19 @@ struct ProcessTests {
         let count = longRun ? 5_000 : 500
         let kills = longRun ? 40 : 3
         var inputs = Set<String>()
-        var child = try root.start(["watch"])
-        try await child.waitUntilWatching()
+        // Every file is in the inbox before ferry starts, so the kills land while it works through them
+        // (delivered one by one, ferry would keep up and finish with the last delivery).
         for i in 0..<count {
             let name = String(format: "order-%05d.xml", i)
             try root.deliver(name, FerryRoot.order(i))
             inputs.insert(name)
         }
+        var child = try root.start(["watch"])
+        try await child.waitUntilWatching()
         var survived = 0
         for _ in 0..<kills {
             // Kill after some progress, at a random moment: mid-claim, mid-run, mid-archive.
-            let target = min(count - 1, root.placedCount + Int.random(in: 10...max(11, count / (kills + 2))))
+            let target = min(count - 1, root.placedCount + Int.random(in: 5...max(6, count / (kills * 4))))
             try await waitUntil("progress to \(target)", timeout: .seconds(180)) { root.placedCount >= target || !child.isRunning }
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...30)))
             guard child.isRunning, root.placedCount < count else { break }

@@ -30,8 +30,9 @@ struct StreamingTests {
             let growth = result.peak - result.baseline
             print("streaming: input \(result.fileSize / 1_048_576) MiB, RSS growth while mapping \(growth / 1_048_576) MiB")
             #expect(result.fileSize > 150 * 1_048_576)
-            // The per-file duplicate set grows by a few MiB; the records themselves must not accumulate.
-            #expect(growth < 48 * 1_048_576)
+            // The records must not accumulate: loading the file would take several times its size. The bound
+            // leaves room for tests running beside this one in the same process (RSS is process-wide).
+            #expect(growth < result.fileSize / 3)
         }
     }
 

@@ -104,6 +104,23 @@ public struct Ledger: Sendable {
                 """, arguments: [profile, recordType, externalId, externalRef, hash, stamp, stamp])
     }
 
+    /// Forgets an order Sage refused, so it can be sent again once the cause is fixed (re-dropping its Magento
+    /// order file, or the order changing in Magento). An order Sage already confirmed (with its Sage number,
+    /// e.g. refused now as a duplicate) is kept: it must never be imported twice.
+    ///
+    /// - Returns: true when a row was removed.
+    @discardableResult
+    public func forgetRefused(_ db: StateDatabase, externalId: String?, externalRef: String?) throws -> Bool {
+        let key = externalId ?? ""
+        let ref = externalRef ?? ""
+        try db.execute(
+            sql: """
+                DELETE FROM sage_ledger WHERE profile = ? AND record_type = ? AND internal_id IS NULL
+                AND ((? <> '' AND external_id = ?) OR (? = '' AND ? <> '' AND external_ref = ?))
+                """, arguments: [profile, recordType, key, key, key, ref, ref])
+        return db.changesCount > 0
+    }
+
     /// Notes that a re-download of a sent order differs from what was sent.
     public func markChanged(_ db: StateDatabase, externalId: String, hash: String, now: Date = Date()) throws {
         try db.execute(
