@@ -166,7 +166,10 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "WorkflowTests",
-            dependencies: ["FerryDemo", "FerryPipeline", "FerryStages", "FerryXML", "MagentoConnector", "MagentoSandbox", "SageSimulator", "SageSide"],
+            dependencies: [
+                "FerryDemo", "FerryPipeline", "FerryStages", "FerryState", "FerryXML", "MagentoConnector", "MagentoSandbox",
+                "SageSimulator", "SageSide",
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "SageSideTests",

@@ -1,11 +1,13 @@
 import FerryDemo
 import FerryPipeline
 import FerryStages
+import FerryState
 import FerryXML
 import Foundation
 import Logging
 import MagentoConnector
 import MagentoSandbox
+import SageSide
 import Testing
 
 /// The whole default workflow (the repository's config.json) against the Magento sandbox and the Sage
@@ -65,6 +67,16 @@ import Testing
         for record in refused + rejected {
             let reason = record.child("Errors")?.child("Error")?.string("Description") ?? ""
             #expect(!reason.isEmpty, "fail record without a reason: \(record.string("CustomerOrderNumber") ?? "?")")
+        }
+        // Orders Sage refused leave the ledger (so they can be sent again); imported ones keep their Sage number.
+        let ledgerStore = try StateStore(path: config.stateStore.path, migrations: Ledger.migrations)
+        for record in rejected.prefix(20) {
+            let increment = try #require(record.string("CustomerOrderNumber"))
+            #expect(try Ledger.show(store: ledgerStore, order: increment).isEmpty, "refused order \(increment) still in the ledger")
+        }
+        for record in imported.prefix(20) {
+            let increment = try #require(record.string("CustomerOrderNumber"))
+            #expect(try Ledger.show(store: ledgerStore, order: increment).first?.internalId == record.string("SalesOrderNumber"))
         }
         #expect(summary.downloaded == 500)
         #expect(summary.imported == imported.count)
