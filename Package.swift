@@ -167,7 +167,8 @@ let package = Package(
         .testTarget(
             name: "WorkflowTests",
             dependencies: [
-                "FerryDemo", "FerryPipeline", "FerryStages", "FerryState", "FerryXML", "MagentoConnector", "MagentoSandbox",
+                "FerryDemo", "FerryObservability", "FerryPipeline", "FerryStages", "FerryState", "FerryXML", "MagentoConnector",
+                "MagentoSandbox",
                 "SageSimulator", "SageSide",
             ],
             swiftSettings: strictSettings),

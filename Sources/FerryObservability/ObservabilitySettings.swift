@@ -12,6 +12,17 @@ public import Foundation
 /// }
 /// ```
 public struct ObservabilitySettings: Sendable {
+    /// Every key read in the `metrics` and `alerts` sections, by section; docs/configuration.md documents
+    /// exactly these (a test keeps the two in step).
+    public static let schema: [String: Set<String>] = [
+        "metrics": ["textfile", "$comment"],
+        "alerts": ["email", "webhook", "$comment"],
+        "alerts.email": [
+            "server", "port", "starttls", "from", "to", "username", "password", "caFile", "timeoutSeconds", "$comment",
+        ],
+        "alerts.webhook": ["url", "bearer", "caFile", "timeoutSeconds", "$comment"],
+    ]
+
     /// Where the Prometheus text file goes; nil when there is no `metrics` section.
     public var metricsFile: URL?
     /// How alerts are sent; nil when there is no `alerts` section.
@@ -42,7 +53,7 @@ public struct ObservabilitySettings: Sendable {
     private static func read(config: FerryConfig, into reader: inout SectionReader) -> ObservabilitySettings {
         var metricsFile: URL?
         if let metrics = reader.object(config.sections["metrics"], at: "metrics") {
-            reader.rejectUnknown(metrics, allowed: ["textfile", "$comment"], at: "metrics")
+            reader.rejectUnknown(metrics, allowed: ObservabilitySettings.schema["metrics"]!, at: "metrics")
             let path = reader.string(metrics, "textfile", at: "metrics") ?? "state/ferry.prom"
             if !path.hasSuffix(".prom") {
                 // node_exporter's textfile collector reads only *.prom files.
@@ -52,7 +63,7 @@ public struct ObservabilitySettings: Sendable {
         }
         var alerts: AlertSettings?
         if let object = reader.object(config.sections["alerts"], at: "alerts") {
-            reader.rejectUnknown(object, allowed: ["email", "webhook", "$comment"], at: "alerts")
+            reader.rejectUnknown(object, allowed: ObservabilitySettings.schema["alerts"]!, at: "alerts")
             var email: EmailSettings?
             if let section = reader.object(object["email"], at: "alerts.email") { email = EmailSettings.read(section, reader: &reader) }
             var webhook: WebhookSettings?
@@ -135,13 +146,9 @@ public struct EmailSettings: Sendable {
         self.timeoutSeconds = timeoutSeconds
     }
 
-    static let keys: Set<String> = [
-        "server", "port", "starttls", "from", "to", "username", "password", "caFile", "timeoutSeconds", "$comment",
-    ]
-
     static func read(_ object: [String: JSONValue], reader: inout SectionReader) -> EmailSettings? {
         let at = "alerts.email"
-        reader.rejectUnknown(object, allowed: keys, at: at)
+        reader.rejectUnknown(object, allowed: ObservabilitySettings.schema["alerts.email"]!, at: at)
         let server = reader.string(object, "server", at: at)
         if server == nil, object["server"] == nil { reader.problem("\(at).server", "is missing: the SMTP server's host name, e.g. \"smtp.example.com\"") }
         let port = reader.int(object, "port", at: at, range: 1...65_535) ?? 587
@@ -198,7 +205,7 @@ public struct WebhookSettings: Sendable {
 
     static func read(_ object: [String: JSONValue], reader: inout SectionReader) -> WebhookSettings? {
         let at = "alerts.webhook"
-        reader.rejectUnknown(object, allowed: ["url", "bearer", "caFile", "timeoutSeconds", "$comment"], at: at)
+        reader.rejectUnknown(object, allowed: ObservabilitySettings.schema["alerts.webhook"]!, at: at)
         let url = reader.string(object, "url", at: at)
         if let url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
             reader.problem("\(at).url", "'\(url)' must start with https:// (or http:// for a local receiver)")

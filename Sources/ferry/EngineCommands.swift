@@ -144,11 +144,16 @@ struct CheckConfigCommand: AsyncParsableCommand {
 
 struct RetryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "retry", abstract: "Put a fixed file from failed/<stage>/ back into its stage's folder.")
+        commandName: "retry",
+        abstract: "Put a fixed file from failed/<stage>/ back into its stage's folder, or replay an archived input.",
+        discussion: """
+            A file under archive/YYYY-MM-DD/<stage>/ is copied back and processed again: replaying a Magento order file \
+            resends the orders Sage refused (once the cause is fixed); those Sage imported are skipped by the ledger.
+            """)
 
     @OptionGroup var options: ConfigOptions
 
-    @Argument(help: "The quarantined file, e.g. failed/map-orders/orders-17.xml.")
+    @Argument(help: "The quarantined or archived file, e.g. failed/map-orders/orders-17.xml.")
     var files: [String]
 
     func run() async throws {

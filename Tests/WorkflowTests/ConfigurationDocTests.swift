@@ -1,3 +1,4 @@
+import FerryObservability
 import FerryPipeline
 import FerryStages
 import Foundation
@@ -32,6 +33,9 @@ import Testing
             #expect(documented[names[section]!] == keys, "section \(section)")
         }
         #expect(documented["connections.magento"] == MagentoConnectionSettings.keys)
+        for (section, keys) in ObservabilitySettings.schema {
+            #expect(documented[section] == keys, "section \(section)")
+        }
     }
 
     @Test func everyTasksKeysAreDocumented() throws {

@@ -8,6 +8,7 @@ import Logging
 import MagentoConnector
 import MagentoSandbox
 import SageSide
+import SageSimulator
 import Testing
 
 /// The whole default workflow (the repository's config.json) against the Magento sandbox and the Sage
@@ -123,5 +124,45 @@ import Testing
         #expect(config.stages.map(\.name) == [
             "download-orders", "map-orders", "map-success", "update-orders", "report-sage-failures", "map-stock", "upload-inventory",
         ])
+    }
+}
+
+/// Orders Sage refused are sent again by replaying their Magento order file once the cause is fixed; the
+/// orders Sage imported are not sent twice.
+@Suite struct ResendTests {
+    @Test func replayingTheOrderFileResendsOnlyTheRefusedOrders() async throws {
+        let usdAccount = #""guestAccountByCurrency": { "EUR": "WEBEUR", "USD": "WEBUSD" }"#
+        let root = try EndToEndTests.makeRoot { config in
+            config = config.replacingOccurrences(of: usdAccount, with: #""guestAccountByCurrency": { "EUR": "WEBEUR" }"#)
+        }
+        defer { try? FileManager.default.removeItem(at: root) }
+        let configFile = root.appendingPathComponent("config.json")
+        let (config, _) = try ConfigLoader.load(file: configFile, registry: BuiltinTasks.registry)
+        var options = DemoWorkflow.Options()
+        options.initialOrders = 40
+        options.sandboxPort = 0
+        let logger = Logger(label: "resend", factory: { _ in SwiftLogNoOpLogHandler() })
+        let demo = try DemoWorkflow(config: config, options: options, logger: logger)
+        let first = try await demo.runOnce()
+        let refused = Set(first.sageRejections.map(\.order))
+        #expect(!refused.isEmpty)
+
+        // The fix: USD orders get their own account. Then the archived order file is replayed.
+        var text = try String(contentsOf: configFile, encoding: .utf8)
+        text = text.replacingOccurrences(of: #""guestAccountByCurrency": { "EUR": "WEBEUR" }"#, with: usdAccount)
+        try Data(text.utf8).write(to: configFile)
+        let (fixed, _) = try ConfigLoader.load(file: configFile, registry: BuiltinTasks.registry)
+        let pipeline = try Pipeline(config: fixed, registry: BuiltinTasks.registry, logger: logger)
+        let day = try #require(try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("archive").path).sorted().last)
+        let archived = root.appendingPathComponent("archive/\(day)/map-orders")
+        let orderFile = try #require(try FileManager.default.contentsOfDirectory(atPath: archived.path).first)
+        _ = try pipeline.retry(archived.appendingPathComponent(orderFile))
+        _ = await pipeline.drain(stages: ["map-orders"])
+
+        let resent = try EndToEndTests.records(in: root.appendingPathComponent("outbox/sage-orders"), path: ["Company", "SalesOrders", "SalesOrder"])
+        #expect(Set(resent.compactMap { $0.string("CustomerOrderNumber") }) == refused)
+        let report = try await demo.simulator.runOnce()
+        #expect(report.imported == refused.count)
+        #expect(report.failed == 0)
     }
 }
