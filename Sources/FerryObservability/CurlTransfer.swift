@@ -70,16 +70,7 @@ enum CurlTransfer {
         _ = ferry_curl_setopt_long(handle, CURLOPT_UPLOAD, 1)
         _ = ferry_curl_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(sink.payload.count))
         _ = ferry_curl_setopt_pointer(handle, CURLOPT_READDATA, context.toOpaque())
-        _ = ferry_curl_setopt_read_function(handle) { buffer, size, count, userdata in
-            let sink = Unmanaged<UploadSink>.fromOpaque(userdata!).takeUnretainedValue()
-            let length = min(size * count, sink.payload.count - sink.offset)
-            guard length > 0, let buffer else { return 0 }
-            sink.payload.withUnsafeBufferPointer { bytes in
-                UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + sink.offset, byteCount: length)
-            }
-            sink.offset += length
-            return length
-        }
+        _ = ferry_curl_setopt_read_function(handle, readUploadSink)
         let code = curl_easy_perform(handle)
         guard code == CURLE_OK else {
             var response = 0
@@ -116,16 +107,7 @@ enum CurlTransfer {
         _ = ferry_curl_setopt_long(handle, CURLOPT_POST, 1)
         _ = ferry_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(sink.payload.count))
         _ = ferry_curl_setopt_pointer(handle, CURLOPT_READDATA, context.toOpaque())
-        _ = ferry_curl_setopt_read_function(handle) { buffer, size, count, userdata in
-            let sink = Unmanaged<UploadSink>.fromOpaque(userdata!).takeUnretainedValue()
-            let length = min(size * count, sink.payload.count - sink.offset)
-            guard length > 0, let buffer else { return 0 }
-            sink.payload.withUnsafeBufferPointer { bytes in
-                UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + sink.offset, byteCount: length)
-            }
-            sink.offset += length
-            return length
-        }
+        _ = ferry_curl_setopt_read_function(handle, readUploadSink)
         _ = ferry_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context.toOpaque())
         _ = ferry_curl_setopt_write_function(handle) { pointer, size, count, userdata in
             let sink = Unmanaged<UploadSink>.fromOpaque(userdata!).takeUnretainedValue()
@@ -163,4 +145,17 @@ enum CurlTransfer {
         let first = components.path.split(separator: "/").first.map { "/\($0)/..." } ?? ""
         return "\(scheme)://\(host)\(port)\(first)"
     }
+}
+
+/// CURLOPT_READFUNCTION for both senders: hands libcurl the next bytes of the `UploadSink` given as READDATA.
+private let readUploadSink: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
+    buffer, size, count, userdata in
+    let sink = Unmanaged<UploadSink>.fromOpaque(userdata!).takeUnretainedValue()
+    let length = min(size * count, sink.payload.count - sink.offset)
+    guard length > 0, let buffer else { return 0 }
+    sink.payload.withUnsafeBufferPointer { bytes in
+        UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + sink.offset, byteCount: length)
+    }
+    sink.offset += length
+    return length
 }
