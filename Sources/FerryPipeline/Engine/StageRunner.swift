@@ -71,7 +71,10 @@ actor StageRunner {
     private func observe(_ entry: FolderEntry, renamedIn: Bool) {
         switch entry.kind {
         case .directory:
-            return
+            // A folder dropped in an inbox is moved out with a reason once it stops changing: left in place it
+            // would re-trigger a systemd DirectoryNotEmpty path unit for ever.
+            guard candidates[entry.name] == nil else { return }
+            candidates[entry.name] = Candidate(size: entry.size, modified: entry.modifiedNanoseconds, lastChange: .now)
         case .symbolicLink, .special:
             // Never followed or opened: claimed (a rename moves the link or FIFO itself) and quarantined.
             candidates[entry.name] = Candidate(size: entry.size, modified: entry.modifiedNanoseconds, lastChange: .now - engine.settle)
@@ -95,7 +98,8 @@ actor StageRunner {
                 candidates[name] = nil
                 continue
             }
-            if entry.kind == .regularFile, entry.size != candidate.size || entry.modifiedNanoseconds != candidate.modified {
+            if entry.kind == .regularFile || entry.kind == .directory,
+               entry.size != candidate.size || entry.modifiedNanoseconds != candidate.modified {
                 candidates[name] = Candidate(size: entry.size, modified: entry.modifiedNanoseconds, lastChange: now)
             } else if now - candidate.lastChange >= engine.settle {
                 settled.append((name, entry.kind))
@@ -138,19 +142,10 @@ actor StageRunner {
             try Durable.sync(directory: folder)
             CrashPoint.hit("after-claim-rename")
             reportDepth()
-            let kinds = Dictionary(settled.map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
-            for entry in inserted where kinds[entry.originalName] != .regularFile {
-                pendingQuarantine[entry.runID] =
-                    kinds[entry.originalName] == .symbolicLink
-                    ? "a symbolic link: ferry never follows links out of an inbox; deliver the file itself"
-                    : "not a regular file (a FIFO, socket or device): ferry only reads regular files"
-            }
         } catch {
             logger.error("cannot claim files", metadata: ["ferry.reason": "\(error)"])
         }
     }
-
-    private var pendingQuarantine: [String: String] = [:]
 
     private static func newRunID() -> String {
         let stamp = Int64(Date().timeIntervalSince1970 * 1000)
@@ -238,7 +233,15 @@ actor StageRunner {
             finishAfterFailure(&entry, logger: fileLogger)
             return
         }
-        if let reason = pendingQuarantine.removeValue(forKey: runID) {
+        // What was claimed is read with lstat each time (also after a restart): only regular files reach a task.
+        let reason: String? =
+            switch FolderEntry.stat(folder: work.path, name: runID)?.kind {
+            case .symbolicLink?: "a symbolic link: ferry never follows links out of an inbox; deliver the file itself"
+            case .special?: "not a regular file (a FIFO, socket or device): ferry only reads regular files"
+            case .directory?: "a folder: ferry takes files only and never looks inside folders; move its files into the inbox one by one"
+            case .regularFile?, nil: nil
+            }
+        if let reason {
             quarantine(&entry, reason: reason, logger: fileLogger)
             return
         }
