@@ -19,21 +19,19 @@ struct ProcessTests {
             inputs.insert(name)
         }
         var child = try root.start(["watch"])
-        try await child.waitUntilWatching()
         var survived = 0
         for _ in 0..<kills {
-            // Kill after some progress, at a random moment: mid-claim, mid-run, mid-archive.
-            let target = min(count - 1, root.placedCount + Int.random(in: 5...max(6, count / (kills * 4))))
-            try await waitUntil("progress to \(target)", timeout: .seconds(180)) { root.placedCount >= target || !child.isRunning }
-            try await Task.sleep(for: .milliseconds(Int.random(in: 0...30)))
-            guard child.isRunning, root.placedCount < count else { break }
+            // Killed at a random moment while it works through the backlog (start-up and recovery included):
+            // by time, not by observed progress, which a fast run outpaces.
+            try await Task.sleep(for: .milliseconds(Int.random(in: 50...250)))
+            guard child.isRunning else { break }
             child.kill(SIGKILL)
             try await child.wait()
             #expect(child.endedBy(SIGKILL))
-            survived += 1
+            if root.placedCount < count { survived += 1 }
             child = try root.start(["watch"])
-            try await child.waitUntilWatching()
         }
+        try await child.waitUntilWatching()
         try await waitUntil("all \(count) placed", timeout: .seconds(300)) { root.placedCount >= count && root.files(in: root.inbox).isEmpty && root.entries(in: root.work).isEmpty }
         #expect(try await child.stop() == 0)
         #expect(survived >= 1, "at least one kill landed mid-run")
