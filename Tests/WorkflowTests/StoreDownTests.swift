@@ -50,10 +50,17 @@ import Testing
             .write(to: root.appendingPathComponent("inbox/updates/u.xml"))
 
         let watch = try Self.ferry(["watch"], root: root)
+        let log = root.appendingPathComponent("watch.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        watch.standardError = try FileHandle(forWritingTo: log)
         try watch.run()
         defer { if watch.isRunning { watch.terminate() } }
-        // Let the first attempts fail, then measure CPU over a window of pure waiting.
-        try await Task.sleep(for: .seconds(2))
+        // Start-up done and the file already retried twice: from here on the window is pure waiting.
+        let ready = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < ready,
+              ((try? String(contentsOf: log, encoding: .utf8)) ?? "").components(separatedBy: "will retry").count < 3 {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         let before = try #require(Self.cpuSeconds(watch.processIdentifier))
         let started = ContinuousClock.now
         try await Task.sleep(for: .seconds(6))
