@@ -120,7 +120,11 @@ public final class MagentoSandboxServer: Sendable {
             return json(404, ["message": "Request does not match any route."])
         }
 
-        if options.maintenance { return html(503, Self.maintenancePage) }
+        if options.maintenance {
+            // Logged like any answer: tests count the requests a client makes while the store is down.
+            await log(method, rawPath, "maintenance", query, bodyText, 503, Self.maintenancePage, "maintenance", nil)
+            return html(503, Self.maintenancePage)
+        }
 
         // /rest/V1/... is /rest/default/V1/...
         guard segments.count >= 2, segments[0] == "rest" else { return json(404, APIAnswer.noRoute.body) }
