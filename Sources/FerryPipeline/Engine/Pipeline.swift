@@ -166,7 +166,7 @@ public final class Pipeline: Sendable {
                 // Two quiet scans in a row: nothing pending, nothing arrived since.
                 quietRounds = idle ? quietRounds + 1 : 0
                 if quietRounds >= 2 { break }
-                await stopSignal.waitOrTimeout(.milliseconds(idle ? 50 : 20))
+                await stopSignal.wait(for: .milliseconds(idle ? 50 : 20))
             }
             for runner in chosen { await runner.stop() }
         }
@@ -252,12 +252,5 @@ public final class Pipeline: Sendable {
                 logger.warning("cannot remove an archive day", metadata: ["ferry.day": "\(name)", "ferry.reason": "\(error)"])
             }
         }
-    }
-}
-
-extension Signal {
-    /// Waits for a notification or `timeout`, whichever comes first.
-    func waitOrTimeout(_ timeout: Duration) async {
-        await wait(for: timeout)
     }
 }

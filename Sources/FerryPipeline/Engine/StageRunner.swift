@@ -190,8 +190,6 @@ actor StageRunner {
         candidates.isEmpty && ready.isEmpty && !busy && !scheduledNow && (!includingRetries || retryAt.isEmpty)
     }
 
-    /// Files left claimed after transient failures (a drain reports them).
-    var retryPending: Int { retryAt.count }
 
     private func nextReady() -> String? {
         if !ready.isEmpty { return ready.removeFirst() }
@@ -397,10 +395,8 @@ actor StageRunner {
     private func scheduleFinishRetry(_ entry: JournalEntry) {
         let attempts = (attemptsThisProcess[entry.runID] ?? 0) + 1
         attemptsThisProcess[entry.runID] = attempts
-        if let limit = engine.drainAttempts, attempts >= limit {
-            leftClaimed.insert(entry.runID)
-            return
-        }
+        // A drain leaves it claimed for the next run (the journal says so) rather than wait out the backoff.
+        if let limit = engine.drainAttempts, attempts >= limit { return }
         retryAt[entry.runID] = .now + engine.retry.delay(attempt: attempts)
     }
 
@@ -427,7 +423,6 @@ actor StageRunner {
         if let limit = engine.drainAttempts, attempts >= limit {
             // A drain must end: leave the file claimed for the next run instead of waiting out the backoff.
             try? environment.store.write { [entry] db in try entry.update(db) }
-            leftClaimed.insert(entry.runID)
             logger.warning("left for a later run after a transient failure", metadata: ["ferry.reason": "\(message)"])
             return
         }
@@ -439,8 +434,6 @@ actor StageRunner {
         engine.observers.forEach { $0.transientFailure(stage: stage.name, file: entry.originalName, reason: message) }
     }
 
-    /// Runs left claimed after their drain attempts ran out.
-    private(set) var leftClaimed = Set<String>()
 
     /// Moves the input to `failed/<stage>/` with `<name>.error.txt` beside it.
     func quarantine(_ entry: inout JournalEntry, reason: String, logger: Logger) {

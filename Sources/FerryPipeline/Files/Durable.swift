@@ -26,7 +26,6 @@ enum Durable {
             return "\(call) \(path): \(String(cString: strerror(code)))\(hint)"
         }
 
-        var isDiskFull: Bool { code == ENOSPC || code == EDQUOT }
     }
 
     /// Runs a system call, retrying on EINTR, turning -1 into a ``Failure``.
