@@ -18,6 +18,31 @@ struct FixTests {
         for variant in Durable.candidateNames(name).prefix(12) { #expect(variant.utf8.count <= 255) }
     }
 
+    /// Group commit's archive step: a batch placed with one fsync per folder lands each file once, takes the
+    /// next free name beside an existing file, and a repeat after an interruption (links made, sources not yet
+    /// removed) only finishes the job.
+    @Test func placeAllPlacesABatchOnceAndFinishesAnInterruptedOne() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-place-\(UUID().uuidString)")
+        let work = root.appendingPathComponent("work")
+        let archive = root.appendingPathComponent("archive/day/map")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        for n in 0..<3 { try Data("file \(n)".utf8).write(to: work.appendingPathComponent("run-\(n)")) }
+        try FileManager.default.createDirectory(at: archive, withIntermediateDirectories: true)
+        try Data("already there".utf8).write(to: archive.appendingPathComponent("b.xml"))
+        // The interrupted attempt: run-0 was linked into place, its source never unlinked.
+        #expect(link(work.appendingPathComponent("run-0").path, archive.appendingPathComponent("a.xml").path) == 0)
+        let placements = [("run-0", "a.xml"), ("run-1", "b.xml"), ("run-2", "c.xml")].map {
+            Durable.Placement(source: work.appendingPathComponent($0.0), folder: archive, preferredName: $0.1)
+        }
+        let placed = try Durable.placeAll(placements)
+        #expect(placed.map(\.lastPathComponent) == ["a.xml", "b-1.xml", "c.xml"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).isEmpty)
+        #expect(try Set(FileManager.default.contentsOfDirectory(atPath: archive.path)) == ["a.xml", "b.xml", "b-1.xml", "c.xml"])
+        #expect(try String(contentsOf: archive.appendingPathComponent("b-1.xml"), encoding: .utf8) == "file 1")
+        #expect(try String(contentsOf: archive.appendingPathComponent("b.xml"), encoding: .utf8) == "already there")
+    }
+
     /// A full disk while writing an output is a write error (retried), never a bad input (quarantined), and the
     /// last buffered bytes are checked before the file is closed: /dev/full fails every write with ENOSPC.
     @Test func writesToAFullDiskThrowWriteErrors() throws {

@@ -12,6 +12,10 @@ import Logging
 /// claim (journal row, then rename into `.ferry-work/`) -> run (outputs to hidden temporaries) ->
 /// commit (fsync temporaries; one transaction records outputs, archive place and the task's hooks) ->
 /// publish (rename temporaries to their names, fsync folders) -> archive (link into `archive/`, unlink) -> done.
+///
+/// Group commit: files claimed together are run and committed one by one, then published together. Their
+/// commits reach the disk with one WAL fsync before anything is published, and each folder is fsynced once
+/// for the batch, so a burst costs about one fsync per file (its output) instead of six.
 actor StageRunner {
     let stage: StageConfig
     private let task: any StageTask
@@ -33,6 +37,23 @@ actor StageRunner {
     private var busy = false
     private var stopping = false
     private var scheduledNow = false
+    /// Journal rows of files just claimed, so their first run needs no read of the journal (retries read it).
+    private var claimedEntries: [String: JournalEntry] = [:]
+    /// Output names taken by committed runs not yet published, so two runs of a batch never pick the same one.
+    private var reservedNames = Set<String>()
+
+    /// At most this many files, or this much time, are run before their batch is published: a burst is
+    /// published in steps, and a lone file is never held back.
+    private static let batchLimit = 64
+    private static let batchTime = Duration.milliseconds(50)
+
+    /// A file whose run is committed and waits to be published with the rest of its batch.
+    private struct CommittedRun {
+        var entry: JournalEntry
+        let context: TaskContext
+        let logger: Logger
+        let started: ContinuousClock.Instant
+    }
 
     /// Where claimed files wait: inside the watched folder, so the claim is a same-filesystem rename.
     var workFolder: URL? { stage.watch?.appendingPathComponent(".ferry-work") }
@@ -130,6 +151,7 @@ actor StageRunner {
                 let source = folder.appendingPathComponent(entry.originalName)
                 if rename(source.path, work.appendingPathComponent(entry.runID).path) == 0 {
                     ready.append(entry.runID)
+                    claimedEntries[entry.runID] = entry
                 } else {
                     // Gone (another process took it) or unreadable folder: forget the row.
                     let runID = entry.runID
@@ -160,8 +182,9 @@ actor StageRunner {
         stopping = false
         while !stopping {
             if !candidates.isEmpty { claimSettled() }
-            if let runID = nextReady() {
-                await process(runID: runID)
+            let batch = nextBatch()
+            if !batch.isEmpty {
+                await process(batch)
                 continue
             }
             if scheduledNow {
@@ -191,14 +214,19 @@ actor StageRunner {
     }
 
 
-    private func nextReady() -> String? {
-        if !ready.isEmpty { return ready.removeFirst() }
+    /// The next claimed files in order, or else the retry most overdue.
+    private func nextBatch() -> [String] {
+        if !ready.isEmpty {
+            let count = min(ready.count, Self.batchLimit)
+            defer { ready.removeFirst(count) }
+            return Array(ready.prefix(count))
+        }
         let now = ContinuousClock.now
         if let due = retryAt.filter({ $0.value <= now }).min(by: { $0.value < $1.value }) {
             retryAt[due.key] = nil
-            return due.key
+            return [due.key]
         }
-        return nil
+        return []
     }
 
     private func nextDeadline() -> Duration? {
@@ -213,27 +241,45 @@ actor StageRunner {
 
     // MARK: Processing
 
-    private func process(runID: String) async {
+    /// Runs and commits each file of the batch in order, then publishes the committed ones together.
+    private func process(_ runIDs: [String]) async {
         busy = true
         defer { busy = false }
-        guard let work = workFolder else { return }
+        let started = ContinuousClock.now
+        var committed: [CommittedRun] = []
+        for (index, runID) in runIDs.enumerated() {
+            if index > 0, stopping || ContinuousClock.now - started > Self.batchTime {
+                // Back to the front of the queue, in order; after a stop, the journal has them claimed.
+                ready.insert(contentsOf: runIDs[index...], at: 0)
+                break
+            }
+            if let run = await runAndCommit(runID: runID) { committed.append(run) }
+        }
+        publish(committed)
+    }
+
+    /// Runs the task on one claimed file and commits its outputs (deferred: ``publish(_:)`` makes the commit
+    /// durable before anything is visible); a file that fails is retried or quarantined here and returns nil.
+    private func runAndCommit(runID: String) async -> CommittedRun? {
+        guard let work = workFolder else { return nil }
         let input = work.appendingPathComponent(runID)
-        guard var entry = try? environment.store.read({ [stage] db in
+        guard var entry = claimedEntries.removeValue(forKey: runID) ?? (try? environment.store.read({ [stage] db in
             try JournalEntry.filter(Column("stage") == stage.name && Column("runID") == runID).fetchOne(db)
-        }) else {
+        })) else {
             logger.error("claimed file has no journal entry", metadata: ["ferry.run": "\(runID)"])
-            return
+            return nil
         }
         var fileLogger = logger
         fileLogger[metadataKey: "ferry.file"] = "\(entry.originalName)"
         if entry.state == .committed {
             // Outputs are already committed (publishing or archiving failed last time): finish, never re-run.
             finishAfterFailure(&entry, logger: fileLogger)
-            return
+            return nil
         }
         // What was claimed is read with lstat each time (also after a restart): only regular files reach a task.
+        let claimed = FolderEntry.stat(folder: work.path, name: runID)
         let reason: String? =
-            switch FolderEntry.stat(folder: work.path, name: runID)?.kind {
+            switch claimed?.kind {
             case .symbolicLink?: "a symbolic link: ferry never follows links out of an inbox; deliver the file itself"
             case .special?: "not a regular file (a FIFO, socket or device): ferry only reads regular files"
             case .directory?: "a folder: ferry takes files only and never looks inside folders; move its files into the inbox one by one"
@@ -241,11 +287,11 @@ actor StageRunner {
             }
         if let reason {
             quarantine(&entry, reason: reason, logger: fileLogger)
-            return
+            return nil
         }
-        if (try? FileManager.default.attributesOfItem(atPath: input.path)[.size] as? Int) == 0 {
+        if claimed?.size == 0 {
             quarantine(&entry, reason: "the file is empty: the sender may have failed; deliver it again", logger: fileLogger)
-            return
+            return nil
         }
         let context = TaskContext(
             input: TaskInput(url: input, name: entry.originalName), environment: environment, logger: fileLogger,
@@ -254,26 +300,45 @@ actor StageRunner {
         do {
             try await task.run(context)
             CrashPoint.hit("after-task-run")
-            try commit(&entry, context: context)
-            do {
-                try finishCommitted(&entry)
-            } catch {
-                // Committed: the temporaries are the outputs now; keep them and only retry the publishing.
-                fileLogger.error("cannot publish or archive a committed run; will retry", metadata: ["ferry.reason": "\(Redaction.message(of: error))"])
-                scheduleFinishRetry(entry)
-                return
-            }
-            attemptsThisProcess[runID] = nil
-            var metadata: Logger.Metadata = ["ferry.outputs": "\(entry.decodedOutputs.map(\.name))"]
-            for (name, value) in context.counters where value > 0 { metadata["ferry.\(name)"] = "\(value)" }
-            fileLogger.info("processed", metadata: metadata)
-            let seconds = (ContinuousClock.now - started).seconds
-            engine.observers.forEach { $0.fileProcessed(stage: stage.name, file: entry.originalName, seconds: seconds, counters: context.counters) }
-            reportDepth()
+            try commit(&entry, context: context, durable: false)
+            return CommittedRun(entry: entry, context: context, logger: fileLogger, started: started)
         } catch {
             removeTemporaries(context.pendingOutputs.map(\.url))
             handleFailure(error, entry: &entry, logger: fileLogger)
+            return nil
         }
+    }
+
+    /// Publishes a batch of committed runs: all at once, or, if that fails, one by one so that a run that cannot
+    /// be published waits for its retry alone.
+    private func publish(_ batch: [CommittedRun]) {
+        guard !batch.isEmpty else { return }
+        defer { reservedNames = [] }
+        var runs = batch
+        var finished = Array(repeating: true, count: runs.count)
+        do {
+            try finishBatch(&runs)
+        } catch {
+            for index in runs.indices {
+                do {
+                    try finishCommitted(&runs[index].entry)
+                } catch {
+                    // Committed: the temporaries are the outputs now; keep them and only retry the publishing.
+                    runs[index].logger.error("cannot publish or archive a committed run; will retry", metadata: ["ferry.reason": "\(Redaction.message(of: error))"])
+                    scheduleFinishRetry(runs[index].entry)
+                    finished[index] = false
+                }
+            }
+        }
+        for (run, finished) in zip(runs, finished) where finished {
+            attemptsThisProcess[run.entry.runID] = nil
+            var metadata: Logger.Metadata = ["ferry.outputs": "\(run.entry.decodedOutputs.map(\.name))"]
+            for (name, value) in run.context.counters where value > 0 { metadata["ferry.\(name)"] = "\(value)" }
+            run.logger.info("processed", metadata: metadata)
+            let seconds = (ContinuousClock.now - run.started).seconds
+            engine.observers.forEach { $0.fileProcessed(stage: stage.name, file: run.entry.originalName, seconds: seconds, counters: run.context.counters) }
+        }
+        reportDepth()
     }
 
     /// A scheduled run: no input file; outputs and hooks commit together.
@@ -300,7 +365,8 @@ actor StageRunner {
         let started = ContinuousClock.now
         do {
             try await task.run(context)
-            try commit(&entry, context: context)
+            try commit(&entry, context: context, durable: true)
+            defer { reservedNames = [] }
             try finishCommitted(&entry)
             logger.info("scheduled run finished", metadata: ["ferry.counters": "\(context.counters)"])
             let seconds = (ContinuousClock.now - started).seconds
@@ -320,9 +386,10 @@ actor StageRunner {
     }
 
     /// fsyncs the temporaries, then records outputs, the archive place and the task's hooks in one transaction.
-    private func commit(_ entry: inout JournalEntry, context: TaskContext) throws {
+    /// A deferred (`durable: false`) commit is visible at once, so the next file's task sees its ledger rows,
+    /// and reaches the disk with the batch's flush in ``finishBatch(_:)``.
+    private func commit(_ entry: inout JournalEntry, context: TaskContext, durable: Bool) throws {
         var outputs: [JournalEntry.Output] = []
-        var reserved = Set<String>()
         for pending in context.pendingOutputs {
             guard FileManager.default.fileExists(atPath: pending.url.path) else {
                 throw PipelineError(.internal, "task '\(stage.task)' reserved the output \(pending.name) but did not write it")
@@ -330,9 +397,9 @@ actor StageRunner {
             try Durable.sync(file: pending.url)
             let name = Durable.candidateNames(pending.name).first { candidate in
                 let key = pending.folder.appendingPathComponent(candidate).path
-                return !reserved.contains(key) && !FileManager.default.fileExists(atPath: key)
+                return !reservedNames.contains(key) && !FileManager.default.fileExists(atPath: key)
             }!
-            reserved.insert(pending.folder.appendingPathComponent(name).path)
+            reservedNames.insert(pending.folder.appendingPathComponent(name).path)
             outputs.append(.init(temp: pending.url.path, folder: pending.folder.path, name: name))
         }
         entry.state = .committed
@@ -344,23 +411,74 @@ actor StageRunner {
         let counters = context.counters
         entry.counters = counters.isEmpty ? nil : String(decoding: try JSONEncoder().encode(counters), as: UTF8.self)
         let hooks = context.commitHooks
-        try environment.store.write { [entry] db in
-            try entry.update(db)
+        let record: @Sendable (StateDatabase) throws -> Void = { [entry] db in
+            try entry.save(db)
             for hook in hooks { try hook(db) }
         }
+        if durable { try environment.store.write(record) } else { try environment.store.writeDeferred(record) }
         CrashPoint.hit("after-commit")
+    }
+
+    /// Publishes and archives a batch of committed runs with one flush of the journal and one fsync per folder,
+    /// in the order of ``finishCommitted(_:)``; each step can be repeated after a crash.
+    private func finishBatch(_ runs: inout [CommittedRun]) throws {
+        // Their commits reach the disk before any output is visible: a power loss can then never leave an
+        // output published by a run the journal forgot (which would run, and publish, again).
+        try environment.store.flush()
+        var folders = Set<String>()
+        for run in runs {
+            for output in run.entry.decodedOutputs where FileManager.default.fileExists(atPath: output.temp) {
+                try publishOutput(output)
+                folders.insert(output.folder)
+            }
+        }
+        for folder in folders.sorted() { try Durable.sync(directory: URL(fileURLWithPath: folder)) }
+        if !folders.isEmpty { CrashPoint.hit("after-output-rename") }
+        if let work = workFolder {
+            var placements: [Durable.Placement] = []
+            var owners: [Int] = []
+            for (index, run) in runs.enumerated() {
+                guard let destination = run.entry.destination, FolderEntry.stat(folder: work.path, name: run.entry.runID) != nil else { continue }
+                placements.append(.init(
+                    source: work.appendingPathComponent(run.entry.runID), folder: URL(fileURLWithPath: destination),
+                    preferredName: run.entry.originalName))
+                owners.append(index)
+            }
+            if !placements.isEmpty {
+                let placed = try Durable.placeAll(placements)
+                for (index, target) in zip(owners, placed) { runs[index].entry.destinationName = target.lastPathComponent }
+                CrashPoint.hit("after-archive")
+            }
+        }
+        let now = Date().timeIntervalSince1970
+        for index in runs.indices {
+            runs[index].entry.state = .done
+            runs[index].entry.finishedAt = now
+        }
+        // Deferred: lost in a power cut, these runs are simply finished again (every step above is idempotent).
+        let entries = runs.map(\.entry)
+        try environment.store.writeDeferred { db in
+            for entry in entries { try entry.save(db) }
+        }
+    }
+
+    /// Renames a committed temporary to its name, or, if something took the name since the commit, to the next
+    /// free variant (never replacing a file).
+    private func publishOutput(_ output: JournalEntry.Output) throws {
+        let folder = URL(fileURLWithPath: output.folder)
+        let name = Durable.candidateNames(output.name).first {
+            !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
+        }!
+        try Durable.call("rename", output.temp) { Foundation.rename(output.temp, folder.appendingPathComponent(name).path) }
     }
 
     /// Publishes committed outputs and archives the input; safe to repeat after a crash at any point.
     func finishCommitted(_ entry: inout JournalEntry) throws {
+        // The commit may have been deferred (a batch that failed to publish, or one read back after a crash).
+        try environment.store.flush()
         var folders = Set<String>()
         for output in entry.decodedOutputs where FileManager.default.fileExists(atPath: output.temp) {
-            let folder = URL(fileURLWithPath: output.folder)
-            // The name was free at commit; if something took it since, the next free variant (never replace).
-            let name = Durable.candidateNames(output.name).first {
-                !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
-            }!
-            try Durable.call("rename", output.temp) { Foundation.rename(output.temp, folder.appendingPathComponent(name).path) }
+            try publishOutput(output)
             folders.insert(output.folder)
         }
         for folder in folders.sorted() { try Durable.sync(directory: URL(fileURLWithPath: folder)) }
@@ -614,12 +732,12 @@ struct EngineSettings: Sendable {
 
     /// `archive/YYYY-MM-DD/<stage>` for the local (Gregorian) day of `date`.
     func archiveFolder(for stage: String, at date: Date) -> URL {
-        // A Calendar per call, not a DateFormatter: building a formatter for every file cost 7.6 % of the
-        // engine's time in the burst benchmark.
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .current
-        let day = calendar.dateComponents([.year, .month, .day], from: date)
-        let name = String(format: "%04d-%02d-%02d", day.year ?? 1970, day.month ?? 1, day.day ?? 1)
+        // localtime_r, not a DateFormatter or Calendar: a formatter per file cost 7.6 % of the engine's time in
+        // the burst benchmark and a Calendar 2.8 %. Both read the same zone (TZ, else /etc/localtime).
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var day = tm()
+        localtime_r(&seconds, &day)
+        let name = String(format: "%04d-%02d-%02d", Int(day.tm_year) + 1900, Int(day.tm_mon) + 1, Int(day.tm_mday))
         return archiveRoot.appendingPathComponent(name).appendingPathComponent(stage)
     }
 }

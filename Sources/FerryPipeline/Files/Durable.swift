@@ -188,6 +188,66 @@ enum Durable {
         fatalError("unreachable: candidate names are unbounded")
     }
 
+    /// One file for ``placeAll(_:)``.
+    struct Placement {
+        var source: URL
+        var folder: URL
+        var preferredName: String
+    }
+
+    /// Places several files as ``place(_:into:preferredName:)`` does, one at a time in order, but fsyncs each
+    /// folder once for the batch: every link first, then the destination folders, then the unlinks of the
+    /// sources, then their folders. A source only disappears after its new name is durable, as with `place`.
+    ///
+    /// Files that need more than a same-filesystem hard link (another filesystem, no hard links, not a regular
+    /// file) go through `place` with its own syncs. Idempotent like `place`: after an interruption, a repeat finds
+    /// the links already made and only finishes.
+    static func placeAll(_ placements: [Placement]) throws -> [URL] {
+        var targets: [URL] = []
+        var linked: [URL] = []
+        var madeFolders = Set<URL>()
+        var devices: [URL: dev_t] = [:]
+        for placement in placements {
+            if madeFolders.insert(placement.folder).inserted {
+                try makeFolder(placement.folder)
+                var folderInfo = stat()
+                try call("stat", placement.folder.path) { stat(placement.folder.path, &folderInfo) }
+                devices[placement.folder] = folderInfo.st_dev
+            }
+            var info = stat()
+            try call("lstat", placement.source.path) { lstat(placement.source.path, &info) }
+            guard (info.st_mode & S_IFMT) == S_IFREG, devices[placement.folder] == info.st_dev,
+                let target = try link(placement.source, sourceInfo: info, into: placement.folder, preferredName: placement.preferredName)
+            else {
+                targets.append(try place(placement.source, into: placement.folder, preferredName: placement.preferredName))
+                continue
+            }
+            targets.append(target)
+            linked.append(placement.source)
+        }
+        guard !linked.isEmpty else { return targets }
+        for folder in Set(placements.map(\.folder)).sorted(by: { $0.path < $1.path }) { try sync(directory: folder) }
+        for source in linked { try call("unlink", source.path) { unlink(source.path) } }
+        for folder in Set(linked.map { $0.deletingLastPathComponent() }).sorted(by: { $0.path < $1.path }) {
+            try sync(directory: folder)
+        }
+        return targets
+    }
+
+    /// Hard-links `source` into `folder` under the first free variant of `preferredName` (or finds the link a
+    /// previous attempt made); nil when the filesystem has no hard links.
+    private static func link(_ source: URL, sourceInfo: stat, into folder: URL, preferredName: String) throws -> URL? {
+        for name in candidateNames(preferredName) {
+            let target = folder.appendingPathComponent(name)
+            if Glibc.link(source.path, target.path) == 0 { return target }
+            let code = errno
+            if code == EPERM || code == EOPNOTSUPP || code == ENOTSUP { return nil }
+            guard code == EEXIST else { throw Failure(call: "link", path: target.path, code: code) }
+            if try isSameFile(target, as: source, sourceInfo: sourceInfo) { return target }
+        }
+        fatalError("unreachable: candidate names are unbounded")
+    }
+
     /// True when `target` is `source` itself (hard link) or a byte-identical copy of it.
     private static func isSameFile(_ target: URL, as source: URL, sourceInfo: stat) throws -> Bool {
         var info = stat()
