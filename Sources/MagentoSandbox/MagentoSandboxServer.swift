@@ -196,7 +196,8 @@ public final class MagentoSandboxServer: Sendable {
                     throw CancellationError()
                 })
         }
-        return json(answer.status, answer.body)
+        // The text already made for the log: a page of orders is serialised once, not twice.
+        return json(answer.status, text: text)
     }
 
     private func log(
@@ -240,10 +241,12 @@ public final class MagentoSandboxServer: Sendable {
         return expected == signature ? "oauth" : nil
     }
 
-    private func json(_ status: Int, _ body: JSONValue) -> Response {
+    private func json(_ status: Int, _ body: JSONValue) -> Response { json(status, text: body.serialized) }
+
+    private func json(_ status: Int, text: String) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body.serialized)))
+        return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     private func html(_ status: Int, _ page: String) -> Response {

@@ -7,6 +7,29 @@ struct SandboxSearch {
         var field = ""
         var value = ""
         var condition = "eq"
+
+        /// The value typed once (see ``SandboxKey``).
+        var key: SandboxKey { SandboxKey(value) }
+
+        /// The `in`/`nin` comma list, each element trimmed as Magento's collection does.
+        var list: [String] {
+            value.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+        }
+    }
+
+    /// A filter with its value (or `in` list) parsed once, evaluated per item without re-parsing it.
+    struct CompiledFilter {
+        let filter: Filter
+        let key: SandboxKey
+        let list: [SandboxKey]
+
+        init(_ filter: Filter) {
+            self.filter = filter
+            key = filter.key
+            list = filter.condition == "in" || filter.condition == "nin" ? filter.list.map(SandboxKey.init) : []
+        }
     }
 
     var groups: [[Filter]] = []
@@ -69,14 +92,11 @@ struct SandboxSearch {
         return .object(c)
     }
 
-    static func compare(_ a: String, _ b: String) -> Int {
-        // The cheap checks first: Decimal parsing dominated look-ups of 100 SKUs over a 100,000-product catalogue.
-        if a.first.map({ $0.isNumber || $0 == "-" }) == true, b.first.map({ $0.isNumber || $0 == "-" }) == true,
-            !a.contains(" "), !b.contains(" "), let x = Decimal(string: a), let y = Decimal(string: b)
-        {
-            return x < y ? -1 : x > y ? 1 : 0
-        }
-        return a < b ? -1 : a > b ? 1 : 0
+    /// True when a value may compare as a number: it starts with a digit or `-` and has no space (the number
+    /// itself is then whatever `Decimal(string:)` reads). The cheap checks come first: parsing every value as a
+    /// Decimal dominated look-ups of 100 SKUs over a 100,000-product catalogue.
+    static func looksNumeric(_ text: String) -> Bool {
+        text.first.map { $0.isNumber || $0 == "-" } == true && !text.contains(" ")
     }
 
     /// SQL LIKE, case-insensitive like MySQL's default collation.
@@ -92,14 +112,10 @@ struct SandboxSearch {
         return match(0, 0)
     }
 
-    static func matches(_ filter: Filter, _ item: [String: JSONValue]) -> Bool {
+    static func matches(_ compiled: CompiledFilter, _ item: [String: JSONValue]) -> Bool {
+        let filter = compiled.filter
         let raw = item[filter.field]
         let value = (raw == nil || raw == .null) ? nil : raw!.text ?? raw!.serialized
-        var list: [String] {
-            filter.value.split(separator: ",", omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }
-        }
         switch filter.condition {
         case "null": return value == nil
         case "notnull": return value != nil
@@ -108,36 +124,70 @@ struct SandboxSearch {
         // SQL: a comparison with NULL is never true.
         guard let value else { return false }
         switch filter.condition {
-        case "eq": return compare(value, filter.value) == 0
-        case "neq": return compare(value, filter.value) != 0
-        case "gt": return compare(value, filter.value) > 0
-        case "gteq", "moreq", "from": return compare(value, filter.value) >= 0
-        case "lt": return compare(value, filter.value) < 0
-        case "lteq", "to": return compare(value, filter.value) <= 0
         case "like": return like(value, filter.value)
         case "nlike": return !like(value, filter.value)
-        case "in": return list.contains { compare(value, $0) == 0 }
-        case "nin": return !list.contains { compare(value, $0) == 0 }
         case "finset": return value.split(separator: ",").map(String.init).contains(filter.value)
         case "nfinset": return !value.split(separator: ",").map(String.init).contains(filter.value)
-        default: return compare(value, filter.value) == 0
+        default: break
+        }
+        let key = SandboxKey(value)
+        switch filter.condition {
+        case "eq": return SandboxKey.compare(key, compiled.key) == 0
+        case "neq": return SandboxKey.compare(key, compiled.key) != 0
+        case "gt": return SandboxKey.compare(key, compiled.key) > 0
+        case "gteq", "moreq", "from": return SandboxKey.compare(key, compiled.key) >= 0
+        case "lt": return SandboxKey.compare(key, compiled.key) < 0
+        case "lteq", "to": return SandboxKey.compare(key, compiled.key) <= 0
+        case "in": return compiled.list.contains { SandboxKey.compare(key, $0) == 0 }
+        case "nin": return !compiled.list.contains { SandboxKey.compare(key, $0) == 0 }
+        default: return SandboxKey.compare(key, compiled.key) == 0
         }
     }
 
+    /// The groups with their values parsed once.
+    var compiledGroups: [[CompiledFilter]] { groups.map { $0.map(CompiledFilter.init) } }
+
+    /// The sort keys in force: the request's, or the id ascending when it sends none.
+    func effectiveSorts(idField: String) -> [(field: String, ascending: Bool)] {
+        sorts.isEmpty ? [(idField, true)] : sorts
+    }
+
     /// Filters (groups AND, filters OR) and sorts.
+    ///
+    /// Each item's sort values are typed once before sorting, not parsed again in every comparison (a stable sort
+    /// of 10,000 orders per page, parsing both ids in each comparison, was most of a download's time).
     func apply(_ items: [[String: JSONValue]], idField: String) -> [[String: JSONValue]] {
-        var result = items.filter { item in groups.allSatisfy { group in group.contains { Self.matches($0, item) } } }
-        let order = sorts.isEmpty ? [(idField, true)] : sorts.map { ($0.field, $0.ascending) }
-        result.sort { a, b in
-            for (field, ascending) in order {
-                let x = a[field]?.text ?? ""
-                let y = b[field]?.text ?? ""
-                let c = Self.compare(x, y)
-                if c != 0 { return ascending ? c < 0 : c > 0 }
+        let compiled = compiledGroups
+        let result = items.filter { item in compiled.allSatisfy { group in group.contains { Self.matches($0, item) } } }
+        let order = effectiveSorts(idField: idField)
+        let keys: [[SandboxKey]] = result.map { item in order.map { SandboxKey(item[$0.field]?.text ?? "") } }
+        var positions = Array(result.indices)
+        positions.sort { i, j in
+            for (k, sort) in order.enumerated() {
+                let c = SandboxKey.compare(keys[i][k], keys[j][k])
+                if c != 0 { return sort.ascending ? c < 0 : c > 0 }
             }
             return false
         }
-        return result
+        return positions.map { result[$0] }
+    }
+}
+
+/// A field value typed once. Two values compare as numbers when both read as one (``SandboxSearch/looksNumeric(_:)``
+/// and `Decimal(string:)`), as text otherwise: `"9" < "10"`, `"077" == "77"`, `"BULK-10" < "BULK-9"`.
+struct SandboxKey {
+    let text: String
+    let number: Decimal?
+
+    init(_ text: String) {
+        self.text = text
+        number = SandboxSearch.looksNumeric(text) ? Decimal(string: text) : nil
+    }
+
+    /// -1, 0 or 1.
+    static func compare(_ a: SandboxKey, _ b: SandboxKey) -> Int {
+        if let x = a.number, let y = b.number { return x < y ? -1 : x > y ? 1 : 0 }
+        return a.text < b.text ? -1 : a.text > b.text ? 1 : 0
     }
 }
 

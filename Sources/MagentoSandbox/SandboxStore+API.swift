@@ -23,9 +23,8 @@ extension SandboxStore {
         method: String, segments: [String], query: [(String, String)], body: JSONValue?, options: MagentoSandboxOptions
     ) -> (APIAnswer, String) {
         switch (method, segments.count, segments.first) {
-        case ("GET", 1, "orders"): return (search(orders.values.map { $0 }, query: query, options: options, id: "entity_id"), "/V1/orders")
-        case ("GET", 1, "products"):
-            return (search((catalogue + bulkProducts).map(productJSON), query: query, options: options, id: "id"), "/V1/products")
+        case ("GET", 1, "orders"): return (searchOrders(query: query, options: options), "/V1/orders")
+        case ("GET", 1, "products"): return (searchProducts(query: query, options: options), "/V1/products")
         case ("GET", 2, "orders"):
             guard let id = Int(segments[1]), let order = orders[id] else { return (notFound(), "/V1/orders/{id}") }
             return (APIAnswer(status: 200, body: .object(order)), "/V1/orders/{id}")
@@ -50,29 +49,47 @@ extension SandboxStore {
         .error(404, "The entity that was requested doesn't exist. Verify the entity and try again.")
     }
 
-    func search(_ all: [[String: JSONValue]], query: [(String, String)], options: MagentoSandboxOptions, id: String) -> APIAnswer {
+    /// A search by scanning: every item filtered and sorted (`SandboxSearch.apply`), then the page cut out.
+    func search(_ all: [[String: JSONValue]], query: [(String, String)], options: MagentoSandboxOptions, id: String)
+        -> APIAnswer
+    {
         let criteria = SandboxSearch(query: query)
+        if let refusal = refusal(criteria, options: options) { return refusal }
+        let matched = criteria.apply(all, idField: id)
+        return page(criteria, query: query, options: options, count: matched.count) { Array(matched[$0]) }
+    }
+
+    /// The 400 answers a search gets before anything is read: no searchCriteria, or a page over the input limit.
+    func refusal(_ criteria: SandboxSearch, options: MagentoSandboxOptions) -> APIAnswer? {
         guard criteria.present else {
             return .error(400, "%fieldName is a required field.", ["fieldName": "searchCriteria"])
         }
         if options.inputLimits, let size = criteria.pageSize, size > 300 {
             return .error(400, "Maximum SearchCriteria pageSize is %max", ["max": 300])
         }
-        let matched = criteria.apply(all, idField: id)
-        let pageSize = criteria.pageSize ?? (options.inputLimits ? 20 : max(matched.count, 1))
+        return nil
+    }
+
+    /// The search answer for `count` matches in order; `items` gives the matches at the positions of the page
+    /// asked for, so only that page becomes JSON.
+    func page(
+        _ criteria: SandboxSearch, query: [(String, String)], options: MagentoSandboxOptions, count: Int,
+        items: (Range<Int>) -> [[String: JSONValue]]
+    ) -> APIAnswer {
+        let pageSize = criteria.pageSize ?? (options.inputLimits ? 20 : max(count, 1))
         var page = max(criteria.currentPage ?? 1, 1)
-        let pages = max((matched.count + pageSize - 1) / pageSize, 1)
+        let pages = max((count + pageSize - 1) / pageSize, 1)
         if page > pages {
             switch options.pastLastPage {
             case .clamp: page = pages
             case .empty: page = -1
             }
         }
-        let items: [[String: JSONValue]] =
-            page < 0 ? [] : Array(matched.dropFirst((page - 1) * pageSize).prefix(pageSize))
+        let start = page < 0 ? count : min((page - 1) * pageSize, count)
+        let pageItems = items(start..<min(start + pageSize, count))
         let response: JSONValue = [
-            "items": .array(items.map { .object($0) }), "search_criteria": criteria.echo(),
-            "total_count": .int(matched.count),
+            "items": .array(pageItems.map { .object($0) }), "search_criteria": criteria.echo(),
+            "total_count": .int(count),
         ]
         return APIAnswer(status: 200, body: applyFields(query.first { $0.0 == "fields" }?.1, to: response))
     }

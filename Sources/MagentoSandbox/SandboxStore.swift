@@ -9,7 +9,11 @@ public actor SandboxStore {
     var bulkProducts: [SandboxProduct] = []
     /// Every product by SKU: stock calls look up one SKU among possibly 100,000.
     var productBySKU: [String: SandboxProduct] = [:]
+    /// Positions in `catalogue + bulkProducts` by SKU (every product, duplicates too): `sku in (...)` searches.
+    var productPositionsBySKU: [String: [Int]] = [:]
     var orders: [Int: [String: JSONValue]] = [:]
+    /// Every order's entity_id, ascending (ids only grow and orders are never removed): keyset pages are ranges.
+    var orderIDs: [Int] = []
     var nextOrderID = 1
     var stock: [String: (qty: Decimal, inStock: Bool)] = [:]
     var sourceItems: [String: [String: (qty: Decimal, status: Int)]] = [:]
@@ -31,6 +35,9 @@ public actor SandboxStore {
         self.faultRandom = SeededRandom(seed: faultSeed)
         for p in self.catalogue where p.kind == .simple { stock[p.sku] = (Decimal(p.qty), p.qty > 0) }
         productBySKU = Dictionary(self.catalogue.map { ($0.sku, $0) }, uniquingKeysWith: { first, _ in first })
+        for (position, product) in self.catalogue.enumerated() {
+            productPositionsBySKU[product.sku, default: []].append(position)
+        }
         let base = Date(timeIntervalSince1970: 1_735_689_600)  // 2025-01-01 00:00:00 UTC
         for i in 0..<orders {
             let id = i + 1
@@ -38,6 +45,7 @@ public actor SandboxStore {
                 entityID: id, seed: seed, catalogue: self.catalogue,
                 createdAt: MagentoDate.string(base.addingTimeInterval(Double(i) * 97)))
         }
+        orderIDs = (0..<orders).map { $0 + 1 }
         nextOrderID = orders + 1
     }
 
@@ -48,6 +56,7 @@ public actor SandboxStore {
         nextOrderID += 1
         orders[id] = SandboxData.order(
             entityID: id, seed: seed, catalogue: catalogue, createdAt: createdAt ?? MagentoDate.string(clock()))
+        orderIDs.append(id)
         return id
     }
 
@@ -66,6 +75,7 @@ public actor SandboxStore {
             let product = SandboxProduct(
                 id: nextID, sku: "\(prefix)\(n)", name: "Bulk product \(n)", priceCents: 999, kind: .simple, vatRate: 20,
                 children: [], qty: 10)
+            productPositionsBySKU[product.sku, default: []].append(catalogue.count + bulkProducts.count)
             bulkProducts.append(product)
             productBySKU[product.sku] = product
             stock[product.sku] = (10, true)
