@@ -88,7 +88,7 @@ public struct OrderFileMapper: Sendable {
                     [ZynkError(name: "Validation", description: "\(error)", date: now)])
                 return
             }
-            let outcome = validator.validate(mapped.salesOrder, grandTotal: mapped.grandTotal)
+            let outcome = validator.validate(mapped.salesOrder, exactGrandTotal: mapped._grandTotal)
             let order = outcome.order
             let meta: Logger.Metadata = ["ferry.order": "\(magento.incrementId)"]
             guard outcome.passed else {
@@ -100,7 +100,8 @@ public struct OrderFileMapper: Sendable {
                     outcome.violations.map { ZynkError(name: "Pre-validation", description: $0.description, date: now) })
                 return
             }
-            let hash = order.contentHash
+            // The hash is for the ledger and the sidecar only (the bench and ledger-less stages have neither).
+            let hash = lookup != nil || sidecar != nil ? order.contentHash : ""
             guard seen.insert(order.id).inserted else {
                 summary.duplicates += 1
                 logger.info("order appears twice in the file; sent once", metadata: meta)

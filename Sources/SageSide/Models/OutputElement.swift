@@ -51,6 +51,10 @@ struct ElementBuilder {
         if let amount { children.append(OutputElement(name, amount.amountText)) }
     }
 
+    mutating func add(_ name: String, amount: Amount?) {
+        if let amount { children.append(OutputElement(name, amount.amountText)) }
+    }
+
     mutating func add(_ element: OutputElement?) {
         if let element { children.append(element) }
     }
@@ -92,7 +96,7 @@ extension SalesOrder {
         b.add(carriage.map { $0.element("Carriage") })
         b.add("TakenBy", takenBy)
         b.add("PaymentRef", paymentRef)
-        b.add("PaymentAmount", amount: paymentAmount)
+        b.add("PaymentAmount", amount: _paymentAmount)
         b.add("BankAccount", bankAccount)
         b.add("PaymentType", paymentType)
         return OutputElement("SalesOrder", children: b.children)
@@ -130,13 +134,13 @@ extension SalesOrderItem {
         b.add("Sku", sku)
         b.add("Name", self.name)
         b.add("Description", description)
-        b.add("QtyOrdered", amount: qtyOrdered)
-        b.add("UnitPrice", amount: unitPrice)
-        b.add("UnitDiscountAmount", amount: unitDiscountAmount)
+        b.add("QtyOrdered", amount: _qtyOrdered)
+        b.add("UnitPrice", amount: _unitPrice)
+        b.add("UnitDiscountAmount", amount: _unitDiscountAmount)
         b.add("TaxCode", taxCode)
         b.add("NominalCode", nominalCode)
         b.add("Department", department)
-        b.add("QtyAllocated", amount: qtyAllocated)
+        b.add("QtyAllocated", amount: _qtyAllocated)
         return OutputElement(name, children: b.children)
     }
 }
