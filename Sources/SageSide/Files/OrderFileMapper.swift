@@ -65,7 +65,7 @@ public struct OrderFileMapper: Sendable {
             summary.failed += 1
             guard let fail else { return }
             if failWriter == nil { failWriter = try Self.openCompany(try fail()) }
-            try failWriter?.write(order.element(errors: errors))
+            if var sink = failWriter.map(WriterSink.init) { try order.emit(into: &sink, errors: errors) }
         }
 
         let reader = try XMLRecordReader(url: input)
@@ -129,7 +129,7 @@ public struct OrderFileMapper: Sendable {
                     "order sent with truncated fields: \(outcome.truncations.joined(separator: ", "))", metadata: meta)
             }
             if out == nil { out = try Self.openCompany(try output()) }
-            try out?.write(order.element())
+            if var sink = out.map(WriterSink.init) { try order.emit(into: &sink) }
             if let sidecar {
                 if sidecarHandle == nil {
                     _ = FileManager.default.createFile(atPath: sidecar.path, contents: nil)

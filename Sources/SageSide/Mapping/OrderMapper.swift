@@ -55,6 +55,11 @@ public struct OrderMapper: Sendable {
     private let taxRatesByCode: [Amount?]
     private let home: Set<String>
     private let eu: Set<String>
+    /// `taxCodes[destination]`, else T1: parsed once, not per line.
+    private let fallbackCodes: [Destination: TaxCode]
+    /// Made once: a Calendar per order was 5 % of the mapping's time.
+    private let utcCalendar: Calendar
+    private let localCalendar: Calendar
 
     /// Creates a mapper; the settings are assumed validated (``OrderMappingSettings/validate()``).
     public init(settings: OrderMappingSettings) {
@@ -68,6 +73,15 @@ public struct OrderMapper: Sendable {
         self.taxRatesByCode = (0...99).map { settings.taxRates["T\($0)"].map(Amount.init) }
         self.home = Set(settings.homeCountries.map { $0.uppercased() })
         self.eu = Set(settings.euCountries.map { $0.uppercased() })
+        var fallbacks: [Destination: TaxCode] = [:]
+        for destination in Destination.allCases {
+            fallbacks[destination] = TaxCode(settings.taxCodes[destination.rawValue] ?? "") ?? TaxCode(number: 1)
+        }
+        self.fallbackCodes = fallbacks
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        self.utcCalendar = utc
+        self.localCalendar = Self.calendar(in: timeZone)
     }
 
     /// Maps one order.
@@ -131,10 +145,8 @@ public struct OrderMapper: Sendable {
     /// Magento's UTC "YYYY-MM-DD HH:MM:SS" as Sage's local `YYYY-MM-DDTHH:MM:SS` in the configured zone.
     func sageDate(_ text: String, order: MagentoOrder) throws -> String {
         let parts = text.prefix(19).split(whereSeparator: { "- :T".contains($0) }).compactMap { Int($0) }
-        var utc = Calendar(identifier: .gregorian)
-        utc.timeZone = TimeZone(identifier: "UTC")!
         guard parts.count == 6,
-            let date = utc.date(
+            let date = utcCalendar.date(
                 from: DateComponents(
                     year: parts[0], month: parts[1], day: parts[2], hour: parts[3], minute: parts[4],
                     second: parts[5]))
@@ -143,13 +155,23 @@ public struct OrderMapper: Sendable {
                 order: order.incrementId, field: "created_at",
                 message: "is '\(text)', expected 'YYYY-MM-DD HH:MM:SS' (UTC); fix the download or the file")
         }
-        return Self.sageDateText(date, timeZone: timeZone)
+        return Self.sageDateText(date, calendar: localCalendar)
     }
 
     /// Formats a date as Sage's `YYYY-MM-DDTHH:MM:SS` in `timeZone`.
     public static func sageDateText(_ date: Date, timeZone: TimeZone) -> String {
+        sageDateText(date, calendar: calendar(in: timeZone))
+    }
+
+    /// A Gregorian calendar in `timeZone`.
+    static func calendar(in timeZone: TimeZone) -> Calendar {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
+        return calendar
+    }
+
+    /// Formats a date as Sage's `YYYY-MM-DDTHH:MM:SS` with `calendar` (Gregorian, in the wanted zone).
+    static func sageDateText(_ date: Date, calendar: Calendar) -> String {
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         func two(_ value: Int?) -> String { value.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
         let year = String(c.year ?? 1)
@@ -170,7 +192,7 @@ public struct OrderMapper: Sendable {
 
     /// The tax code of a line taxed at `percent` going to `destination`.
     func taxCode(percent: Amount, destination: Destination) -> TaxCode {
-        let fallback = TaxCode(settings.taxCodes[destination.rawValue] ?? "") ?? TaxCode(number: 1)
+        let fallback = fallbackCodes[destination] ?? TaxCode(number: 1)
         switch destination {
         case .euVatRegistered, .restOfWorld:
             return fallback

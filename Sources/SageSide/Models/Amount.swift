@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// An amount as the order mapping computes with it: a scaled integer (`mantissa / 10^scale`) in the common case,
 /// `Foundation.Decimal` when the value has no such form.

@@ -199,3 +199,43 @@ extension XMLStreamWriter {
         try endElement()
     }
 }
+
+/// Streams what an ``ElementSink`` receives to an ``XMLStreamWriter``: the same calls `write(_: OutputElement)`
+/// makes for the tree, without building it.
+struct WriterSink: ElementSink {
+    typealias Failure = any Error
+
+    let writer: XMLStreamWriter
+    /// A branch opened but not started in the file yet: without children it is written as `<name></name>`, as
+    /// `write(_: OutputElement)` writes a childless element.
+    private var pending: String?
+
+    init(_ writer: XMLStreamWriter) {
+        self.writer = writer
+    }
+
+    mutating func leaf(_ name: String, _ text: String) throws {
+        try startPending()
+        try writer.element(name, text)
+    }
+
+    mutating func open(_ name: String) throws {
+        try startPending()
+        pending = name
+    }
+
+    mutating func close() throws {
+        if let name = pending {
+            pending = nil
+            try writer.element(name, "")
+        } else {
+            try writer.endElement()
+        }
+    }
+
+    private mutating func startPending() throws {
+        guard let name = pending else { return }
+        pending = nil
+        try writer.startElement(name)
+    }
+}
