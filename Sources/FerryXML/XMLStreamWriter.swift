@@ -126,7 +126,11 @@ public final class XMLStreamWriter {
 
     /// Removes the characters XML 1.0 forbids (C0 controls other than tab, newline, carriage return; U+FFFE/F).
     static func clean(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { !isAllowed($0) }) else { return text }
+        // Byte check first (every text written goes through here): a forbidden scalar is either a C0 control,
+        // one byte below 0x20 in UTF-8, or U+FFFE/U+FFFF, which start with 0xEF.
+        guard text.utf8.contains(where: { ($0 < 0x20 && $0 != 0x9 && $0 != 0xA && $0 != 0xD) || $0 == 0xEF }),
+            text.unicodeScalars.contains(where: { !isAllowed($0) })
+        else { return text }
         var scalars = String.UnicodeScalarView()
         scalars.append(contentsOf: text.unicodeScalars.filter(isAllowed))
         return String(scalars)

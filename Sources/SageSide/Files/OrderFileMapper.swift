@@ -65,7 +65,7 @@ public struct OrderFileMapper: Sendable {
             summary.failed += 1
             guard let fail else { return }
             if failWriter == nil { failWriter = try Self.openCompany(try fail()) }
-            try failWriter?.write(order.element(errors: errors))
+            if var sink = failWriter.map(WriterSink.init) { try order.emit(into: &sink, errors: errors) }
         }
 
         let reader = try XMLRecordReader(url: input)
@@ -88,7 +88,7 @@ public struct OrderFileMapper: Sendable {
                     [ZynkError(name: "Validation", description: "\(error)", date: now)])
                 return
             }
-            let outcome = validator.validate(mapped.salesOrder, grandTotal: mapped.grandTotal)
+            let outcome = validator.validate(mapped.salesOrder, exactGrandTotal: mapped._grandTotal)
             let order = outcome.order
             let meta: Logger.Metadata = ["ferry.order": "\(magento.incrementId)"]
             guard outcome.passed else {
@@ -100,7 +100,8 @@ public struct OrderFileMapper: Sendable {
                     outcome.violations.map { ZynkError(name: "Pre-validation", description: $0.description, date: now) })
                 return
             }
-            let hash = order.contentHash
+            // The hash is for the ledger and the sidecar only (the bench and ledger-less stages have neither).
+            let hash = lookup != nil || sidecar != nil ? order.contentHash : ""
             guard seen.insert(order.id).inserted else {
                 summary.duplicates += 1
                 logger.info("order appears twice in the file; sent once", metadata: meta)
@@ -128,7 +129,7 @@ public struct OrderFileMapper: Sendable {
                     "order sent with truncated fields: \(outcome.truncations.joined(separator: ", "))", metadata: meta)
             }
             if out == nil { out = try Self.openCompany(try output()) }
-            try out?.write(order.element())
+            if var sink = out.map(WriterSink.init) { try order.emit(into: &sink) }
             if let sidecar {
                 if sidecarHandle == nil {
                     _ = FileManager.default.createFile(atPath: sidecar.path, contents: nil)

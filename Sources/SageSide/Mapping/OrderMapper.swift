@@ -19,7 +19,18 @@ public struct MappedOrder: Sendable, Hashable {
     /// The VAT destination the tax codes came from.
     public var destination: Destination
     /// Magento's grand total, which Sage's totals must reconcile with.
-    public var grandTotal: Decimal
+    public var grandTotal: Decimal {
+        get { _grandTotal.decimal }
+        set { _grandTotal = Amount(newValue) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _grandTotal: Amount
+
+    init(salesOrder: SalesOrder, destination: Destination, grandTotal: Amount) {
+        self.salesOrder = salesOrder
+        self.destination = destination
+        self._grandTotal = grandTotal
+    }
 }
 
 /// A Magento order that cannot be mapped at all (a missing or malformed field), named with its field and line.
@@ -39,9 +50,16 @@ public struct OrderMapper: Sendable {
     /// The mapping's settings.
     public let settings: OrderMappingSettings
     private let timeZone: TimeZone
-    private let rateCodes: [Decimal: TaxCode]
+    private let rateCodes: [Amount: TaxCode]
+    /// `settings.taxRates["T<n>"]` for n in 0...99, looked up once.
+    private let taxRatesByCode: [Amount?]
     private let home: Set<String>
     private let eu: Set<String>
+    /// `taxCodes[destination]`, else T1: parsed once, not per line.
+    private let fallbackCodes: [Destination: TaxCode]
+    /// Made once: a Calendar per order was 5 % of the mapping's time.
+    private let utcCalendar: Calendar
+    private let localCalendar: Calendar
 
     /// Creates a mapper; the settings are assumed validated (``OrderMappingSettings/validate()``).
     public init(settings: OrderMappingSettings) {
@@ -51,9 +69,19 @@ public struct OrderMapper: Sendable {
         for (rate, code) in settings.rateCodes {
             if let rate = Decimal(amountText: rate), let code = TaxCode(code) { codes[rate] = code }
         }
-        self.rateCodes = codes
+        self.rateCodes = Dictionary(codes.map { (Amount($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+        self.taxRatesByCode = (0...99).map { settings.taxRates["T\($0)"].map(Amount.init) }
         self.home = Set(settings.homeCountries.map { $0.uppercased() })
         self.eu = Set(settings.euCountries.map { $0.uppercased() })
+        var fallbacks: [Destination: TaxCode] = [:]
+        for destination in Destination.allCases {
+            fallbacks[destination] = TaxCode(settings.taxCodes[destination.rawValue] ?? "") ?? TaxCode(number: 1)
+        }
+        self.fallbackCodes = fallbacks
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        self.utcCalendar = utc
+        self.localCalendar = Self.calendar(in: timeZone)
     }
 
     /// Maps one order.
@@ -77,13 +105,13 @@ public struct OrderMapper: Sendable {
         sales.items = lines(of: order, destination: destination)
         sales.carriage = carriage(of: order, destination: destination)
         sales.takenBy = settings.takenBy
-        if settings.includePayment, let payment = order.payment, payment.amountOrdered > 0 {
+        if settings.includePayment, let payment = order.payment, payment._amountOrdered > .zero {
             sales.paymentRef = payment.method
-            sales.paymentAmount = payment.amountOrdered
+            sales._paymentAmount = payment._amountOrdered
             sales.bankAccount = settings.bankAccount
             sales.paymentType = settings.paymentType
         }
-        return MappedOrder(salesOrder: sales, destination: destination, grandTotal: order.grandTotal)
+        return MappedOrder(salesOrder: sales, destination: destination, grandTotal: order._grandTotal)
     }
 
     // MARK: Customer and addresses
@@ -117,10 +145,8 @@ public struct OrderMapper: Sendable {
     /// Magento's UTC "YYYY-MM-DD HH:MM:SS" as Sage's local `YYYY-MM-DDTHH:MM:SS` in the configured zone.
     func sageDate(_ text: String, order: MagentoOrder) throws -> String {
         let parts = text.prefix(19).split(whereSeparator: { "- :T".contains($0) }).compactMap { Int($0) }
-        var utc = Calendar(identifier: .gregorian)
-        utc.timeZone = TimeZone(identifier: "UTC")!
         guard parts.count == 6,
-            let date = utc.date(
+            let date = utcCalendar.date(
                 from: DateComponents(
                     year: parts[0], month: parts[1], day: parts[2], hour: parts[3], minute: parts[4],
                     second: parts[5]))
@@ -129,13 +155,23 @@ public struct OrderMapper: Sendable {
                 order: order.incrementId, field: "created_at",
                 message: "is '\(text)', expected 'YYYY-MM-DD HH:MM:SS' (UTC); fix the download or the file")
         }
-        return Self.sageDateText(date, timeZone: timeZone)
+        return Self.sageDateText(date, calendar: localCalendar)
     }
 
     /// Formats a date as Sage's `YYYY-MM-DDTHH:MM:SS` in `timeZone`.
     public static func sageDateText(_ date: Date, timeZone: TimeZone) -> String {
+        sageDateText(date, calendar: calendar(in: timeZone))
+    }
+
+    /// A Gregorian calendar in `timeZone`.
+    static func calendar(in timeZone: TimeZone) -> Calendar {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
+        return calendar
+    }
+
+    /// Formats a date as Sage's `YYYY-MM-DDTHH:MM:SS` with `calendar` (Gregorian, in the wanted zone).
+    static func sageDateText(_ date: Date, calendar: Calendar) -> String {
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         func two(_ value: Int?) -> String { value.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
         let year = String(c.year ?? 1)
@@ -155,8 +191,8 @@ public struct OrderMapper: Sendable {
     }
 
     /// The tax code of a line taxed at `percent` going to `destination`.
-    func taxCode(percent: Decimal, destination: Destination) -> TaxCode {
-        let fallback = TaxCode(settings.taxCodes[destination.rawValue] ?? "") ?? TaxCode(number: 1)
+    func taxCode(percent: Amount, destination: Destination) -> TaxCode {
+        let fallback = fallbackCodes[destination] ?? TaxCode(number: 1)
         switch destination {
         case .euVatRegistered, .restOfWorld:
             return fallback
@@ -205,55 +241,69 @@ public struct OrderMapper: Sendable {
     /// A fixed-price bundle prices only its parent row; its children come at 0 (Magento issue 38687). Its
     /// children as Sage lines would lose the price, so it is always sent as the bundle line.
     func isFixedPriceBundle(_ bundle: MagentoOrderItem, _ children: [MagentoOrderItem]) -> Bool {
-        bundle.rowTotal != 0 && !children.isEmpty && children.allSatisfy { $0.rowTotal == 0 && $0.price == 0 }
+        bundle._rowTotal != .zero && !children.isEmpty
+            && children.allSatisfy { $0._rowTotal == .zero && $0._price == .zero }
     }
 
     /// One Sage line whose qty x (price - unit discount) is Magento's discounted net row.
     func line(_ item: MagentoOrderItem, destination: Destination) -> SalesOrderItem {
         let sku = settings.uppercaseSkus ? item.sku.uppercased() : item.sku
-        var unitPrice = item.price
-        var unitDiscount: Decimal = 0
-        let targetNet = item.rowTotal - abs(item.discountAmount)
-        if item.qtyOrdered > 0 {
-            unitDiscount = ((item.qtyOrdered * item.price - targetNet) / item.qtyOrdered).rounded(4)
-            if unitDiscount < 0 {
+        let qty = item._qtyOrdered
+        var unitPrice = item._price
+        var unitDiscount = Amount.zero
+        let targetNet = item._rowTotal - item._discountAmount.magnitude
+        if qty > .zero {
+            unitDiscount = (qty * item._price - targetNet).divided(by: qty, rounded: 4)
+            if unitDiscount < .zero {
                 // Magento rounded the row up (gross pricing): Sage has no negative discount, so adjust the price.
-                unitPrice = (targetNet / item.qtyOrdered).rounded(4)
-                unitDiscount = 0
+                unitPrice = targetNet.divided(by: qty, rounded: 4)
+                unitDiscount = .zero
             }
         }
         return SalesOrderItem(
-            sku: sku, name: Optional(item.name).nonEmpty, qtyOrdered: item.qtyOrdered, unitPrice: unitPrice,
-            unitDiscountAmount: unitDiscount == 0 ? nil : unitDiscount,
-            taxCode: taxCode(percent: item.taxPercent, destination: destination).number,
+            sku: sku, name: Optional(item.name).nonEmpty, qtyOrdered: qty, unitPrice: unitPrice,
+            unitDiscountAmount: unitDiscount == .zero ? nil : unitDiscount,
+            taxCode: taxCode(percent: item._taxPercent, destination: destination).number,
             nominalCode: settings.itemNominalCode)
     }
 
     func carriage(of order: MagentoOrder, destination: Destination) -> SalesOrderItem? {
         let method = order.shippingMethod.nonEmpty
-        guard method != nil || order.shippingAmount != 0 else { return nil }
+        guard method != nil || order._shippingAmount != .zero else { return nil }
         let code: TaxCode
         if let configured = settings.carriageTaxCode.flatMap(TaxCode.init) {
             code = configured
         } else {
-            let percent = order.shippingAmount == 0 ? 0 : (order.shippingTaxAmount * 100 / order.shippingAmount)
-            code = taxCode(percent: percent.rounded(2), destination: destination)
+            let percent =
+                order._shippingAmount == .zero
+                ? Amount.zero : (order._shippingTaxAmount * 100).divided(by: order._shippingAmount, rounded: 2)
+            code = taxCode(percent: percent, destination: destination)
         }
         return SalesOrderItem(
             sku: method ?? "CARRIAGE", name: order.shippingDescription.nonEmpty, qtyOrdered: 1,
-            unitPrice: order.shippingAmount, taxCode: code.number, nominalCode: settings.carriageNominalCode)
+            unitPrice: order._shippingAmount, unitDiscountAmount: nil, taxCode: code.number,
+            nominalCode: settings.carriageNominalCode)
     }
 
     // MARK: Totals
 
     /// The order total Sage 50 will compute: net per line rounded, VAT per line rounded (Sage's way).
     public func predictedSageTotal(_ order: SalesOrder) -> Decimal {
-        var total: Decimal = 0
-        for item in order.items + (order.carriage.map { [$0] } ?? []) {
-            let net = item.sageNet
-            let rate = settings.taxRates["T\(item.taxCode ?? 1)"] ?? 0
-            total += net + (net * rate / 100).rounded(2)
+        exactPredictedSageTotal(order).decimal
+    }
+
+    /// ``predictedSageTotal(_:)`` as the pre-validation computes with it.
+    func exactPredictedSageTotal(_ order: SalesOrder) -> Amount {
+        var total = Amount.zero
+        func add(_ item: SalesOrderItem) {
+            let net = item.exactSageNet
+            let code = item.taxCode ?? 1
+            let rate = (0...99).contains(code) ? taxRatesByCode[code] : settings.taxRates["T\(code)"].map(Amount.init)
+            // net x rate / 100: dividing by 100 is exact, as it was with Decimal.
+            total += net + (net * (rate ?? .zero)).divided(by: 100, rounded: 2)
         }
+        for item in order.items { add(item) }
+        if let carriage = order.carriage { add(carriage) }
         return total
     }
 }

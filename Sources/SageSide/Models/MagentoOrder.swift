@@ -3,7 +3,7 @@ public import Foundation
 /// One Magento order as the Magento connector's "Download Orders" writes it (`ArrayOfOrderInfo/OrderInfo`).
 ///
 /// Only the fields the Sage mapping reads are kept; the rest of the record stays in the input file. Amounts are
-/// in the order currency, as Decimal from the text.
+/// in the order currency, exact from the text (`Decimal` in the API, ``Amount`` inside the mapping).
 public struct MagentoOrder: Sendable, Hashable {
     /// `order_id`: Magento's entity id, the duplicate-prevention key (`SalesOrder/Id`).
     public var entityId: String
@@ -26,17 +26,47 @@ public struct MagentoOrder: Sendable, Hashable {
     /// `order_currency_code`.
     public var currency: String
     /// `subtotal`.
-    public var subtotal: Decimal
+    public var subtotal: Decimal {
+        get { _subtotal.decimal }
+        set { _subtotal = Amount(newValue) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _subtotal: Amount
     /// `tax_amount`.
-    public var taxAmount: Decimal
+    public var taxAmount: Decimal {
+        get { _taxAmount.decimal }
+        set { _taxAmount = Amount(newValue) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _taxAmount: Amount
     /// `shipping_amount` (net).
-    public var shippingAmount: Decimal
+    public var shippingAmount: Decimal {
+        get { _shippingAmount.decimal }
+        set { _shippingAmount = Amount(newValue) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _shippingAmount: Amount
     /// `shipping_tax_amount`.
-    public var shippingTaxAmount: Decimal
+    public var shippingTaxAmount: Decimal {
+        get { _shippingTaxAmount.decimal }
+        set { _shippingTaxAmount = Amount(newValue) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _shippingTaxAmount: Amount
     /// `discount_amount` (Magento writes it negative at order level).
-    public var discountAmount: Decimal
+    public var discountAmount: Decimal {
+        get { _discountAmount.decimal }
+        set { _discountAmount = Amount(newValue) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _discountAmount: Amount
     /// `grand_total`: what the customer paid; Sage's totals must reconcile with it.
-    public var grandTotal: Decimal
+    public var grandTotal: Decimal {
+        get { _grandTotal.decimal }
+        set { _grandTotal = Amount(newValue) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _grandTotal: Amount
     /// `shipping_method`, e.g. `flatrate_flatrate`.
     public var shippingMethod: String?
     /// `shipping_description`, e.g. "Flat Rate - Fixed".
@@ -63,6 +93,26 @@ public struct MagentoOrder: Sendable, Hashable {
         shippingAddress: MagentoAddress? = nil, items: [MagentoOrderItem] = [], payment: MagentoPayment? = nil,
         line: Int = 0
     ) {
+        self.init(
+            entityId: entityId, incrementId: incrementId, createdAt: createdAt, customerId: customerId,
+            customerEmail: customerEmail, customerFirstname: customerFirstname, customerLastname: customerLastname,
+            isGuest: isGuest, customerTaxvat: customerTaxvat, currency: currency, subtotal: Amount(subtotal),
+            taxAmount: Amount(taxAmount), shippingAmount: Amount(shippingAmount),
+            shippingTaxAmount: Amount(shippingTaxAmount), discountAmount: Amount(discountAmount),
+            grandTotal: Amount(grandTotal), shippingMethod: shippingMethod, shippingDescription: shippingDescription,
+            billingAddress: billingAddress, shippingAddress: shippingAddress, items: items, payment: payment,
+            line: line)
+    }
+
+    /// Creates an order from amounts already parsed (the file reader).
+    init(
+        entityId: String, incrementId: String, createdAt: String, customerId: String?, customerEmail: String?,
+        customerFirstname: String?, customerLastname: String?, isGuest: Bool, customerTaxvat: String?,
+        currency: String, subtotal: Amount, taxAmount: Amount, shippingAmount: Amount, shippingTaxAmount: Amount,
+        discountAmount: Amount, grandTotal: Amount, shippingMethod: String?, shippingDescription: String?,
+        billingAddress: MagentoAddress?, shippingAddress: MagentoAddress?, items: [MagentoOrderItem],
+        payment: MagentoPayment?, line: Int
+    ) {
         self.entityId = entityId
         self.incrementId = incrementId
         self.createdAt = createdAt
@@ -73,12 +123,12 @@ public struct MagentoOrder: Sendable, Hashable {
         self.isGuest = isGuest
         self.customerTaxvat = customerTaxvat
         self.currency = currency
-        self.subtotal = subtotal
-        self.taxAmount = taxAmount
-        self.shippingAmount = shippingAmount
-        self.shippingTaxAmount = shippingTaxAmount
-        self.discountAmount = discountAmount
-        self.grandTotal = grandTotal
+        self._subtotal = subtotal
+        self._taxAmount = taxAmount
+        self._shippingAmount = shippingAmount
+        self._shippingTaxAmount = shippingTaxAmount
+        self._discountAmount = discountAmount
+        self._grandTotal = grandTotal
         self.shippingMethod = shippingMethod
         self.shippingDescription = shippingDescription
         self.billingAddress = billingAddress
@@ -135,16 +185,46 @@ public struct MagentoOrderItem: Sendable, Hashable {
     public var name: String
     /// `simple`, `configurable`, `bundle`, `virtual`, `downloadable`, `grouped`.
     public var productType: String
-    public var qtyOrdered: Decimal
+    public var qtyOrdered: Decimal {
+        get { _qtyOrdered.decimal }
+        set { _qtyOrdered = Amount(newValue) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _qtyOrdered: Amount
     /// `price`: unit price excluding tax, in the order currency.
-    public var price: Decimal
+    public var price: Decimal {
+        get { _price.decimal }
+        set { _price = Amount(newValue) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _price: Amount
     /// `tax_percent`, e.g. 20.
-    public var taxPercent: Decimal
-    public var taxAmount: Decimal
+    public var taxPercent: Decimal {
+        get { _taxPercent.decimal }
+        set { _taxPercent = Amount(newValue) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _taxPercent: Amount
+    public var taxAmount: Decimal {
+        get { _taxAmount.decimal }
+        set { _taxAmount = Amount(newValue) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _taxAmount: Amount
     /// `discount_amount` for the whole row (positive).
-    public var discountAmount: Decimal
+    public var discountAmount: Decimal {
+        get { _discountAmount.decimal }
+        set { _discountAmount = Amount(newValue) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _discountAmount: Amount
     /// `row_total`: Magento's net row before discount; may differ from qty x price by a penny (gross pricing).
-    public var rowTotal: Decimal
+    public var rowTotal: Decimal {
+        get { _rowTotal.decimal }
+        set { _rowTotal = Amount(newValue) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _rowTotal: Amount
 
     /// Creates an item row.
     public init(
@@ -152,17 +232,28 @@ public struct MagentoOrderItem: Sendable, Hashable {
         qtyOrdered: Decimal, price: Decimal, taxPercent: Decimal = 0, taxAmount: Decimal = 0,
         discountAmount: Decimal = 0, rowTotal: Decimal? = nil
     ) {
+        self.init(
+            itemId: itemId, parentItemId: parentItemId, sku: sku, name: name, productType: productType,
+            qtyOrdered: Amount(qtyOrdered), price: Amount(price), taxPercent: Amount(taxPercent),
+            taxAmount: Amount(taxAmount), discountAmount: Amount(discountAmount), rowTotal: rowTotal.map(Amount.init))
+    }
+
+    /// Creates an item row from amounts already parsed (the file reader).
+    init(
+        itemId: String, parentItemId: String?, sku: String, name: String, productType: String, qtyOrdered: Amount,
+        price: Amount, taxPercent: Amount, taxAmount: Amount, discountAmount: Amount, rowTotal: Amount?
+    ) {
         self.itemId = itemId
         self.parentItemId = parentItemId
         self.sku = sku
         self.name = name
         self.productType = productType
-        self.qtyOrdered = qtyOrdered
-        self.price = price
-        self.taxPercent = taxPercent
-        self.taxAmount = taxAmount
-        self.discountAmount = discountAmount
-        self.rowTotal = rowTotal ?? (qtyOrdered * price)
+        self._qtyOrdered = qtyOrdered
+        self._price = price
+        self._taxPercent = taxPercent
+        self._taxAmount = taxAmount
+        self._discountAmount = discountAmount
+        self._rowTotal = rowTotal ?? qtyOrdered * price
     }
 }
 
@@ -171,14 +262,24 @@ public struct MagentoPayment: Sendable, Hashable {
     /// `method`, e.g. `checkmo`, `braintree`.
     public var method: String
     /// `amount_ordered`.
-    public var amountOrdered: Decimal
+    public var amountOrdered: Decimal {
+        get { _amountOrdered.decimal }
+        set { _amountOrdered = Amount(newValue) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _amountOrdered: Amount
     /// `po_number`.
     public var poNumber: String?
 
     /// Creates a payment.
     public init(method: String, amountOrdered: Decimal, poNumber: String? = nil) {
+        self.init(method: method, amountOrdered: Amount(amountOrdered), poNumber: poNumber)
+    }
+
+    /// Creates a payment from an amount already parsed (the file reader).
+    init(method: String, amountOrdered: Amount, poNumber: String?) {
         self.method = method
-        self.amountOrdered = amountOrdered
+        self._amountOrdered = amountOrdered
         self.poNumber = poNumber
     }
 }

@@ -28,7 +28,12 @@ public struct SalesOrder: Sendable, Hashable {
     public var carriage: SalesOrderItem?
     public var takenBy: String?
     public var paymentRef: String?
-    public var paymentAmount: Decimal?
+    public var paymentAmount: Decimal? {
+        get { _paymentAmount?.decimal }
+        set { _paymentAmount = newValue.map(Amount.init) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _paymentAmount: Amount?
     public var bankAccount: String?
     /// `SalesReceipt` or `PaymentAlreadyReceived`.
     public var paymentType: String?
@@ -58,7 +63,7 @@ public struct SalesOrder: Sendable, Hashable {
         self.carriage = carriage
         self.takenBy = takenBy
         self.paymentRef = paymentRef
-        self.paymentAmount = paymentAmount
+        self._paymentAmount = paymentAmount.map(Amount.init)
         self.bankAccount = bankAccount
         self.paymentType = paymentType
     }
@@ -142,17 +147,37 @@ public struct SalesOrderItem: Sendable, Hashable {
     public var sku: String
     public var name: String?
     public var description: String?
-    public var qtyOrdered: Decimal
+    public var qtyOrdered: Decimal {
+        get { _qtyOrdered.decimal }
+        set { _qtyOrdered = Amount(newValue) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _qtyOrdered: Amount
     /// Net unit price.
-    public var unitPrice: Decimal
+    public var unitPrice: Decimal {
+        get { _unitPrice.decimal }
+        set { _unitPrice = Amount(newValue) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _unitPrice: Amount
     /// Net discount per unit, so that qty x (price - discount) is Magento's discounted row.
-    public var unitDiscountAmount: Decimal?
+    public var unitDiscountAmount: Decimal? {
+        get { _unitDiscountAmount?.decimal }
+        set { _unitDiscountAmount = newValue.map(Amount.init) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _unitDiscountAmount: Amount?
     /// Sage tax code as an integer: 1 for T1.
     public var taxCode: Int?
     public var nominalCode: String?
     public var department: Int?
     /// Quantity Sage allocated (success files only).
-    public var qtyAllocated: Decimal?
+    public var qtyAllocated: Decimal? {
+        get { _qtyAllocated?.decimal }
+        set { _qtyAllocated = newValue.map(Amount.init) }
+    }
+    /// Backing storage: the mapping computes with it.
+    var _qtyAllocated: Amount?
 
     /// Creates an item.
     public init(
@@ -160,21 +185,36 @@ public struct SalesOrderItem: Sendable, Hashable {
         unitDiscountAmount: Decimal? = nil, taxCode: Int? = nil, nominalCode: String? = nil,
         department: Int? = nil, qtyAllocated: Decimal? = nil
     ) {
+        self.init(
+            sku: sku, name: name, description: description, qtyOrdered: Amount(qtyOrdered), unitPrice: Amount(unitPrice),
+            unitDiscountAmount: unitDiscountAmount.map(Amount.init), taxCode: taxCode, nominalCode: nominalCode,
+            department: department, qtyAllocated: qtyAllocated.map(Amount.init))
+    }
+
+    /// Creates an item from amounts already computed (the mapping, the file reader).
+    init(
+        sku: String, name: String?, description: String? = nil, qtyOrdered: Amount, unitPrice: Amount,
+        unitDiscountAmount: Amount?, taxCode: Int?, nominalCode: String?, department: Int? = nil,
+        qtyAllocated: Amount? = nil
+    ) {
         self.sku = sku
         self.name = name
         self.description = description
-        self.qtyOrdered = qtyOrdered
-        self.unitPrice = unitPrice
-        self.unitDiscountAmount = unitDiscountAmount
+        self._qtyOrdered = qtyOrdered
+        self._unitPrice = unitPrice
+        self._unitDiscountAmount = unitDiscountAmount
         self.taxCode = taxCode
         self.nominalCode = nominalCode
         self.department = department
-        self.qtyAllocated = qtyAllocated
+        self._qtyAllocated = qtyAllocated
     }
 
     /// The net line total as Sage computes it: qty x (unit price - unit discount), rounded to pennies.
-    public var sageNet: Decimal {
-        (qtyOrdered * (unitPrice - (unitDiscountAmount ?? 0))).rounded(2)
+    public var sageNet: Decimal { exactSageNet.decimal }
+
+    /// ``sageNet`` as the mapping computes with it.
+    var exactSageNet: Amount {
+        (_qtyOrdered * (_unitPrice - (_unitDiscountAmount ?? .zero))).rounded(2)
     }
 }
 

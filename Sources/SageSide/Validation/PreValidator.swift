@@ -38,15 +38,22 @@ public struct PreValidator: Sendable {
     /// The mapping settings (tolerance, long-field policy, tax rates).
     public let settings: OrderMappingSettings
     private let mapper: OrderMapper
+    private let tolerance: Amount
 
     /// Creates a validator.
     public init(settings: OrderMappingSettings) {
         self.settings = settings
         self.mapper = OrderMapper(settings: settings)
+        self.tolerance = Amount(settings.totalTolerance)
     }
 
     /// Checks `order` against Sage 50's limits and its totals against Magento's `grandTotal`.
     public func validate(_ order: SalesOrder, grandTotal: Decimal?) -> ValidationOutcome {
+        validate(order, exactGrandTotal: grandTotal.map(Amount.init))
+    }
+
+    /// ``validate(_:grandTotal:)`` with the grand total as the mapping holds it.
+    func validate(_ order: SalesOrder, exactGrandTotal grandTotal: Amount?) -> ValidationOutcome {
         var check = Checker(truncate: settings.longFields == "truncate")
         var order = order
         check.require(!order.id.isEmpty, "Id", order.id, "an external id is required (duplicate prevention)")
@@ -83,33 +90,36 @@ public struct PreValidator: Sendable {
 
         check.require(!order.items.isEmpty, "SalesOrderItems", "", "at least one item line")
         for index in order.items.indices {
-            let path = "SalesOrderItems/Item[\(index + 1)]"
+            // Paths and values are only made into text for a violation (most orders have none).
+            let path = { "SalesOrderItems/Item[\(index + 1)]" }
             let item = order.items[index]
             check.require(
-                !item.sku.isEmpty && item.sku.count <= 30, "\(path)/Sku", item.sku, "1 to 30 characters")
+                !item.sku.isEmpty && item.sku.count <= 30, "\(path())/Sku", item.sku, "1 to 30 characters")
             check.require(
-                item.sku.allSatisfy(Self.stockCodeCharacters.contains), "\(path)/Sku", item.sku,
+                item.sku.allSatisfy(Self.stockCodeCharacters.contains), "\(path())/Sku", item.sku,
                 "stock codes use upper case A-Z, 0-9 and / . - # only")
-            order.items[index] = check.line(item, path)
+            if let line = check.line(item, path) { order.items[index] = line }
         }
-        if let carriage = order.carriage { order.carriage = check.line(carriage, "Carriage") }
+        if let carriage = order.carriage, let line = check.line(carriage, { "Carriage" }, isCarriage: true) {
+            order.carriage = line
+        }
 
         let paymentFields = [order.paymentRef, order.bankAccount, order.paymentType]
-        if order.paymentAmount != nil || paymentFields.contains(where: { $0 != nil }) {
+        if order._paymentAmount != nil || paymentFields.contains(where: { $0 != nil }) {
             order.paymentRef = check.text(order.paymentRef, "PaymentRef", 30)
             let bank = order.bankAccount ?? ""
             check.require(!bank.isEmpty && bank.count <= 8, "BankAccount", bank, "1 to 8 characters")
-            let amount = order.paymentAmount ?? 0
-            check.require(amount > 0, "PaymentAmount", amount.amountText, "greater than 0")
+            let amount = order._paymentAmount ?? .zero
+            check.require(amount > .zero, "PaymentAmount", amount.amountText, "greater than 0")
             let type = order.paymentType ?? "SalesReceipt"
             check.require(
                 ["SalesReceipt", "PaymentAlreadyReceived"].contains(type), "PaymentType", type,
                 "SalesReceipt or PaymentAlreadyReceived")
         }
         if let grandTotal {
-            let predicted = mapper.predictedSageTotal(order)
+            let predicted = mapper.exactPredictedSageTotal(order)
             check.require(
-                abs(predicted - grandTotal) <= settings.totalTolerance, "Totals",
+                (predicted - grandTotal).magnitude <= tolerance, "Totals",
                 "Sage \(predicted.amountText) vs Magento grand_total \(grandTotal.amountText)",
                 "within \(settings.totalTolerance.amountText)")
         }
@@ -129,13 +139,16 @@ private struct Checker {
     var violations: [Violation] = []
     var truncations: [String] = []
 
-    mutating func require(_ condition: Bool, _ field: String, _ value: String, _ limit: String) {
-        if !condition { violations.append(Violation(field: field, value: value, limit: limit)) }
+    mutating func require(
+        _ condition: Bool, _ field: @autoclosure () -> String, _ value: @autoclosure () -> String, _ limit: String
+    ) {
+        if !condition { violations.append(Violation(field: field(), value: value(), limit: limit)) }
     }
 
     /// Checks a free-text field's length, truncating it in truncate mode.
-    mutating func text(_ value: String?, _ field: String, _ limit: Int) -> String? {
-        guard let value, value.count > limit else { return value }
+    mutating func text(_ value: String?, _ field: @autoclosure () -> String, _ limit: Int) -> String? {
+        guard let value, value.utf8.count > limit, value.count > limit else { return value }
+        let field = field()
         if truncate {
             truncations.append("\(field) (\(value.count) > \(limit))")
             return String(value.prefix(limit))
@@ -156,26 +169,36 @@ private struct Checker {
                     value.count == 2 && value.allSatisfy({ $0.isASCII && $0.isLetter }), "\(path)/Country", value,
                     "a 2-letter ISO country code")
             case "Telephone", "Fax", "Title":
-                contact.set(name, text(value, "\(path)/\(name)", 30))
+                if let short = text(value, "\(path)/\(name)", 30), short.utf8.count != value.utf8.count {
+                    contact.set(name, short)
+                }
             default:
-                contact.set(name, text(value, "\(path)/\(name)", PreValidator.textLimit))
+                if let short = text(value, "\(path)/\(name)", PreValidator.textLimit),
+                    short.utf8.count != value.utf8.count
+                {
+                    contact.set(name, short)
+                }
             }
         }
         return contact
     }
 
-    mutating func line(_ item: SalesOrderItem, _ path: String) -> SalesOrderItem {
-        var item = item
-        item.name = text(item.name, "\(path)/Name", 60)
-        item.description = text(item.description, "\(path)/Description", 60)
-        require(item.qtyOrdered > 0 || path == "Carriage", "\(path)/QtyOrdered", item.qtyOrdered.amountText, "greater than 0")
-        require(item.unitPrice >= 0, "\(path)/UnitPrice", item.unitPrice.amountText, "not negative")
+    /// Checks a line; returns it when truncation changed it, nil when unchanged (no copy for the usual line).
+    mutating func line(_ item: SalesOrderItem, _ path: () -> String, isCarriage: Bool = false) -> SalesOrderItem? {
+        let name = text(item.name, "\(path())/Name", 60)
+        let description = text(item.description, "\(path())/Description", 60)
+        require(item._qtyOrdered > .zero || isCarriage, "\(path())/QtyOrdered", item._qtyOrdered.amountText, "greater than 0")
+        require(item._unitPrice >= .zero, "\(path())/UnitPrice", item._unitPrice.amountText, "not negative")
         if let code = item.taxCode {
-            require((0...99).contains(code), "\(path)/TaxCode", "\(code)", "a tax code T0..T99")
+            require((0...99).contains(code), "\(path())/TaxCode", "\(code)", "a tax code T0..T99")
         }
         if let nominal = item.nominalCode {
-            require(nominal.count <= 8 && !nominal.isEmpty, "\(path)/NominalCode", nominal, "1 to 8 characters")
+            require(nominal.count <= 8 && !nominal.isEmpty, "\(path())/NominalCode", nominal, "1 to 8 characters")
         }
+        guard name != item.name || description != item.description else { return nil }
+        var item = item
+        item.name = name
+        item.description = description
         return item
     }
 }

@@ -31,19 +31,28 @@ extension XMLNode {
 
     /// A Decimal field; `fallback` when absent; a ``RecordError`` when present but not an amount.
     func amount(_ name: String, record: String, fallback: Decimal? = 0) throws -> Decimal {
+        try exactAmount(name, record: record, fallback: fallback.map(Amount.init)).decimal
+    }
+
+    func optionalAmount(_ name: String, record: String) throws -> Decimal? {
+        try optionalExactAmount(name, record: record)?.decimal
+    }
+
+    /// An amount field (as ``Amount``); `fallback` when absent; a ``RecordError`` when present but not an amount.
+    func exactAmount(_ name: String, record: String, fallback: Amount? = .zero) throws -> Amount {
         guard let text = value(name) else {
             if let fallback { return fallback }
             throw RecordError(record: record, field: name, line: line, message: "is missing; it is required")
         }
-        guard let amount = Decimal(amountText: text) else {
+        guard let amount = Amount(amountText: text) else {
             throw RecordError(
                 record: record, field: name, line: line, message: "is '\(text)', not an amount like 12.34")
         }
         return amount
     }
 
-    func optionalAmount(_ name: String, record: String) throws -> Decimal? {
-        value(name) == nil ? nil : try amount(name, record: record)
+    func optionalExactAmount(_ name: String, record: String) throws -> Amount? {
+        value(name) == nil ? nil : try exactAmount(name, record: record)
     }
 }
 
@@ -70,21 +79,21 @@ extension MagentoOrder {
         var items: [MagentoOrderItem] = []
         for row in record.child("items")?.children(named: "OrderProduct") ?? [] {
             let sku = row.value("sku") ?? ""
-            let qty = try row.amount("qty_ordered", record: key)
-            let price = try row.amount("price", record: key)
+            let qty = try row.exactAmount("qty_ordered", record: key)
+            let price = try row.exactAmount("price", record: key)
             items.append(
                 MagentoOrderItem(
                     itemId: row.value("item_id") ?? "\(items.count + 1)", parentItemId: row.value("parent_item_id"),
                     sku: sku, name: row.value("name") ?? sku, productType: row.value("product_type") ?? "simple",
-                    qtyOrdered: qty, price: price, taxPercent: try row.amount("tax_percent", record: key),
-                    taxAmount: try row.amount("tax_amount", record: key),
-                    discountAmount: try row.amount("discount_amount", record: key),
-                    rowTotal: try row.optionalAmount("row_total", record: key) ?? qty * price))
+                    qtyOrdered: qty, price: price, taxPercent: try row.exactAmount("tax_percent", record: key),
+                    taxAmount: try row.exactAmount("tax_amount", record: key),
+                    discountAmount: try row.exactAmount("discount_amount", record: key),
+                    rowTotal: try row.optionalExactAmount("row_total", record: key) ?? qty * price))
         }
         var payment: MagentoPayment?
         if let node = record.child("payment") {
             payment = MagentoPayment(
-                method: node.value("method") ?? "", amountOrdered: try node.amount("amount_ordered", record: key),
+                method: node.value("method") ?? "", amountOrdered: try node.exactAmount("amount_ordered", record: key),
                 poNumber: node.value("po_number"))
         }
         self.init(
@@ -93,11 +102,11 @@ extension MagentoOrder {
             customerLastname: record.value("customer_lastname"),
             isGuest: guestFlag == "1" || guestFlag == "true" || (customerId ?? "").isEmpty,
             customerTaxvat: record.value("customer_taxvat"), currency: record.value("order_currency_code") ?? "GBP",
-            subtotal: try record.amount("subtotal", record: key), taxAmount: try record.amount("tax_amount", record: key),
-            shippingAmount: try record.amount("shipping_amount", record: key),
-            shippingTaxAmount: try record.amount("shipping_tax_amount", record: key),
-            discountAmount: try record.amount("discount_amount", record: key),
-            grandTotal: try record.amount("grand_total", record: key, fallback: nil),
+            subtotal: try record.exactAmount("subtotal", record: key), taxAmount: try record.exactAmount("tax_amount", record: key),
+            shippingAmount: try record.exactAmount("shipping_amount", record: key),
+            shippingTaxAmount: try record.exactAmount("shipping_tax_amount", record: key),
+            discountAmount: try record.exactAmount("discount_amount", record: key),
+            grandTotal: try record.exactAmount("grand_total", record: key, fallback: nil),
             shippingMethod: record.value("shipping_method"), shippingDescription: record.value("shipping_description"),
             billingAddress: record.child("billing_address").map(MagentoAddress.init(record:)),
             shippingAddress: record.child("shipping_address").map(MagentoAddress.init(record:)),
@@ -126,11 +135,11 @@ extension SalesOrder {
         func item(_ node: XMLNode) throws -> SalesOrderItem {
             SalesOrderItem(
                 sku: node.value("Sku") ?? "S1", name: node.value("Name"), description: node.value("Description"),
-                qtyOrdered: try node.amount("QtyOrdered", record: key), unitPrice: try node.amount("UnitPrice", record: key),
-                unitDiscountAmount: try node.optionalAmount("UnitDiscountAmount", record: key),
+                qtyOrdered: try node.exactAmount("QtyOrdered", record: key), unitPrice: try node.exactAmount("UnitPrice", record: key),
+                unitDiscountAmount: try node.optionalExactAmount("UnitDiscountAmount", record: key),
                 taxCode: node.value("TaxCode").flatMap { Int($0) }, nominalCode: node.value("NominalCode"),
                 department: node.value("Department").flatMap { Int($0) },
-                qtyAllocated: try node.optionalAmount("QtyAllocated", record: key))
+                qtyAllocated: try node.optionalExactAmount("QtyAllocated", record: key))
         }
         func contact(_ node: XMLNode?) -> SalesOrderContact? {
             guard let node else { return nil }
@@ -147,7 +156,7 @@ extension SalesOrder {
             deliveryAddress: contact(record.child("SalesOrderDeliveryAddress")),
             items: try (record.child("SalesOrderItems")?.children(named: "Item") ?? []).map(item),
             carriage: try record.child("Carriage").map(item), takenBy: record.value("TakenBy"),
-            paymentRef: record.value("PaymentRef"), paymentAmount: try record.optionalAmount("PaymentAmount", record: key),
+            paymentRef: record.value("PaymentRef"), paymentAmount: try record.optionalExactAmount("PaymentAmount", record: key).map(\.decimal),
             bankAccount: record.value("BankAccount"), paymentType: record.value("PaymentType"))
     }
 
@@ -188,5 +197,45 @@ extension XMLStreamWriter {
         try startElement(element.name)
         for child in element.children { try write(child) }
         try endElement()
+    }
+}
+
+/// Streams what an ``ElementSink`` receives to an ``XMLStreamWriter``: the same calls `write(_: OutputElement)`
+/// makes for the tree, without building it.
+struct WriterSink: ElementSink {
+    typealias Failure = any Error
+
+    let writer: XMLStreamWriter
+    /// A branch opened but not started in the file yet: without children it is written as `<name></name>`, as
+    /// `write(_: OutputElement)` writes a childless element.
+    private var pending: String?
+
+    init(_ writer: XMLStreamWriter) {
+        self.writer = writer
+    }
+
+    mutating func leaf(_ name: String, _ text: String) throws {
+        try startPending()
+        try writer.element(name, text)
+    }
+
+    mutating func open(_ name: String) throws {
+        try startPending()
+        pending = name
+    }
+
+    mutating func close() throws {
+        if let name = pending {
+            pending = nil
+            try writer.element(name, "")
+        } else {
+            try writer.endElement()
+        }
+    }
+
+    private mutating func startPending() throws {
+        guard let name = pending else { return }
+        pending = nil
+        try writer.startElement(name)
     }
 }

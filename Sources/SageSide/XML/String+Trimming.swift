@@ -24,6 +24,13 @@ extension StringProtocol {
     private func trimming(_ isTrimmed: (Unicode.Scalar) -> Bool) -> String {
         // No copy for a String; a Substring's copy is what the result needs anyway.
         let string = String(self)
+        // Most values start and end with a visible ASCII character (0x21-0x7F), which no trim set holds: nothing
+        // to trim, no scalar scan.
+        if let first = string.utf8.first, let last = string.utf8.last, first > 0x20, first < 0x80, last > 0x20,
+            last < 0x80
+        {
+            return string
+        }
         let scalars = string.unicodeScalars
         guard let first = scalars.firstIndex(where: { !isTrimmed($0) }) else { return "" }
         let last = scalars.lastIndex(where: { !isTrimmed($0) })!
