@@ -1,4 +1,9 @@
+import Foundation
 public import GRDB
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The durable state of ferry: one SQLite database (WAL, `synchronous=FULL`) shared by the engine and the
 /// connectors, each owning its own tables through ``StateMigration``s.
@@ -12,6 +17,11 @@ public final class StateStore: Sendable {
     /// The file the store lives in.
     public let path: String
 
+    /// Files that deferred transactions rely on and that must reach the disk before those transactions do.
+    private let filesToSync = Mutex<[String]>([])
+    /// The WAL size past which ``write(_:)`` checkpoints (SQLite's automatic default, 1,000 pages of 4 KiB).
+    private static let checkpointBytes = 4 << 20
+
     /// Opens (creating if needed) the store at `path` and brings every module's tables up to date.
     ///
     /// - Parameters:
@@ -23,6 +33,9 @@ public final class StateStore: Sendable {
         // synchronous=FULL: a committed transaction survives power loss, not only a process crash.
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // A checkpoint fsyncs the WAL, which would make deferred transactions durable before the files they
+            // rely on (see writeDeferred): checkpoints run only in durable writes, after those files are synced.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         // Another ferry process (a `ferry status` beside `ferry watch`) waits instead of failing at once.
         configuration.busyMode = .timeout(10)
@@ -40,9 +53,25 @@ public final class StateStore: Sendable {
         self.path = path
     }
 
-    /// Runs `body` in a write transaction, durable when this returns.
+    /// Runs `body` in a write transaction, durable when this returns (with every deferred one before it).
     public func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
-        do { return try writer.write(body) } catch let error as StateStoreError { throw error } catch {
+        do {
+            return try writer.writeWithoutTransaction { db in
+                // Inside the writer's turn: no deferred transaction can slip in between the sync and the commit.
+                try syncDeferredFiles()
+                var result: T?
+                try db.inTransaction {
+                    result = try body(db)
+                    return .commit
+                }
+                var wal = stat()
+                if stat(path + "-wal", &wal) == 0, wal.st_size > Self.checkpointBytes {
+                    // PASSIVE never waits for readers (`ferry status`); what it cannot copy waits for the next one.
+                    _ = try? db.checkpoint(.passive)
+                }
+                return result!
+            }
+        } catch let error as StateStoreError { throw error } catch {
             throw StateStoreError(path: path, underlying: error)
         }
     }
@@ -55,9 +84,14 @@ public final class StateStore: Sendable {
     /// the deferred transactions since the last durable write, never a later one without an earlier one (the WAL
     /// is replayed as a prefix). Use it only for records whose loss is redone safely, and call ``flush()`` before
     /// any effect that depends on them becomes visible.
-    public func writeDeferred<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+    ///
+    /// - Parameter files: files the transaction records as complete (an engine run's output temporaries). They
+    ///   are synced before the transaction can become durable, together with those of the other deferred
+    ///   transactions: one `syncfs` per filesystem for a batch instead of one fsync per file.
+    public func writeDeferred<T: Sendable>(syncing files: [String] = [], _ body: @Sendable (Database) throws -> T) throws -> T {
         do {
             return try writer.writeWithoutTransaction { db in
+                filesToSync.withLock { $0.append(contentsOf: files) }
                 // One writer connection, held for the whole call: no other transaction runs with this setting.
                 try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
                 defer { try? db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute() }
@@ -79,6 +113,60 @@ public final class StateStore: Sendable {
         _ = try write { db in
             try db.cachedStatement(sql: "INSERT INTO state_flush (id, count) VALUES (1, 1) ON CONFLICT(id) DO UPDATE SET count = count + 1").execute()
         }
+    }
+
+    /// fsyncs the files deferred transactions rely on: one file alone, or a `syncfs` per filesystem for several
+    /// (one journal commit and one disk flush instead of one per file). Runs in the writer's turn.
+    private func syncDeferredFiles() throws {
+        let files = filesToSync.withLock { files in
+            defer { files.removeAll() }
+            return files
+        }
+        guard !files.isEmpty else { return }
+        do {
+            if files.count == 1 || Self.syncfsSymbol == nil {
+                for file in files { try Self.sync(file, wholeFilesystem: false) }
+            } else {
+                var devices = Set<UInt64>()
+                for file in files {
+                    var info = stat()
+                    // Gone: published (after an earlier sync) or removed with its run; nothing to sync.
+                    guard stat(file, &info) == 0 else { continue }
+                    if devices.insert(UInt64(info.st_dev)).inserted { try Self.sync(file, wholeFilesystem: true) }
+                }
+            }
+        } catch {
+            // Not synced: keep them for the next durable write, which fails the same way until the disk recovers.
+            filesToSync.withLock { $0.insert(contentsOf: files, at: 0) }
+            throw error
+        }
+    }
+
+    private static func sync(_ file: String, wholeFilesystem: Bool) throws {
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return }
+            throw SyncError(file: file, code: errno)
+        }
+        defer { close(fd) }
+        if (wholeFilesystem ? syncFilesystem(fd) : fsync(fd)) != 0 { throw SyncError(file: file, code: errno) }
+    }
+
+    /// glibc's `syncfs`, which its headers declare only under `_GNU_SOURCE` (so Swift's Glibc module lacks it).
+    /// Only called when ``syncfsSymbol`` was found.
+    private static func syncFilesystem(_ fd: Int32) -> Int32 {
+        typealias SyncFS = @convention(c) (Int32) -> Int32
+        guard let symbol = syncfsSymbol else { return fsync(fd) }
+        return unsafeBitCast(symbol, to: SyncFS.self)(fd)
+    }
+
+    private nonisolated(unsafe) static let syncfsSymbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs")
+
+    /// A file a deferred transaction relies on could not be synced.
+    struct SyncError: Error, CustomStringConvertible {
+        let file: String
+        let code: Int32
+        var description: String { "cannot sync \(file) to disk: \(String(cString: strerror(code)))" }
     }
 
     /// The row ``flush()`` rewrites: SQLite syncs the WAL only for a transaction that changed a page.

@@ -394,7 +394,8 @@ actor StageRunner {
             guard FileManager.default.fileExists(atPath: pending.url.path) else {
                 throw PipelineError(.internal, "task '\(stage.task)' reserved the output \(pending.name) but did not write it")
             }
-            try Durable.sync(file: pending.url)
+            // Deferred commits leave the sync to the batch's flush (one syncfs for all its outputs).
+            if durable { try Durable.sync(file: pending.url) }
             let name = Durable.candidateNames(pending.name).first { candidate in
                 let key = pending.folder.appendingPathComponent(candidate).path
                 return !reservedNames.contains(key) && !FileManager.default.fileExists(atPath: key)
@@ -415,7 +416,11 @@ actor StageRunner {
             try entry.save(db)
             for hook in hooks { try hook(db) }
         }
-        if durable { try environment.store.write(record) } else { try environment.store.writeDeferred(record) }
+        if durable {
+            try environment.store.write(record)
+        } else {
+            try environment.store.writeDeferred(syncing: outputs.map(\.temp), record)
+        }
         CrashPoint.hit("after-commit")
     }
 
