@@ -220,6 +220,8 @@ public final class Pipeline: Sendable {
     }
 
     private func recover() async {
+        // Every stage's committed outputs are synced before any stage's recovery writes to the journal.
+        for runner in runners { await runner.syncCommittedOutputs() }
         for runner in runners { await runner.recover() }
     }
 

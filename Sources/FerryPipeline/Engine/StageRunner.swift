@@ -479,10 +479,13 @@ actor StageRunner {
 
     /// Publishes committed outputs and archives the input; safe to repeat after a crash at any point.
     func finishCommitted(_ entry: inout JournalEntry) throws {
-        // The commit may have been deferred (a batch that failed to publish, or one read back after a crash).
+        // The commit may have been deferred (a batch that failed to publish, or one read back after a crash, whose
+        // temporaries this process never registered for syncing): sync them, then make the commit durable.
+        let outputs = entry.decodedOutputs.filter { FileManager.default.fileExists(atPath: $0.temp) }
+        for output in outputs { try Durable.sync(file: URL(fileURLWithPath: output.temp)) }
         try environment.store.flush()
         var folders = Set<String>()
-        for output in entry.decodedOutputs where FileManager.default.fileExists(atPath: output.temp) {
+        for output in outputs {
             try publishOutput(output)
             folders.insert(output.folder)
         }
@@ -622,6 +625,21 @@ actor StageRunner {
 
     // MARK: Recovery
 
+    /// fsyncs the temporaries of committed runs. Commits deferred before a crash may not be on disk yet, nor
+    /// their temporaries; the next durable write (of any stage) carries those commits to the disk, so their
+    /// temporaries must get there first. ``Pipeline`` runs this for every stage before any stage recovers.
+    func syncCommittedOutputs() {
+        let stageName = stage.name
+        let committed = (try? environment.store.read { db in
+            try JournalEntry.filter(Column("stage") == stageName && Column("state") == JournalEntry.State.committed.rawValue).fetchAll(db)
+        }) ?? []
+        for entry in committed {
+            for output in entry.decodedOutputs where FileManager.default.fileExists(atPath: output.temp) {
+                try? Durable.sync(file: URL(fileURLWithPath: output.temp))
+            }
+        }
+    }
+
     /// Finishes what a crash interrupted: committed runs are published, quarantines completed, claimed files
     /// re-run, stray temporaries removed, and files in the work area that never got a row adopted.
     func recover() {
@@ -630,6 +648,7 @@ actor StageRunner {
             try JournalEntry.filter(Column("stage") == stageName && [JournalEntry.State.claimed.rawValue, JournalEntry.State.committed.rawValue, JournalEntry.State.failing.rawValue].contains(Column("state")))
                 .order(Column("id")).fetchAll(db)
         }) ?? []
+        syncCommittedOutputs()
         var known = Set<String>()
         for var entry in entries {
             known.insert(entry.runID)
