@@ -13,9 +13,10 @@ import Logging
 /// commit (fsync temporaries; one transaction records outputs, archive place and the task's hooks) ->
 /// publish (rename temporaries to their names, fsync folders) -> archive (link into `archive/`, unlink) -> done.
 ///
-/// Group commit: files claimed together are run and committed one by one, then published together. Their
-/// commits reach the disk with one WAL fsync before anything is published, and each folder is fsynced once
-/// for the batch, so a burst costs about one fsync per file (its output) instead of six.
+/// Group commit: files claimed together are run and committed one by one (deferred transactions, so each task
+/// sees the ledger rows of the one before), then published together: their outputs (one syncfs) and then their
+/// commits (one WAL fsync) reach the disk before anything is published, and each folder is fsynced once for the
+/// batch, so a burst costs a handful of fsyncs per batch instead of six per file.
 actor StageRunner {
     let stage: StageConfig
     private let task: any StageTask
