@@ -1,6 +1,7 @@
 @testable import FerryPipeline
 import FerryXML
 import Foundation
+import Synchronization
 import Testing
 
 /// Unit checks for the fixes the corpus and fuzzing led to (each also covered end to end).
@@ -41,6 +42,27 @@ struct FixTests {
         #expect(try Set(FileManager.default.contentsOfDirectory(atPath: archive.path)) == ["a.xml", "b.xml", "b-1.xml", "c.xml"])
         #expect(try String(contentsOf: archive.appendingPathComponent("b-1.xml"), encoding: .utf8) == "file 1")
         #expect(try String(contentsOf: archive.appendingPathComponent("b.xml"), encoding: .utf8) == "already there")
+    }
+
+    /// A wait that ends early leaves no notification behind: the cancelled timer of the first wait used to
+    /// notify anyway, so every later wait returned at once and cancelled its own timer, which notified again
+    /// (a stage waiting for a retry spun a core). Here a second wait must still be waiting after the first's
+    /// timer was cancelled; on a slow machine the check can only pass wrongly, never fail wrongly.
+    @Test func anEarlyWakeUpLeavesNoNotificationBehind() async throws {
+        let signal = Signal()
+        signal.notify()
+        await signal.wait(for: .seconds(60))
+        try await Task.sleep(for: .milliseconds(200))  // the cancelled timer has run by now
+        let returned = Mutex(false)
+        let waiter = Task {
+            await signal.wait(for: .seconds(60))
+            returned.withLock { $0 = true }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(returned.withLock { $0 } == false, "a wait returned at once: a notification was left pending")
+        signal.notify()
+        await waiter.value
+        #expect(returned.withLock { $0 })
     }
 
     /// A full disk while writing an output is a write error (retried), never a bad input (quarantined), and the

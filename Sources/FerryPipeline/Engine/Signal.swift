@@ -25,8 +25,13 @@ final class Signal: Sendable {
     func wait(for timeout: Duration?) async {
         let timer: Task<Void, Never>? = timeout.map { timeout in
             Task { [self] in
-                try? await Task.sleep(for: timeout)
-                notify()
+                // Only a timer that ran out notifies. A cancelled one (the wait ended early) must not: its notify
+                // would be pending for the next wait, which would return at once and cancel its own timer, which
+                // would notify again: a loop spinning a core while a stage waits for a retry.
+                do {
+                    try await Task.sleep(for: timeout)
+                    notify()
+                } catch {}
             }
         }
         defer { timer?.cancel() }

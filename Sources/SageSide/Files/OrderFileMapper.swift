@@ -30,14 +30,23 @@ public struct OrderFileMapper: Sendable {
     public let settings: OrderMappingSettings
     private let mapper: OrderMapper
     private let validator: PreValidator
-    private let logger: Logger
+    private var logger: Logger
 
     /// Creates a file mapper.
     public init(settings: OrderMappingSettings, logger: Logger) {
+        let mapper = OrderMapper(settings: settings)
         self.settings = settings
-        self.mapper = OrderMapper(settings: settings)
-        self.validator = PreValidator(settings: settings)
+        self.mapper = mapper
+        self.validator = PreValidator(settings: settings, mapper: mapper)
         self.logger = logger
+    }
+
+    /// This mapper logging to `logger`: a stage builds its mapper once (time zones, calendars, tax tables) and
+    /// gives each file its own logger.
+    public func logging(to logger: Logger) -> OrderFileMapper {
+        var copy = self
+        copy.logger = logger
+        return copy
     }
 
     /// Maps `input`.

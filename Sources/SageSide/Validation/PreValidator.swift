@@ -42,8 +42,13 @@ public struct PreValidator: Sendable {
 
     /// Creates a validator.
     public init(settings: OrderMappingSettings) {
+        self.init(settings: settings, mapper: OrderMapper(settings: settings))
+    }
+
+    /// A validator sharing `mapper` (built from the same settings) with the file mapper that owns both.
+    init(settings: OrderMappingSettings, mapper: OrderMapper) {
         self.settings = settings
-        self.mapper = OrderMapper(settings: settings)
+        self.mapper = mapper
         self.tolerance = Amount(settings.totalTolerance)
     }
 
