@@ -182,6 +182,7 @@ let package = Package(
             dependencies: [
                 "FerryPipeline", "FerryStages", "FerryXML", "FerryState", "FileWatching", "MagentoConnector",
                 "MagentoSandbox", "SageSide",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),

@@ -52,6 +52,9 @@ public struct FolderEntry: Sendable, Equatable {
         return lstat(url.path, &info) == 0
     }
 
+    /// Where `d_name` starts in a `struct dirent`.
+    private static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+
     /// Lists the entries of `folder` that ferry may take (not ignored), unsorted.
     /// - Throws: ``WatchError`` when the folder cannot be read.
     public static func list(folder: String) throws -> [FolderEntry] {
@@ -61,9 +64,10 @@ public struct FolderEntry: Sendable, Equatable {
         defer { closedir(dir) }
         var entries: [FolderEntry] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
+            // The name is read in place, up to its NUL. Copying `entry.pointee.d_name` would copy the declared
+            // 256 bytes, but glibc packs records of `d_reclen` bytes into its buffer: for the last record of a
+            // full buffer that copy read past the end of the allocation (AddressSanitizer, a 3,000-file folder).
+            let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
             if name == "." || name == ".." || isIgnored(name) { continue }
             if let found = stat(folder: folder, name: name) { entries.append(found) }
         }

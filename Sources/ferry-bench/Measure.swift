@@ -119,7 +119,9 @@ func countVisibleEntries(_ path: String) -> Int {
     defer { closedir(dir) }
     var count = 0
     while let entry = readdir(dir) {
-        let first = withUnsafeBytes(of: entry.pointee.d_name) { $0.first ?? 0 }
+        // Only the name's first byte, read in place: copying the 256-byte `d_name` reads past a short record
+        // at the end of readdir's buffer (the bug AddressSanitizer found in FolderEntry.list).
+        let first = (UnsafeRawPointer(entry) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!).load(as: UInt8.self)
         if first != UInt8(ascii: ".") { count += 1 }
     }
     return count
