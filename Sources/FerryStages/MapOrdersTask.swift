@@ -57,7 +57,8 @@ struct MapOrdersTask: StageTask {
         }
         // The ledger learns of the orders in the same transaction that publishes the outbox file.
         context.onCommit { db in
-            defer { try? FileManager.default.removeItem(at: sidecar) }
+            // unlink, not FileManager.removeItem (several stats; 5 % of the engine's thread in a burst).
+            defer { unlink(sidecar.path) }
             try OrderFileMapper.recordSent(sidecar: sidecar, ledger: ledger, db: db)
         }
         context.count("orders.mapped", by: summary.sent)

@@ -48,8 +48,13 @@ public struct FolderEntry: Sendable, Equatable {
 
     /// True when something (a file, a link, anything) has this path; links are not followed.
     public static func exists(_ url: URL) -> Bool {
+        exists(path: url.path)
+    }
+
+    /// True when something (a file, a folder, a link, even a dangling one) has this path.
+    public static func exists(path: String) -> Bool {
         var info = Glibc.stat()
-        return lstat(url.path, &info) == 0
+        return lstat(path, &info) == 0
     }
 
     /// Where `d_name` starts in a `struct dirent`.
