@@ -5,17 +5,11 @@ import Testing
 /// `Amount` must give what `Decimal` gave on the same texts: the mapping's outputs stay byte-identical.
 @Suite("Amount computes and writes as Decimal did")
 struct AmountTests {
-    /// SplitMix64: the same cases on every run.
+    /// The demo catalogue's SplitMix64: the same cases on every run.
     struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+        private var random: SplitMix64
+        init(state: UInt64) { random = SplitMix64(seed: state) }
+        mutating func below(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
 
         /// An amount's text: mostly order-like, some with many decimals or digits, some beyond Int64.
         mutating func amountText() -> String {

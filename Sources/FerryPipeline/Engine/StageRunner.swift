@@ -320,7 +320,10 @@ actor StageRunner {
         var runs = batch
         var finished = Array(repeating: true, count: runs.count)
         do {
-            try finishBatch(&runs)
+            var entries = runs.map(\.entry)
+            // Their temporaries were registered with their deferred commits: the flush syncs them.
+            try finishCommitted(&entries, syncingOutputs: false)
+            for index in runs.indices { runs[index].entry = entries[index] }
         } catch {
             for index in runs.indices {
                 do {
@@ -393,7 +396,7 @@ actor StageRunner {
 
     /// fsyncs the temporaries, then records outputs, the archive place and the task's hooks in one transaction.
     /// A deferred (`durable: false`) commit is visible at once, so the next file's task sees its ledger rows,
-    /// and reaches the disk with the batch's flush in ``finishBatch(_:)``.
+    /// and reaches the disk with the batch's flush in ``finishCommitted(_:syncingOutputs:)-([JournalEntry],_)``.
     private func commit(_ entry: inout JournalEntry, context: TaskContext, durable: Bool) throws {
         var outputs: [JournalEntry.Output] = []
         for pending in context.pendingOutputs {
@@ -431,46 +434,49 @@ actor StageRunner {
         CrashPoint.hit("after-commit")
     }
 
-    /// Publishes and archives a batch of committed runs with one flush of the journal and one fsync per folder,
-    /// in the order of ``finishCommitted(_:)``; each step can be repeated after a crash.
-    private func finishBatch(_ runs: inout [CommittedRun]) throws {
+    /// Publishes and archives committed runs with one flush of the journal and one fsync per folder; each step
+    /// can be repeated after a crash at any point.
+    ///
+    /// - Parameter syncingOutputs: fsync the temporaries first: a run committed earlier (a batch that failed to
+    ///   publish, a retry) or read back after a crash may have temporaries this process never registered with
+    ///   the store for syncing. A batch just committed passes false: the flush syncs its registered ones.
+    func finishCommitted(_ entries: inout [JournalEntry], syncingOutputs: Bool) throws {
+        let outputs = entries.flatMap(\.decodedOutputs).filter { FolderEntry.exists(path: $0.temp) }
+        if syncingOutputs {
+            for output in outputs { try Durable.sync(file: URL(fileURLWithPath: output.temp)) }
+        }
         // Their commits reach the disk before any output is visible: a power loss can then never leave an
         // output published by a run the journal forgot (which would run, and publish, again).
         try environment.store.flush()
-        var folders = Set<String>()
-        for run in runs {
-            for output in run.entry.decodedOutputs where FileManager.default.fileExists(atPath: output.temp) {
-                try publishOutput(output)
-                folders.insert(output.folder)
-            }
-        }
+        for output in outputs { try publishOutput(output) }
+        let folders = Set(outputs.map(\.folder))
         for folder in folders.sorted() { try Durable.sync(directory: URL(fileURLWithPath: folder)) }
         if !folders.isEmpty { CrashPoint.hit("after-output-rename") }
         if let work = workFolder {
             var placements: [Durable.Placement] = []
             var owners: [Int] = []
-            for (index, run) in runs.enumerated() {
-                guard let destination = run.entry.destination, FolderEntry.stat(folder: work.path, name: run.entry.runID) != nil else { continue }
+            for (index, entry) in entries.enumerated() {
+                guard let destination = entry.destination, FolderEntry.stat(folder: work.path, name: entry.runID) != nil else { continue }
                 placements.append(.init(
-                    source: work.appendingPathComponent(run.entry.runID), folder: URL(fileURLWithPath: destination),
-                    preferredName: run.entry.originalName))
+                    source: work.appendingPathComponent(entry.runID), folder: URL(fileURLWithPath: destination),
+                    preferredName: entry.originalName))
                 owners.append(index)
             }
             if !placements.isEmpty {
                 let placed = try Durable.placeAll(placements)
-                for (index, target) in zip(owners, placed) { runs[index].entry.destinationName = target.lastPathComponent }
+                for (index, target) in zip(owners, placed) { entries[index].destinationName = target.lastPathComponent }
                 CrashPoint.hit("after-archive")
             }
         }
         let now = Date().timeIntervalSince1970
-        for index in runs.indices {
-            runs[index].entry.state = .done
-            runs[index].entry.finishedAt = now
+        for index in entries.indices {
+            entries[index].state = .done
+            entries[index].finishedAt = now
         }
         // Deferred: lost in a power cut, these runs are simply finished again (every step above is idempotent).
-        let entries = runs.map(\.entry)
+        let done = entries
         try environment.store.writeDeferred { db in
-            for entry in entries { try entry.save(db) }
+            for entry in done { try entry.save(db) }
         }
     }
 
@@ -481,35 +487,15 @@ actor StageRunner {
         try Durable.call("rename", output.temp) { Foundation.rename(output.temp, output.folder + "/" + name) }
     }
 
-    /// Publishes committed outputs and archives the input; safe to repeat after a crash at any point.
-    func finishCommitted(_ entry: inout JournalEntry) throws {
-        // The commit may have been deferred (a batch that failed to publish, or one read back after a crash, whose
-        // temporaries this process never registered for syncing): sync them, then make the commit durable.
-        let outputs = entry.decodedOutputs.filter { FileManager.default.fileExists(atPath: $0.temp) }
-        for output in outputs { try Durable.sync(file: URL(fileURLWithPath: output.temp)) }
-        try environment.store.flush()
-        var folders = Set<String>()
-        for output in outputs {
-            try publishOutput(output)
-            folders.insert(output.folder)
-        }
-        for folder in folders.sorted() { try Durable.sync(directory: URL(fileURLWithPath: folder)) }
-        if !folders.isEmpty { CrashPoint.hit("after-output-rename") }
-        if let destination = entry.destination, let work = workFolder {
-            let input = work.appendingPathComponent(entry.runID)
-            if FileManager.default.fileExists(atPath: input.path) || (try? FileManager.default.destinationOfSymbolicLink(atPath: input.path)) != nil {
-                let placed = try Durable.place(input, into: URL(fileURLWithPath: destination), preferredName: entry.originalName)
-                entry.destinationName = placed.lastPathComponent
-                CrashPoint.hit("after-archive")
-            }
-        }
-        entry.state = .done
-        entry.finishedAt = Date().timeIntervalSince1970
-        try environment.store.write { [entry] db in try entry.update(db) }
+    /// ``finishCommitted(_:syncingOutputs:)-([JournalEntry],_)`` for one run.
+    func finishCommitted(_ entry: inout JournalEntry, syncingOutputs: Bool = true) throws {
+        var entries = [entry]
+        try finishCommitted(&entries, syncingOutputs: syncingOutputs)
+        entry = entries[0]
     }
 
-    /// Retries ``finishCommitted(_:)`` for a committed run with capped backoff; a committed run is never
-    /// re-run (that would publish its outputs twice) nor quarantined (its outputs are already out).
+    /// Retries ``finishCommitted(_:syncingOutputs:)-(JournalEntry,_)`` for a committed run with capped backoff; a
+    /// committed run is never re-run (that would publish its outputs twice) nor quarantined (its outputs are already out).
     private func finishAfterFailure(_ entry: inout JournalEntry, logger: Logger) {
         do {
             try finishCommitted(&entry)
