@@ -22,6 +22,7 @@ struct MapOrdersTask: StageTask {
     /// Built once per stage: making it per file (time zones, calendars, tax tables) was an eighth of the engine's
     /// time in the burst benchmark.
     private let mapper: OrderFileMapper
+    private let spillFolder = FileManager.default.temporaryDirectory.path
 
     init(settings: OrderMappingSettings, environment: TaskEnvironment) {
         self.settings = settings
@@ -34,8 +35,9 @@ struct MapOrdersTask: StageTask {
             throw TaskError.badInput("\(Self.kind.name) needs an input file: give the stage a \"watch\" folder")
         }
         let ledger = Ledger(store: environment.store, profile: settings.profile)
-        let sidecar = FileManager.default.temporaryDirectory
-            .appendingPathComponent("ferry-ledger-\(UUID().uuidString).tsv")
+        // Spilled to a file only past 4,096 orders; the claimed input's name is its run ID, unique.
+        let sent = SentOrders(spillFile: URL(
+            filePath: "\(spillFolder)/ferry-ledger-\(input.url.lastPathComponent).tsv", directoryHint: .notDirectory))
         let mapper = mapper.logging(to: context.logger)
         let summary: OrderFileSummary
         do {
@@ -45,22 +47,18 @@ struct MapOrdersTask: StageTask {
                 output: { try context.createOutput("out", name: "\(input.baseName)-sage-orders.xml").url },
                 fail: context.hasOutput("fail")
                     ? { try context.createOutput("fail", name: "\(input.baseName)-sage-orders-fail.xml").url } : nil,
-                sidecar: sidecar,
+                sent: sent,
                 lookup: { id, hash in try ledger.decide(externalId: id, hash: hash) },
                 onRecord: { summary in
                     if summary.read % 1_000 == 0 { context.progress("orders mapped", done: summary.read, total: nil) }
                 }) }
         } catch {
-            try? FileManager.default.removeItem(at: sidecar)
+            sent.discard()
             if error is RecordError || error is XMLError { throw TaskError.badInput("\(input.name): \(error)") }
             throw error
         }
         // The ledger learns of the orders in the same transaction that publishes the outbox file.
-        context.onCommit { db in
-            // unlink, not FileManager.removeItem (several stats; 5 % of the engine's thread in a burst).
-            defer { unlink(sidecar.path) }
-            try OrderFileMapper.recordSent(sidecar: sidecar, ledger: ledger, db: db)
-        }
+        context.onCommit { db in try sent.record(into: ledger, db: db) }
         context.count("orders.mapped", by: summary.sent)
         context.count("orders.failed", by: summary.failed)
         context.count("orders.duplicates", by: summary.duplicates)

@@ -79,7 +79,7 @@ struct MappingBench {
         var logger = Logger(label: "ferry.bench")
         logger.logLevel = .critical
         let summary = try OrderFileMapper(settings: OrderMappingSettings(), logger: logger).map(
-            input: input, output: { output }, fail: nil, sidecar: nil, lookup: nil)
+            input: input, output: { output }, fail: nil, sent: nil, lookup: nil)
         print(summary.sent)
     }
 }

@@ -5,6 +5,30 @@ import Testing
 
 @Suite("The truth ledger")
 struct LedgerTests {
+    /// Past its memory limit the list of sent orders goes to a file; every order still reaches the ledger, once,
+    /// and the file is gone after the commit.
+    @Test func aLongSentListSpillsToAFileAndIsRecordedWhole() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try StateStore(path: dir.appendingPathComponent("state.sqlite").path, migrations: Ledger.migrations)
+            let ledger = Ledger(store: store, profile: "magento-sage")
+            let input = dir.appendingPathComponent("orders.xml")
+            try writeMagentoOrders((1...7).map { baseOrder($0) }, to: input)
+            let spill = dir.appendingPathComponent("sent.tsv")
+            let sent = SentOrders(spillFile: spill, memoryLimit: 3)
+            let summary = try OrderFileMapper(settings: OrderMappingSettings(), logger: quietLogger).map(
+                input: input, output: { dir.appendingPathComponent("out.xml") }, fail: nil, sent: sent,
+                lookup: { try ledger.decide(externalId: $0, hash: $1) })
+            #expect(summary.sent == 7)
+            // 6 spilled in two rounds of 3, 1 still in memory.
+            #expect(try String(contentsOf: spill, encoding: .utf8).split(separator: "\n").count == 6)
+            try store.write { db in try sent.record(into: ledger, db: db) }
+            #expect(!FileManager.default.fileExists(atPath: spill.path))
+            for id in 1...7 {
+                #expect(try Ledger.show(store: store, order: "\(id)").count == 1)
+            }
+        }
+    }
+
     @Test func preventsADuplicateAcrossAStoreReopen() async throws {
         try await withTemporaryDirectory { dir in
             let path = dir.appendingPathComponent("state.sqlite").path
@@ -16,19 +40,19 @@ struct LedgerTests {
             do {
                 let store = try StateStore(path: path, migrations: Ledger.migrations)
                 let ledger = Ledger(store: store, profile: "magento-sage")
-                let sidecar = dir.appendingPathComponent("sent.tsv")
+                let sent = SentOrders(spillFile: dir.appendingPathComponent("sent.tsv"))
                 let summary = try mapper.map(
-                    input: input, output: { dir.appendingPathComponent("out1.xml") }, fail: nil, sidecar: sidecar,
+                    input: input, output: { dir.appendingPathComponent("out1.xml") }, fail: nil, sent: sent,
                     lookup: { try ledger.decide(externalId: $0, hash: $1) })
                 #expect(summary.sent == 2)
-                try store.write { db in try OrderFileMapper.recordSent(sidecar: sidecar, ledger: ledger, db: db) }
+                try store.write { db in try sent.record(into: ledger, db: db) }
             }
             // "Restart": a new store on the same file sees them; the same download is skipped.
             let store = try StateStore(path: path, migrations: Ledger.migrations)
             let ledger = Ledger(store: store, profile: "magento-sage")
             let out2 = dir.appendingPathComponent("out2.xml")
             let again = try mapper.map(
-                input: input, output: { out2 }, fail: nil, sidecar: nil,
+                input: input, output: { out2 }, fail: nil, sent: nil,
                 lookup: { try ledger.decide(externalId: $0, hash: $1) })
             #expect(again.sent == 0)
             #expect(again.duplicates == 2)
@@ -39,7 +63,7 @@ struct LedgerTests {
             changed.shippingAddress?.postcode = "NE2 3AE"
             try writeMagentoOrders([changed], to: input)
             let third = try mapper.map(
-                input: input, output: { out2 }, fail: nil, sidecar: nil,
+                input: input, output: { out2 }, fail: nil, sent: nil,
                 lookup: { try ledger.decide(externalId: $0, hash: $1) })
             #expect(third.changed == 1 && third.sent == 0)
 

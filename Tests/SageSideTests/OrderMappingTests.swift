@@ -273,7 +273,7 @@ struct OrderMappingTests {
             let out = dir.appendingPathComponent("out.xml")
             let fail = dir.appendingPathComponent("fail.xml")
             let summary = try mapper.map(
-                input: input, output: { out }, fail: { fail }, sidecar: nil, lookup: nil)
+                input: input, output: { out }, fail: { fail }, sent: nil, lookup: nil)
             let expected = PreValidator(settings: c.settings).validate(
                 try OrderMapper(settings: c.settings).map(c.order).salesOrder, grandTotal: c.order.grandTotal)
             #expect(summary.read == 1)
@@ -300,7 +300,7 @@ struct OrderMappingTests {
             let out = dir.appendingPathComponent("out.xml")
             let fail = dir.appendingPathComponent("fail.xml")
             let summary = try OrderFileMapper(settings: OrderMappingSettings(), logger: quietLogger).map(
-                input: input, output: { out }, fail: { fail }, sidecar: nil, lookup: nil)
+                input: input, output: { out }, fail: { fail }, sent: nil, lookup: nil)
             #expect(summary.sent == 2)
             #expect(summary.failed == 1)
             #expect(try records(out, ["Company", "SalesOrders", "SalesOrder"]).map { $0.string("Id") } == ["1", "3"])
@@ -321,7 +321,7 @@ struct OrderMappingTests {
             try text.write(to: input, atomically: true, encoding: .utf8)
             let fail = dir.appendingPathComponent("fail.xml")
             let summary = try OrderFileMapper(settings: OrderMappingSettings(), logger: quietLogger).map(
-                input: input, output: { dir.appendingPathComponent("out.xml") }, fail: { fail }, sidecar: nil,
+                input: input, output: { dir.appendingPathComponent("out.xml") }, fail: { fail }, sent: nil,
                 lookup: nil)
             #expect(summary.sent == 1 && summary.failed == 1)
             let errors = try records(fail, ["Company", "SalesOrders", "SalesOrder"]).first.map(SalesOrder.errors(of:))

@@ -20,7 +20,7 @@ struct SimulatorTests {
         try writeMagentoOrders(orders, to: input)
         let out = dir.appendingPathComponent("outbox/sage-orders/\(name)")
         _ = try OrderFileMapper(settings: OrderMappingSettings(), logger: quietLogger).map(
-            input: input, output: { out }, fail: nil, sidecar: nil, lookup: nil)
+            input: input, output: { out }, fail: nil, sent: nil, lookup: nil)
     }
 
     @Test func roundTrip() async throws {
@@ -119,7 +119,7 @@ struct SimulatorTests {
             settings.unmappedCustomers = "autoCreate"
             _ = try OrderFileMapper(settings: settings, logger: quietLogger).map(
                 input: input, output: { dir.appendingPathComponent("outbox/sage-orders/a.xml") }, fail: nil,
-                sidecar: nil, lookup: nil)
+                sent: nil, lookup: nil)
             _ = try await sim.runOnce()
             let accounts = try await sim.company.queue.read { db in
                 try String.fetchAll(db, sql: "SELECT account_ref FROM customers ORDER BY account_ref")

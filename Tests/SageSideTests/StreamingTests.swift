@@ -69,7 +69,7 @@ struct StreamingTests {
         var callbacks = 0
         let out = dir.appendingPathComponent("out.xml")
         let summary = try OrderFileMapper(settings: OrderMappingSettings(), logger: quietLogger).map(
-            input: input, output: { out }, fail: nil, sidecar: dir.appendingPathComponent("sent.tsv"),
+            input: input, output: { out }, fail: nil, sent: SentOrders(spillFile: dir.appendingPathComponent("sent.tsv")),
             lookup: nil,
             onRecord: { progress in
                 callbacks += 1

@@ -42,7 +42,7 @@ struct XSLTEqualityTests {
             try writeMagentoOrders([c.order, summer, winter, midnight], to: input)
             let native = dir.appendingPathComponent("native.xml")
             _ = try OrderFileMapper(settings: c.settings, logger: quietLogger).map(
-                input: input, output: { native }, fail: nil, sidecar: nil, lookup: nil)
+                input: input, output: { native }, fail: nil, sent: nil, lookup: nil)
             let xslt = dir.appendingPathComponent("xslt.xml")
             try XSLTTransformer(stylesheet: stylesheets.appendingPathComponent("magento-orders-to-sage-orders.xsl"))
                 .transform(input: input, output: xslt)
@@ -61,7 +61,7 @@ struct XSLTEqualityTests {
         try await withTemporaryDirectory { dir in
             let native = dir.appendingPathComponent("native.xml")
             _ = try OrderFileMapper(settings: OrderMappingSettings(), logger: quietLogger).map(
-                input: input, output: { native }, fail: nil, sidecar: nil, lookup: nil)
+                input: input, output: { native }, fail: nil, sent: nil, lookup: nil)
             let xslt = dir.appendingPathComponent("xslt.xml")
             try XSLTTransformer(stylesheet: stylesheets.appendingPathComponent("magento-orders-to-sage-orders.xsl"))
                 .transform(input: input, output: xslt)

@@ -23,8 +23,8 @@ public struct OrderFileSummary: Sendable, Hashable {
 /// `Company/SalesOrders/SalesOrder` records, so memory stays flat whatever the file's size.
 ///
 /// One bad order goes to the fail output with Zynk `<Errors>` and the others go on. Orders the ledger already has
-/// are skipped. The orders sent are listed in a sidecar file (`externalId \t externalRef \t hash` per line) that
-/// ``recordSent(sidecar:ledger:db:)`` loads into the ledger in the transaction that publishes the output.
+/// are skipped. The orders sent are listed in a ``SentOrders``, which the caller loads into the ledger in the
+/// transaction that publishes the output.
 public struct OrderFileMapper: Sendable {
     /// The mapping settings.
     public let settings: OrderMappingSettings
@@ -54,21 +54,19 @@ public struct OrderFileMapper: Sendable {
     /// - Parameters:
     ///   - output: called once, on the first order to send; returns where to write the Sage orders.
     ///   - fail: called once, on the first failed order; nil means failures are only logged and counted.
-    ///   - sidecar: where to list the orders sent, for the ledger.
+    ///   - sent: where to list the orders sent, for the ledger; nil for a mapping without one.
     ///   - lookup: the ledger's decision for an order (entity id, hash); nil disables duplicate checks.
     ///   - onRecord: called after each record (tests observe the streaming through it).
     /// - Throws: ``FerryXML/XMLError`` when the file itself is not a readable Magento order file.
     public func map(
-        input: URL, output: () throws -> URL, fail: (() throws -> URL)?, sidecar: URL?,
+        input: URL, output: () throws -> URL, fail: (() throws -> URL)?, sent: SentOrders?,
         lookup: ((String, String) throws -> LedgerDecision)?, onRecord: (OrderFileSummary) -> Void = { _ in }
     ) throws -> OrderFileSummary {
         var summary = OrderFileSummary()
         var out: XMLStreamWriter?
         var failWriter: XMLStreamWriter?
-        var sidecarHandle: FileHandle?
         var seen = Set<String>()
         let now = OrderMapper.sageDateText(Date(), timeZone: TimeZone(identifier: settings.timezone) ?? .gmt)
-        defer { try? sidecarHandle?.close() }
 
         func writeFailure(_ order: SalesOrder, _ errors: [ZynkError]) throws {
             summary.failed += 1
@@ -109,8 +107,8 @@ public struct OrderFileMapper: Sendable {
                     outcome.violations.map { ZynkError(name: "Pre-validation", description: $0.description, date: now) })
                 return
             }
-            // The hash is for the ledger and the sidecar only (the bench and ledger-less stages have neither).
-            let hash = lookup != nil || sidecar != nil ? order.contentHash : ""
+            // The hash is for the ledger only (the bench and ledger-less stages have none).
+            let hash = lookup != nil || sent != nil ? order.contentHash : ""
             guard seen.insert(order.id).inserted else {
                 summary.duplicates += 1
                 logger.info("order appears twice in the file; sent once", metadata: meta)
@@ -139,40 +137,12 @@ public struct OrderFileMapper: Sendable {
             }
             if out == nil { out = try Self.openCompany(try output()) }
             if var sink = out.map(WriterSink.init) { try order.emit(into: &sink) }
-            if let sidecar {
-                if sidecarHandle == nil {
-                    _ = FileManager.default.createFile(atPath: sidecar.path, contents: nil)
-                    sidecarHandle = try FileHandle(forWritingTo: sidecar)
-                }
-                let line = [order.id, magento.incrementId, hash].map { $0.replacingOccurrences(of: "\t", with: " ") }
-                try sidecarHandle?.write(contentsOf: Data((line.joined(separator: "\t") + "\n").utf8))
-            }
+            try sent?.add(externalId: order.id, externalRef: magento.incrementId, hash: hash)
             summary.sent += 1
         }
         try Self.closeCompany(out)
         try Self.closeCompany(failWriter)
         return summary
-    }
-
-    /// Loads a sidecar into the ledger (inside the commit transaction), streaming line by line.
-    public static func recordSent(sidecar: URL, ledger: Ledger, db: StateDatabase) throws {
-        guard FileManager.default.fileExists(atPath: sidecar.path) else { return }
-        let handle = try FileHandle(forReadingFrom: sidecar)
-        defer { try? handle.close() }
-        var pending = Data()
-        func flush(_ line: Data) throws {
-            let fields = String(decoding: line, as: UTF8.self).split(separator: "\t", omittingEmptySubsequences: false)
-            guard fields.count == 3 else { return }
-            try ledger.record(db, externalId: String(fields[0]), externalRef: String(fields[1]), hash: String(fields[2]))
-        }
-        while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
-            pending.append(chunk)
-            while let newline = pending.firstIndex(of: 0x0A) {
-                try flush(pending[pending.startIndex..<newline])
-                pending.removeSubrange(pending.startIndex...newline)
-            }
-        }
-        if !pending.isEmpty { try flush(pending) }
     }
 
     /// Opens `<Company><SalesOrders>`.

@@ -96,12 +96,14 @@ public struct Ledger: Sendable {
         throws
     {
         let stamp = Self.stamp(now)
-        try db.execute(
+        // Cached: run once per order sent, and compiling it each time was a third of the ledger's cost in a burst.
+        try db.cachedStatement(
             sql: """
                 INSERT OR IGNORE INTO sage_ledger
                     (profile, record_type, external_id, external_ref, hash, created, modified)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [profile, recordType, externalId, externalRef, hash, stamp, stamp])
+                """
+        ).execute(arguments: [profile, recordType, externalId, externalRef, hash, stamp, stamp])
     }
 
     /// Forgets an order Sage refused, so it can be sent again once the cause is fixed (re-dropping its Magento
@@ -159,9 +161,9 @@ public struct Ledger: Sendable {
 
     /// The row of one order in this profile.
     public func entry(_ db: StateDatabase, externalId: String) throws -> LedgerEntry? {
+        // Cached, as in record: one look-up per order mapped.
         try Row.fetchOne(
-            db,
-            sql: "SELECT * FROM sage_ledger WHERE profile = ? AND record_type = ? AND external_id = ?",
+            db.cachedStatement(sql: "SELECT * FROM sage_ledger WHERE profile = ? AND record_type = ? AND external_id = ?"),
             arguments: [profile, recordType, externalId]
         ).map(Self.entry)
     }

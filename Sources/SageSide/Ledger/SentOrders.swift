@@ -1,0 +1,109 @@
+public import FerryState
+public import Foundation
+import Synchronization
+
+/// The orders one mapping sent, for the ledger: ``OrderFileMapper/map(input:output:fail:sent:lookup:onRecord:)``
+/// adds each order it writes, and ``record(into:db:)`` loads them into the ledger inside the transaction that
+/// publishes the output.
+///
+/// Kept in memory up to `memoryLimit` orders, then spilled to a file (`externalId \t externalRef \t hash` per
+/// line): a 200,000-order file keeps memory flat, and a burst of one-order files never writes a list to disk (a
+/// file per order cost the burst benchmark about a tenth of its time).
+public final class SentOrders: Sendable {
+    private struct Sent {
+        var externalId: String
+        var externalRef: String
+        var hash: String
+    }
+
+    private struct State {
+        var kept: [Sent] = []
+        var spill: FileHandle?
+    }
+
+    private let spillFile: URL
+    private let memoryLimit: Int
+    // Filled by the mapping, then read by the commit (another thread, after it): the lock is never contended.
+    private let state = Mutex(State())
+
+    /// Creates an empty list.
+    ///
+    /// - Parameters:
+    ///   - spillFile: where the list goes once it outgrows `memoryLimit`; created only then.
+    ///   - memoryLimit: orders kept in memory before spilling.
+    public init(spillFile: URL, memoryLimit: Int = 4_096) {
+        self.spillFile = spillFile
+        self.memoryLimit = memoryLimit
+    }
+
+    /// Adds a sent order.
+    public func add(externalId: String, externalRef: String, hash: String) throws {
+        try state.withLock { state in
+            state.kept.append(Sent(externalId: externalId, externalRef: externalRef, hash: hash))
+            guard state.kept.count >= memoryLimit else { return }
+            if state.spill == nil {
+                guard FileManager.default.createFile(atPath: spillFile.path, contents: nil) else {
+                    throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: spillFile.path])
+                }
+                state.spill = try FileHandle(forWritingTo: spillFile)
+            }
+            var text = ""
+            for sent in state.kept {
+                let fields = [sent.externalId, sent.externalRef, sent.hash].map { $0.replacingOccurrences(of: "\t", with: " ") }
+                text += fields.joined(separator: "\t") + "\n"
+            }
+            try state.spill?.write(contentsOf: Data(text.utf8))
+            state.kept.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Records every order added into `ledger` (call inside the commit of the output), streaming a spilled list
+    /// line by line, then removes the spill file.
+    public func record(into ledger: Ledger, db: StateDatabase) throws {
+        try state.withLock { state in
+            if let spill = state.spill {
+                try spill.close()
+                state.spill = nil
+                defer { unlink(spillFile.path) }
+                try Self.readSpill(spillFile) { fields in
+                    try ledger.record(db, externalId: fields[0], externalRef: fields[1], hash: fields[2])
+                }
+            }
+            for sent in state.kept {
+                try ledger.record(db, externalId: sent.externalId, externalRef: sent.externalRef, hash: sent.hash)
+            }
+            state.kept.removeAll()
+        }
+    }
+
+    /// Removes the spill file, if any (a mapping that failed).
+    public func discard() {
+        state.withLock { state in
+            if let spill = state.spill {
+                try? spill.close()
+                state.spill = nil
+                unlink(spillFile.path)
+            }
+            state.kept.removeAll()
+        }
+    }
+
+    private static func readSpill(_ file: URL, _ body: ([String]) throws -> Void) throws {
+        let handle = try FileHandle(forReadingFrom: file)
+        defer { try? handle.close() }
+        var pending = Data()
+        func flush(_ line: Data) throws {
+            let fields = String(decoding: line, as: UTF8.self).split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count == 3 else { return }
+            try body(fields.map(String.init))
+        }
+        while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
+            pending.append(chunk)
+            while let newline = pending.firstIndex(of: 0x0A) {
+                try flush(pending[pending.startIndex..<newline])
+                pending.removeSubrange(pending.startIndex...newline)
+            }
+        }
+        if !pending.isEmpty { try flush(pending) }
+    }
+}
