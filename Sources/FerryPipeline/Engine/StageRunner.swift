@@ -151,8 +151,8 @@ actor StageRunner {
             }
             CrashPoint.hit("after-claim-journal")
             for entry in inserted {
-                let source = folder.appendingPathComponent(entry.originalName)
-                if rename(source.path, work.appendingPathComponent(entry.runID).path) == 0 {
+                let source = folder.appendingFile(entry.originalName)
+                if rename(source.path, work.appendingFile(entry.runID).path) == 0 {
                     ready.append(entry.runID)
                     claimedEntries[entry.runID] = entry
                 } else {
@@ -265,7 +265,7 @@ actor StageRunner {
     /// durable before anything is visible); a file that fails is retried or quarantined here and returns nil.
     private func runAndCommit(runID: String) async -> CommittedRun? {
         guard let work = workFolder else { return nil }
-        let input = work.appendingPathComponent(runID)
+        let input = work.appendingFile(runID)
         guard var entry = claimedEntries.removeValue(forKey: runID) ?? (try? environment.store.read({ [stage] db in
             try JournalEntry.filter(Column("stage") == stage.name && Column("runID") == runID).fetchOne(db)
         })) else {
@@ -400,7 +400,7 @@ actor StageRunner {
     private func commit(_ entry: inout JournalEntry, context: TaskContext, durable: Bool) throws {
         var outputs: [JournalEntry.Output] = []
         for pending in context.pendingOutputs {
-            guard FileManager.default.fileExists(atPath: pending.url.path) else {
+            guard FolderEntry.exists(path: pending.url.path) else {
                 throw PipelineError(.internal, "task '\(stage.task)' reserved the output \(pending.name) but did not write it")
             }
             // Deferred commits leave the sync to the batch's flush (one syncfs for all its outputs).
@@ -458,7 +458,7 @@ actor StageRunner {
             for (index, entry) in entries.enumerated() {
                 guard let destination = entry.destination, FolderEntry.stat(folder: work.path, name: entry.runID) != nil else { continue }
                 placements.append(.init(
-                    source: work.appendingPathComponent(entry.runID), folder: URL(fileURLWithPath: destination),
+                    source: work.appendingFile(entry.runID), folder: URL(fileURLWithPath: destination),
                     preferredName: entry.originalName))
                 owners.append(index)
             }
@@ -521,7 +521,7 @@ actor StageRunner {
         if let work = workFolder, let folder = stage.watch {
             // Name the file as the operator knows it, not by its place in the work area.
             message = message.replacingOccurrences(
-                of: work.appendingPathComponent(entry.runID).path, with: folder.appendingPathComponent(entry.originalName).path)
+                of: work.appendingFile(entry.runID).path, with: folder.appendingFile(entry.originalName).path)
         }
         let attempts = (attemptsThisProcess[entry.runID] ?? 0) + 1
         attemptsThisProcess[entry.runID] = attempts
@@ -570,7 +570,7 @@ actor StageRunner {
                 try environment.store.write { [entry] db in try entry.update(db) }
                 CrashPoint.hit("after-quarantine-record")
             }
-            let input = work.appendingPathComponent(entry.runID)
+            let input = work.appendingFile(entry.runID)
             let name = entry.destinationName ?? entry.originalName
             if FolderEntry.stat(folder: work.path, name: entry.runID) != nil {
                 let text = """

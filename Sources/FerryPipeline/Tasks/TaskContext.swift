@@ -91,7 +91,7 @@ public final class TaskContext: Sendable {
             throw PipelineError(.internal, "output name '\(name)' is not a plain file name")
         }
         // `.ferry-<run>-<name>.tmp` must fit in 255 bytes even when the delivered name takes all of them.
-        let temp = folder.appendingPathComponent(".ferry-\(runID)-\(Durable.fitting(name, reserve: runID.utf8.count + 12)).tmp")
+        let temp = folder.appendingFile(".ferry-\(runID)-\(Durable.fitting(name, reserve: runID.utf8.count + 12)).tmp")
         let pending = PendingOutput(output: output, name: name, url: temp, folder: folder)
         state.append(pending)
         return pending
