@@ -19,6 +19,8 @@ public final class StateStore: Sendable {
 
     /// Files that deferred transactions rely on and that must reach the disk before those transactions do.
     private let filesToSync = Mutex<[String]>([])
+    /// Transactions queued by ``queueDeferred(syncing:_:)`` and not finished: ``read(_:)`` waits for them.
+    private let pendingWrites = DispatchGroup()
     /// The WAL size past which ``write(_:)`` checkpoints (SQLite's automatic default, 1,000 pages of 4 KiB).
     private static let checkpointBytes = 4 << 20
 
@@ -90,21 +92,41 @@ public final class StateStore: Sendable {
     ///   transactions: one `syncfs` per filesystem for a batch instead of one fsync per file.
     public func writeDeferred<T: Sendable>(syncing files: [String] = [], _ body: @Sendable (Database) throws -> T) throws -> T {
         do {
-            return try writer.writeWithoutTransaction { db in
-                filesToSync.withLock { $0.append(contentsOf: files) }
-                // One writer connection, held for the whole call: no other transaction runs with this setting.
-                try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
-                defer { try? db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute() }
-                var result: T?
-                try db.inTransaction {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
-            }
+            return try writer.writeWithoutTransaction { db in try deferredTransaction(db, syncing: files, body) }
         } catch let error as StateStoreError { throw error } catch {
             throw StateStoreError(path: path, underlying: error)
         }
+    }
+
+    /// ``writeDeferred(syncing:_:)`` without waiting for it: the transaction is queued on the writer now, after
+    /// every write queued before it and before every later write and ``read(_:)``, and runs while the caller goes
+    /// on. The engine commits a file this way while the next file's task runs; that task still sees the commit,
+    /// because a read waits for the queued transactions first.
+    ///
+    /// - Returns: the queued transaction; ``QueuedWrite/finished()`` says how it ended.
+    public func queueDeferred(syncing files: [String] = [], _ body: @escaping @Sendable (Database) throws -> Void) -> QueuedWrite {
+        let queued = QueuedWrite()
+        pendingWrites.enter()
+        writer.asyncWriteWithoutTransaction { [self] db in
+            let result = Result { try deferredTransaction(db, syncing: files, body) }
+                .mapError { error -> any Error in error as? StateStoreError ?? StateStoreError(path: path, underlying: error) }
+            pendingWrites.leave()
+            queued.finish(result)
+        }
+        return queued
+    }
+
+    private func deferredTransaction<T>(_ db: Database, syncing files: [String], _ body: (Database) throws -> T) throws -> T {
+        filesToSync.withLock { $0.append(contentsOf: files) }
+        // One writer connection, held for the whole call: no other transaction runs with this setting.
+        try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
+        defer { try? db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute() }
+        var result: T?
+        try db.inTransaction {
+            result = try body(db)
+            return .commit
+        }
+        return result!
     }
 
     /// Makes every transaction committed so far durable: a one-row write with `synchronous=FULL`, whose fsync of
@@ -174,10 +196,56 @@ public final class StateStore: Sendable {
         try db.execute(sql: "CREATE TABLE state_flush (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL)")
     }
 
-    /// Runs `body` against a consistent snapshot.
+    /// Runs `body` on the writer's connection, after every transaction queued so far: for short look-ups on a
+    /// hot path that must see the latest commits (the ledger's, one per order mapped). It skips a reader's
+    /// transaction and the reading back of pages the writer just changed; `body` should run one statement, which
+    /// SQLite reads from one snapshot.
+    public func readLatest<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        do { return try writer.writeWithoutTransaction(body) } catch {
+            throw StateStoreError(path: path, underlying: error)
+        }
+    }
+
+    /// Runs `body` against a consistent snapshot, taken after every transaction queued so far has finished.
+    ///
+    /// Never call it inside a transaction of this store (a commit hook): it would wait for that transaction.
     public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        // Queued deferred transactions are few and short (one file's commit each): waiting costs little, and
+        // a task never misses the ledger rows of the file committed just before it.
+        pendingWrites.wait()
         do { return try writer.read(body) } catch {
             throw StateStoreError(path: path, underlying: error)
+        }
+    }
+}
+
+/// A transaction queued with ``StateStore/queueDeferred(syncing:_:)``.
+public final class QueuedWrite: Sendable {
+    private struct State {
+        var result: Result<Void, any Error>?
+        var waiter: CheckedContinuation<Void, any Error>?
+    }
+    private let state = Mutex(State())
+
+    init() {}
+
+    func finish(_ result: Result<Void, any Error>) {
+        let waiter = state.withLock { state in
+            state.result = result
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(with: result)
+    }
+
+    /// Returns when the transaction has committed; throws ``StateStoreError`` when it failed (and rolled back).
+    public func finished() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let result = state.withLock { state in
+                if state.result == nil { state.waiter = continuation }
+                return state.result
+            }
+            if let result { continuation.resume(with: result) }
         }
     }
 }

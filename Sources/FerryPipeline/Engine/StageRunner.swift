@@ -245,25 +245,49 @@ actor StageRunner {
     // MARK: Processing
 
     /// Runs and commits each file of the batch in order, then publishes the committed ones together.
+    ///
+    /// A file's commit is queued on the store and runs while the next file's task does: the task's reads wait for
+    /// it (``StateStore/read(_:)``), so it still sees the ledger rows of the file before, and the two threads of
+    /// a small machine both work during a burst.
     private func process(_ runIDs: [String]) async {
         busy = true
         defer { busy = false }
         let started = ContinuousClock.now
         var committed: [CommittedRun] = []
+        var committing: CommittingRun?
         for (index, runID) in runIDs.enumerated() {
             if index > 0, stopping || ContinuousClock.now - started > Self.batchTime {
                 // Back to the front of the queue, in order; after a stop, the journal has them claimed.
                 ready.insert(contentsOf: runIDs[index...], at: 0)
                 break
             }
-            if let run = await runAndCommit(runID: runID) { committed.append(run) }
+            let ran = await run(runID: runID)
+            if let previous = committing.take(), let run = await finishCommit(previous) { committed.append(run) }
+            if let ran { committing = queueCommit(ran) }
         }
+        if let last = committing.take(), let run = await finishCommit(last) { committed.append(run) }
         publish(committed)
     }
 
-    /// Runs the task on one claimed file and commits its outputs (deferred: ``publish(_:)`` makes the commit
-    /// durable before anything is visible); a file that fails is retried or quarantined here and returns nil.
-    private func runAndCommit(runID: String) async -> CommittedRun? {
+    /// A file whose task has run and whose outputs wait to be committed.
+    private struct RanFile {
+        var entry: JournalEntry
+        let context: TaskContext
+        let logger: Logger
+        let started: ContinuousClock.Instant
+    }
+
+    /// A file whose commit is queued on the store.
+    private struct CommittingRun {
+        let file: RanFile
+        /// The journal row before the commit, for a commit that fails (its transaction changed nothing).
+        let claimed: JournalEntry
+        let write: QueuedWrite?
+        let error: (any Error)?
+    }
+
+    /// Runs the task on one claimed file; a file that fails is retried or quarantined here and returns nil.
+    private func run(runID: String) async -> RanFile? {
         guard let work = workFolder else { return nil }
         let input = work.appendingFile(runID)
         guard var entry = claimedEntries.removeValue(forKey: runID) ?? (try? environment.store.read({ [stage] db in
@@ -303,11 +327,39 @@ actor StageRunner {
         do {
             try await task.run(context)
             CrashPoint.hit("after-task-run")
-            try commit(&entry, context: context, durable: false)
-            return CommittedRun(entry: entry, context: context, logger: fileLogger, started: started)
+            return RanFile(entry: entry, context: context, logger: fileLogger, started: started)
         } catch {
             removeTemporaries(context.pendingOutputs.map(\.url))
             handleFailure(error, entry: &entry, logger: fileLogger)
+            return nil
+        }
+    }
+
+    /// Queues the deferred commit of a file's outputs (``publish(_:)`` makes it durable before anything is
+    /// visible); ``finishCommit(_:)`` waits for it.
+    private func queueCommit(_ ran: RanFile) -> CommittingRun {
+        var file = ran
+        do {
+            let record = try prepareCommit(&file.entry, context: file.context)
+            let write = environment.store.queueDeferred(syncing: record.temporaries, record.body)
+            return CommittingRun(file: file, claimed: ran.entry, write: write, error: nil)
+        } catch {
+            return CommittingRun(file: ran, claimed: ran.entry, write: nil, error: error)
+        }
+    }
+
+    /// Waits for a queued commit; a commit that failed is retried or quarantined here and returns nil.
+    private func finishCommit(_ committing: CommittingRun) async -> CommittedRun? {
+        let file = committing.file
+        do {
+            if let error = committing.error { throw error }
+            try await committing.write?.finished()
+            CrashPoint.hit("after-commit")
+            return CommittedRun(entry: file.entry, context: file.context, logger: file.logger, started: file.started)
+        } catch {
+            removeTemporaries(file.context.pendingOutputs.map(\.url))
+            var entry = committing.claimed
+            handleFailure(error, entry: &entry, logger: file.logger)
             return nil
         }
     }
@@ -374,7 +426,7 @@ actor StageRunner {
         let started = ContinuousClock.now
         do {
             try await task.run(context)
-            try commit(&entry, context: context, durable: true)
+            try commit(&entry, context: context)
             defer { reservedNames = [] }
             try finishCommitted(&entry)
             logger.info("scheduled run finished", metadata: ["ferry.counters": "\(context.counters)"])
@@ -394,17 +446,23 @@ actor StageRunner {
         }
     }
 
-    /// fsyncs the temporaries, then records outputs, the archive place and the task's hooks in one transaction.
-    /// A deferred (`durable: false`) commit is visible at once, so the next file's task sees its ledger rows,
-    /// and reaches the disk with the batch's flush in ``finishCommitted(_:syncingOutputs:)-([JournalEntry],_)``.
-    private func commit(_ entry: inout JournalEntry, context: TaskContext, durable: Bool) throws {
+    /// fsyncs the temporaries, then records outputs, the archive place and the task's hooks in one durable
+    /// transaction (a scheduled run; files commit with ``queueCommit(_:)``).
+    private func commit(_ entry: inout JournalEntry, context: TaskContext) throws {
+        let record = try prepareCommit(&entry, context: context)
+        for temporary in record.temporaries { try Durable.sync(file: URL(filePath: temporary, directoryHint: .notDirectory)) }
+        try environment.store.write(record.body)
+        CrashPoint.hit("after-commit")
+    }
+
+    /// Picks the outputs' names and fills `entry` for its commit: the returned transaction records outputs, the
+    /// archive place and the task's hooks; the temporaries must reach the disk before it does.
+    private func prepareCommit(_ entry: inout JournalEntry, context: TaskContext) throws -> (temporaries: [String], body: @Sendable (StateDatabase) throws -> Void) {
         var outputs: [JournalEntry.Output] = []
         for pending in context.pendingOutputs {
             guard FolderEntry.exists(path: pending.url.path) else {
                 throw PipelineError(.internal, "task '\(stage.task)' reserved the output \(pending.name) but did not write it")
             }
-            // Deferred commits leave the sync to the batch's flush (one syncfs for all its outputs).
-            if durable { try Durable.sync(file: pending.url) }
             let folder = pending.folder.path
             let name = Durable.candidateNames(pending.name).first { candidate in
                 let key = folder + "/" + candidate
@@ -414,24 +472,19 @@ actor StageRunner {
             outputs.append(.init(temp: pending.url.path, folder: folder, name: name))
         }
         entry.state = .committed
-        entry.outputs = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
+        entry.outputs = JournalEntry.encode(outputs)
         if !entry.originalName.isEmpty {
             entry.destination = engine.archiveFolderPath(for: stage.name, at: Date())
             entry.destinationName = entry.originalName
         }
         let counters = context.counters
-        entry.counters = counters.isEmpty ? nil : String(decoding: try JSONEncoder().encode(counters), as: UTF8.self)
+        entry.counters = counters.isEmpty ? nil : JournalEntry.encode(counters)
         let hooks = context.commitHooks
         let record: @Sendable (StateDatabase) throws -> Void = { [entry] db in
             try entry.save(db)
             for hook in hooks { try hook(db) }
         }
-        if durable {
-            try environment.store.write(record)
-        } else {
-            try environment.store.writeDeferred(syncing: outputs.map(\.temp), record)
-        }
-        CrashPoint.hit("after-commit")
+        return (outputs.map(\.temp), record)
     }
 
     /// Publishes and archives committed runs with one flush of the journal and one fsync per folder; each step

@@ -85,10 +85,11 @@ public struct Ledger: Sendable {
         return entry.hash == hash ? .duplicate(entry) : .changed(entry)
     }
 
-    /// Reads through the store: ``decide(_:externalId:hash:)`` outside a transaction.
+    /// Reads through the store: ``decide(_:externalId:hash:)`` outside a transaction, after every commit queued
+    /// before it (the previous file's ledger rows).
     public func decide(externalId: String, hash: String) throws -> LedgerDecision {
         let ledger = self
-        return try store.read { db in try ledger.decide(db, externalId: externalId, hash: hash) }
+        return try store.readLatest { db in try ledger.decide(db, externalId: externalId, hash: hash) }
     }
 
     /// Records a sent order (call inside the commit of its output). An existing row is left as it was.
