@@ -12,7 +12,7 @@ import SageSide
 struct MapOrdersTask: StageTask {
     static let kind = TaskKind(
         name: "magento-orders-to-sage-orders", settingsKeys: OrderMappingSettings.keys,
-        migrations: Ledger.migrations
+        migrations: Ledger.migrations, overlapsFiles: true
     ) { settings, environment in
         MapOrdersTask(settings: try decodeMappingSettings(settings, OrderMappingSettings.self), environment: environment)
     }
@@ -58,7 +58,12 @@ struct MapOrdersTask: StageTask {
             throw error
         }
         // The ledger learns of the orders in the same transaction that publishes the outbox file.
-        context.onCommit { db in try sent.record(into: ledger, db: db) }
+        context.onCommit { db in
+            do { try sent.record(into: ledger, db: db) } catch let conflict as LedgerConflict {
+                // Two files with the same order mapped at once (overlapsFiles): the engine maps this one again.
+                throw TaskError.conflict("\(conflict)")
+            }
+        }
         context.count("orders.mapped", by: summary.sent)
         context.count("orders.failed", by: summary.failed)
         context.count("orders.duplicates", by: summary.duplicates)

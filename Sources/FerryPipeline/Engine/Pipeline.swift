@@ -62,7 +62,7 @@ public final class Pipeline: Sendable {
             } catch {
                 throw PipelineError(.configuration, "\(stage.path) (\(stage.name)): \(Redaction.message(of: error))")
             }
-            runners.append(StageRunner(stage: stage, task: task, environment: environment, engine: engine))
+            runners.append(StageRunner(stage: stage, task: task, overlapsFiles: kind.overlapsFiles, environment: environment, engine: engine))
         }
         self.runners = runners
         runnerByFolder = Dictionary(

@@ -4,22 +4,29 @@ import FileWatching
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 
 /// Runs one stage: takes settled files from its folder, claims them, runs the task, commits and archives,
-/// or quarantines and retries. One file at a time per stage, so a stage's outputs keep their inputs' order.
+/// or quarantines and retries. Files are committed and published in the order they were claimed, so a stage's
+/// outputs keep their inputs' order; a task whose kind allows it runs several files at once
+/// (``TaskKind/overlapsFiles``).
 ///
 /// The life of a file, each step durable before the next (see docs/architecture.md):
 /// claim (journal row, then rename into `.ferry-work/`) -> run (outputs to hidden temporaries) ->
 /// commit (fsync temporaries; one transaction records outputs, archive place and the task's hooks) ->
 /// publish (rename temporaries to their names, fsync folders) -> archive (link into `archive/`, unlink) -> done.
 ///
-/// Group commit: files claimed together are run and committed one by one (deferred transactions, so each task
-/// sees the ledger rows of the one before), then published together: their outputs (one syncfs) and then their
-/// commits (one WAL fsync) reach the disk before anything is published, and each folder is fsynced once for the
-/// batch, so a burst costs a handful of fsyncs per batch instead of six per file.
+/// Group commit: files claimed together are run and committed in order (deferred transactions, queued on the
+/// store while the next files' tasks run; a task's reads wait for them, so it sees the ledger rows of the files
+/// before it), then published together: their outputs (one syncfs) and then their commits (one WAL fsync) reach
+/// the disk before anything is published, and each folder is fsynced once for the batch, so a burst costs a
+/// handful of fsyncs per batch instead of six per file. While more claimed files wait, a batch is published
+/// while the next batch's first tasks run, so both cores of a small machine work.
 actor StageRunner {
     let stage: StageConfig
     private let task: any StageTask
+    /// Several files' tasks may run at once (``TaskKind/overlapsFiles``).
+    private let overlapsFiles: Bool
     private let environment: TaskEnvironment
     private let engine: EngineSettings
     private let logger: Logger
@@ -42,10 +49,16 @@ actor StageRunner {
     private var claimedEntries: [String: JournalEntry] = [:]
     /// Output names taken by committed runs not yet published, so two runs of a batch never pick the same one.
     private var reservedNames = Set<String>()
+    /// Committed runs of a batch whose publishing waits for the next batch's first tasks to start.
+    private var held: [CommittedRun] = []
 
     /// At most this many files, or this much time, are run before their batch is published: a burst is
     /// published in steps, and a lone file is never held back.
     private static let batchLimit = 64
+    /// Files whose tasks run at once, when the task's kind allows (``TaskKind/overlapsFiles``): enough to keep
+    /// two cores busy while the runs wait for the commits queued before them. A burst of 10,000 one-order files
+    /// on tmpfs took 5.4 s with 2, 4.6 s with 4, 3.7 s with 8 and no less with 16.
+    private static let overlap = 8
     private static let batchTime = Duration.milliseconds(50)
 
     /// A file whose run is committed and waits to be published with the rest of its batch.
@@ -59,8 +72,9 @@ actor StageRunner {
     /// Where claimed files wait: inside the watched folder, so the claim is a same-filesystem rename.
     let workFolder: URL?
 
-    init(stage: StageConfig, task: any StageTask, environment: TaskEnvironment, engine: EngineSettings) {
+    init(stage: StageConfig, task: any StageTask, overlapsFiles: Bool = false, environment: TaskEnvironment, engine: EngineSettings) {
         self.stage = stage
+        self.overlapsFiles = overlapsFiles
         // Stored, not computed: URL appending showed in the burst profile (13 % of the engine's thread).
         self.workFolder = stage.watch?.appendingPathComponent(".ferry-work")
         self.task = task
@@ -190,6 +204,7 @@ actor StageRunner {
                 await process(batch)
                 continue
             }
+            publishHeld()
             if scheduledNow {
                 scheduledNow = false
                 await tick()
@@ -197,6 +212,7 @@ actor StageRunner {
             }
             await signal.wait(for: nextDeadline())
         }
+        publishHeld()
     }
 
     /// Stops after the file in hand; nothing new is claimed.
@@ -213,7 +229,7 @@ actor StageRunner {
 
     /// True when nothing is waiting, settling, running or due for a retry in this process.
     func isIdle(includingRetries: Bool) -> Bool {
-        candidates.isEmpty && ready.isEmpty && !busy && !scheduledNow && (!includingRetries || retryAt.isEmpty)
+        candidates.isEmpty && ready.isEmpty && held.isEmpty && !busy && !scheduledNow && (!includingRetries || retryAt.isEmpty)
     }
 
 
@@ -246,48 +262,184 @@ actor StageRunner {
 
     /// Runs and commits each file of the batch in order, then publishes the committed ones together.
     ///
-    /// A file's commit is queued on the store and runs while the next file's task does: the task's reads wait for
-    /// it (``StateStore/read(_:)``), so it still sees the ledger rows of the file before, and the two threads of
-    /// a small machine both work during a burst.
+    /// Commits are queued on the store and run while the next files' tasks do: a task's reads wait for them
+    /// (``StateStore/read(_:)``), so it still sees the ledger rows of the files before it, and both cores of a
+    /// small machine work during a burst. A task whose kind ``TaskKind/overlapsFiles`` runs two files at once;
+    /// their commits still go in order, and a commit that finds it conflicts with the one before (an order both
+    /// files sent) is undone and run again, with every file after it.
     private func process(_ runIDs: [String]) async {
         busy = true
         defer { busy = false }
         let started = ContinuousClock.now
         var committed: [CommittedRun] = []
-        var committing: CommittingRun?
-        for (index, runID) in runIDs.enumerated() {
+        var committing: CommittingGroup?
+        var index = 0
+        while index < runIDs.count {
             if index > 0, stopping || ContinuousClock.now - started > Self.batchTime {
                 // Back to the front of the queue, in order; after a stop, the journal has them claimed.
                 ready.insert(contentsOf: runIDs[index...], at: 0)
                 break
             }
-            let ran = await run(runID: runID)
-            if let previous = committing.take(), let run = await finishCommit(previous) { committed.append(run) }
-            if let ran { committing = queueCommit(ran) }
+            let ids = runIDs[index..<min(index + (overlapsFiles ? Self.overlap : 1), runIDs.count)]
+            index += ids.count
+            let prepared = ids.compactMap(prepare)
+            // The tasks run on other threads while this actor publishes the batch before (and waits for the
+            // commits queued before them).
+            async let results = Self.execute(prepared, task: task)
+            publishHeld()
+            let ran = conclude(prepared, await results)
+            if let previous = committing.take() {
+                let again = await finish(previous, into: &committed)
+                if !again.isEmpty {
+                    // These tasks may have missed what the files to run again will commit: they run again too.
+                    for file in ran { setAside(file) }
+                    ready.insert(contentsOf: again + ran.map(\.entry.runID) + runIDs[index...], at: 0)
+                    break
+                }
+            }
+            if !ran.isEmpty { committing = queueCommit(ran) }
         }
-        if let last = committing.take(), let run = await finishCommit(last) { committed.append(run) }
-        publish(committed)
+        if let last = committing.take() {
+            let again = await finish(last, into: &committed)
+            ready.insert(contentsOf: again, at: 0)
+        }
+        held += committed
+        // While claimed files wait, the batch is published while the next one's first tasks run; otherwise now,
+        // so a lone file is never held back.
+        if stopping || ready.isEmpty { publishHeld() }
+    }
+
+    /// Publishes the runs ``process(_:)`` held back.
+    private func publishHeld() {
+        guard !held.isEmpty else { return }
+        let runs = held
+        held = []
+        publish(runs)
     }
 
     /// A file whose task has run and whose outputs wait to be committed.
     private struct RanFile {
+        /// The journal row as claimed (before the commit fills it).
         var entry: JournalEntry
         let context: TaskContext
         let logger: Logger
         let started: ContinuousClock.Instant
     }
 
-    /// A file whose commit is queued on the store.
-    private struct CommittingRun {
-        let file: RanFile
-        /// The journal row before the commit, for a commit that fails (its transaction changed nothing).
-        let claimed: JournalEntry
-        let write: QueuedWrite?
-        let error: (any Error)?
+    /// Files whose commits are queued on the store, in one transaction with a savepoint each.
+    private struct CommittingGroup {
+        let files: [RanFile]
+        /// Each file's journal row as committed, or the error preparing its commit.
+        let prepared: [Result<JournalEntry, any Error>]
+        let write: QueuedWrite
+        let outcomes: CommitOutcomes
     }
 
-    /// Runs the task on one claimed file; a file that fails is retried or quarantined here and returns nil.
-    private func run(runID: String) async -> RanFile? {
+    /// What happened to each file of a ``CommittingGroup``, filled inside its transaction.
+    private final class CommitOutcomes: Sendable {
+        enum Outcome: Sendable {
+            case committed
+            case failed(any Error)
+            /// Conflicts with a commit made while its task ran: undone, to run again.
+            case conflict
+            /// After a conflict: not tried, to run again.
+            case notTried
+        }
+        let values: Mutex<[Outcome]>
+        init(count: Int) { values = Mutex(Array(repeating: .notTried, count: count)) }
+    }
+
+    /// Queues one transaction committing `files` in order, each in a savepoint, so a file whose commit fails
+    /// is undone alone; after a conflict the files behind it are not tried. ``finish(_:into:)`` waits for it.
+    private func queueCommit(_ files: [RanFile]) -> CommittingGroup {
+        var prepared: [Result<JournalEntry, any Error>] = []
+        var temporaries: [String] = []
+        var bodies: [(@Sendable (StateDatabase) throws -> Void)?] = []
+        for file in files {
+            var entry = file.entry
+            do {
+                let record = try prepareCommit(&entry, context: file.context)
+                prepared.append(.success(entry))
+                temporaries += record.temporaries
+                bodies.append(record.body)
+            } catch {
+                prepared.append(.failure(error))
+                bodies.append(nil)
+            }
+        }
+        let outcomes = CommitOutcomes(count: files.count)
+        let steps = bodies
+        let write = environment.store.queueDeferred(syncing: temporaries) { db in
+            for (index, body) in steps.enumerated() {
+                guard let body else {
+                    outcomes.values.withLock { $0[index] = .failed(PipelineError(.internal, "not prepared")) }
+                    continue
+                }
+                do {
+                    try db.inSavepoint {
+                        try body(db)
+                        return .commit
+                    }
+                    outcomes.values.withLock { $0[index] = .committed }
+                } catch let error where Self.isConflict(error) {
+                    outcomes.values.withLock { $0[index] = .conflict }
+                    return
+                } catch {
+                    outcomes.values.withLock { $0[index] = .failed(error) }
+                }
+            }
+        }
+        return CommittingGroup(files: files, prepared: prepared, write: write, outcomes: outcomes)
+    }
+
+    /// Waits for a queued group: appends its committed runs to `committed`, retries or quarantines the files
+    /// that failed, and returns the run IDs to run again (after a conflict), in order.
+    private func finish(_ group: CommittingGroup, into committed: inout [CommittedRun]) async -> [String] {
+        var transactionError: (any Error)?
+        do { try await group.write.finished() } catch { transactionError = error }
+        let outcomes = group.outcomes.values.withLock { $0 }
+        var again: [String] = []
+        for (index, file) in group.files.enumerated() {
+            var outcome = outcomes[index]
+            if case .failure(let error) = group.prepared[index] { outcome = .failed(error) }
+            // The whole transaction failed (the disk, the store): nothing in it committed.
+            if let transactionError { outcome = .failed(transactionError) }
+            switch outcome {
+            case .committed:
+                guard case .success(let entry) = group.prepared[index] else { continue }
+                CrashPoint.hit("after-commit")
+                committed.append(CommittedRun(entry: entry, context: file.context, logger: file.logger, started: file.started))
+            case .failed(let error):
+                removeTemporaries(file.context.pendingOutputs.map(\.url))
+                var entry = file.entry
+                handleFailure(error, entry: &entry, logger: file.logger)
+            case .conflict, .notTried:
+                if case .conflict = outcome {
+                    file.logger.info("a file committed meanwhile sent some of the same orders: running this one again")
+                }
+                setAside(file)
+                again.append(file.entry.runID)
+            }
+        }
+        return again
+    }
+
+    /// Undoes a run that will run again: its temporaries go, its journal row stays claimed.
+    private func setAside(_ file: RanFile) {
+        removeTemporaries(file.context.pendingOutputs.map(\.url))
+        claimedEntries[file.entry.runID] = file.entry
+    }
+
+    /// True for ``TaskError/conflict(_:)``, also as the store reports it from a commit hook.
+    private static func isConflict(_ error: any Error) -> Bool {
+        if case .conflict? = error as? TaskError { return true }
+        if let error = error as? StateStoreError { return isConflict(error.underlying) }
+        return false
+    }
+
+    /// Gets a claimed file ready for its task; a file that cannot run (a link, a folder, an empty file) is
+    /// quarantined here, and a run already committed is finished; both return nil.
+    private func prepare(runID: String) -> RanFile? {
         guard let work = workFolder else { return nil }
         let input = work.appendingFile(runID)
         guard var entry = claimedEntries.removeValue(forKey: runID) ?? (try? environment.store.read({ [stage] db in
@@ -323,45 +475,45 @@ actor StageRunner {
         let context = TaskContext(
             input: TaskInput(url: input, name: entry.originalName), environment: environment, logger: fileLogger,
             outputFolders: stage.outputs, runID: runID, observers: engine.observers)
-        let started = ContinuousClock.now
+        return RanFile(entry: entry, context: context, logger: fileLogger, started: .now)
+    }
+
+    /// Runs the task on each file, all at once, off this actor.
+    private nonisolated static func execute(_ files: [RanFile], task: any StageTask) async -> [Result<Void, any Error>] {
+        if files.count == 1 { return [await execute(files[0], task: task)] }
+        return await withTaskGroup(of: (Int, Result<Void, any Error>).self) { group in
+            for (index, file) in files.enumerated() {
+                group.addTask { (index, await execute(file, task: task)) }
+            }
+            var results = [Result<Void, any Error>](repeating: .success(()), count: files.count)
+            for await (index, result) in group { results[index] = result }
+            return results
+        }
+    }
+
+    private nonisolated static func execute(_ file: RanFile, task: any StageTask) async -> Result<Void, any Error> {
         do {
-            try await task.run(context)
+            try await task.run(file.context)
             CrashPoint.hit("after-task-run")
-            return RanFile(entry: entry, context: context, logger: fileLogger, started: started)
+            return .success(())
         } catch {
-            removeTemporaries(context.pendingOutputs.map(\.url))
-            handleFailure(error, entry: &entry, logger: fileLogger)
-            return nil
+            return .failure(error)
         }
     }
 
-    /// Queues the deferred commit of a file's outputs (``publish(_:)`` makes it durable before anything is
-    /// visible); ``finishCommit(_:)`` waits for it.
-    private func queueCommit(_ ran: RanFile) -> CommittingRun {
-        var file = ran
-        do {
-            let record = try prepareCommit(&file.entry, context: file.context)
-            let write = environment.store.queueDeferred(syncing: record.temporaries, record.body)
-            return CommittingRun(file: file, claimed: ran.entry, write: write, error: nil)
-        } catch {
-            return CommittingRun(file: ran, claimed: ran.entry, write: nil, error: error)
+    /// The files whose task succeeded; the others are retried or quarantined here.
+    private func conclude(_ files: [RanFile], _ results: [Result<Void, any Error>]) -> [RanFile] {
+        var ran: [RanFile] = []
+        for (file, result) in zip(files, results) {
+            switch result {
+            case .success: ran.append(file)
+            case .failure(let error):
+                removeTemporaries(file.context.pendingOutputs.map(\.url))
+                var entry = file.entry
+                handleFailure(error, entry: &entry, logger: file.logger)
+            }
         }
-    }
-
-    /// Waits for a queued commit; a commit that failed is retried or quarantined here and returns nil.
-    private func finishCommit(_ committing: CommittingRun) async -> CommittedRun? {
-        let file = committing.file
-        do {
-            if let error = committing.error { throw error }
-            try await committing.write?.finished()
-            CrashPoint.hit("after-commit")
-            return CommittedRun(entry: file.entry, context: file.context, logger: file.logger, started: file.started)
-        } catch {
-            removeTemporaries(file.context.pendingOutputs.map(\.url))
-            var entry = committing.claimed
-            handleFailure(error, entry: &entry, logger: file.logger)
-            return nil
-        }
+        return ran
     }
 
     /// Publishes a batch of committed runs: all at once, or, if that fails, one by one so that a run that cannot

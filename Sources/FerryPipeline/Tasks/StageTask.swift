@@ -37,12 +37,20 @@ public struct TaskKind: Sendable {
     public let migrations: [StateMigration]
     /// Builds the task from its settings. Throw ``TaskSettingsError`` naming the key and the fix.
     public let make: @Sendable (TaskSettings, TaskEnvironment) throws -> any StageTask
+    /// The engine may run several files' tasks at once (8); their commits still go in the files' order.
+    ///
+    /// Only for a task whose commit hooks notice when a commit made while it ran changed what it read (a ledger
+    /// row it found missing now exists) and then throw ``TaskError/conflict(_:)``: the engine undoes that commit
+    /// and runs the file again.
+    public let overlapsFiles: Bool
 
     /// Creates a task kind.
     public init(
         name: String, trigger: Trigger = .file, settingsKeys: Set<String>, migrations: [StateMigration] = [],
+        overlapsFiles: Bool = false,
         make: @escaping @Sendable (TaskSettings, TaskEnvironment) throws -> any StageTask
     ) {
+        self.overlapsFiles = overlapsFiles
         self.name = name
         self.trigger = trigger
         self.settingsKeys = settingsKeys
@@ -91,10 +99,13 @@ public enum TaskError: Error, CustomStringConvertible, Sendable {
     case badInput(String)
     /// Worth retrying later with backoff (network, store in maintenance, a busy lock).
     case transient(String)
+    /// Thrown by a commit hook: a commit made while the task ran changed what the task read. The engine undoes
+    /// the commit and runs the file again at once; it is not a failure.
+    case conflict(String)
 
     public var description: String {
         switch self {
-        case .badInput(let reason), .transient(let reason): reason
+        case .badInput(let reason), .transient(let reason), .conflict(let reason): reason
         }
     }
 }

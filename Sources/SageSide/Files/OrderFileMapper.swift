@@ -1,4 +1,4 @@
-public import FerryState
+import FerryState
 import FerryXML
 public import Foundation
 public import Logging

@@ -93,8 +93,11 @@ public struct Ledger: Sendable {
     }
 
     /// Records a sent order (call inside the commit of its output). An existing row is left as it was.
+    ///
+    /// - Returns: false when the row already existed.
+    @discardableResult
     public func record(_ db: StateDatabase, externalId: String, externalRef: String?, hash: String, now: Date = Date())
-        throws
+        throws -> Bool
     {
         let stamp = Self.stamp(now)
         // Cached: run once per order sent, and compiling it each time was a third of the ledger's cost in a burst.
@@ -105,6 +108,7 @@ public struct Ledger: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [profile, recordType, externalId, externalRef, hash, stamp, stamp])
+        return db.changesCount > 0
     }
 
     /// Forgets an order Sage refused, so it can be sent again once the cause is fixed (re-dropping its Magento

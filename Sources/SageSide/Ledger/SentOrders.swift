@@ -59,19 +59,24 @@ public final class SentOrders: Sendable {
 
     /// Records every order added into `ledger` (call inside the commit of the output), streaming a spilled list
     /// line by line, then removes the spill file.
+    ///
+    /// - Throws: ``LedgerConflict`` when the ledger already has one of them: a commit made after the mapping
+    ///   looked it up sent it too (another file with the same order, mapped at the same time). Roll back, and map
+    ///   the file again: it then finds the order sent.
     public func record(into ledger: Ledger, db: StateDatabase) throws {
         try state.withLock { state in
+            func add(_ externalId: String, _ externalRef: String, _ hash: String) throws {
+                guard try ledger.record(db, externalId: externalId, externalRef: externalRef, hash: hash) else {
+                    throw LedgerConflict(externalId: externalId, externalRef: externalRef)
+                }
+            }
             if let spill = state.spill {
                 try spill.close()
                 state.spill = nil
                 defer { unlink(spillFile.path) }
-                try Self.readSpill(spillFile) { fields in
-                    try ledger.record(db, externalId: fields[0], externalRef: fields[1], hash: fields[2])
-                }
+                try Self.readSpill(spillFile) { fields in try add(fields[0], fields[1], fields[2]) }
             }
-            for sent in state.kept {
-                try ledger.record(db, externalId: sent.externalId, externalRef: sent.externalRef, hash: sent.hash)
-            }
+            for sent in state.kept { try add(sent.externalId, sent.externalRef, sent.hash) }
             state.kept.removeAll()
         }
     }
@@ -105,5 +110,17 @@ public final class SentOrders: Sendable {
             }
         }
         if !pending.isEmpty { try flush(pending) }
+    }
+}
+
+/// An order a mapping found missing from the ledger was recorded by another commit before the mapping's own.
+public struct LedgerConflict: Error, CustomStringConvertible {
+    /// Magento's entity id.
+    public let externalId: String
+    /// Magento's increment id (the order number).
+    public let externalRef: String
+
+    public var description: String {
+        "order \(externalRef) (entity \(externalId)) was sent by another file while this one was being mapped"
     }
 }
