@@ -53,6 +53,17 @@ struct JournalEntry: Codable, FetchableRecord, MutablePersistableRecord, Sendabl
         ])
     }
 
+    /// Inserts this new row (a file just claimed) with one cached statement: `insert(_:)` encodes the record
+    /// through `Codable` and was half of a burst's claiming.
+    mutating func claim(_ db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO pipeline_runs (stage, runID, originalName, folder, state, attempts, claimedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [stage, runID, originalName, folder, state.rawValue, attempts, claimedAt])
+        id = db.lastInsertedRowID
+    }
+
     /// An output committed by a run: its temporary file and final place.
     struct Output: Codable, Sendable {
         var temp: String
@@ -74,6 +85,10 @@ struct JournalEntry: Codable, FetchableRecord, MutablePersistableRecord, Sendabl
 
     /// A JSON string literal (RFC 8259: quote, backslash and control characters escaped).
     static func jsonString(_ text: String) -> String {
+        // Names and paths rarely need escaping: copy them whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

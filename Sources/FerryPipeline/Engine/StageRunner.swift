@@ -62,8 +62,10 @@ actor StageRunner {
     private static let batchTime = Duration.milliseconds(50)
 
     /// A file whose run is committed and waits to be published with the rest of its batch.
-    private struct CommittedRun {
+    private struct CommittedRun: Sendable {
         var entry: JournalEntry
+        /// Its outputs, as `entry.outputs` records them (kept to spare decoding them again).
+        let outputs: [JournalEntry.Output]
         let context: TaskContext
         let logger: Logger
         let started: ContinuousClock.Instant
@@ -159,7 +161,7 @@ actor StageRunner {
             let inserted = try environment.store.write { db in
                 try entries.map { entry -> JournalEntry in
                     var entry = entry
-                    try entry.insert(db)
+                    try entry.claim(db)
                     return entry
                 }
             }
@@ -273,6 +275,7 @@ actor StageRunner {
         let started = ContinuousClock.now
         var committed: [CommittedRun] = []
         var committing: CommittingGroup?
+        var publishing: Task<[(run: CommittedRun, failure: String?)], Never>?
         var index = 0
         while index < runIDs.count {
             if index > 0, stopping || ContinuousClock.now - started > Self.batchTime {
@@ -283,11 +286,13 @@ actor StageRunner {
             let ids = runIDs[index..<min(index + (overlapsFiles ? Self.overlap : 1), runIDs.count)]
             index += ids.count
             let prepared = ids.compactMap(prepare)
-            // The tasks run on other threads while this actor publishes the batch before (and waits for the
-            // commits queued before them).
-            async let results = Self.execute(prepared, task: task)
-            publishHeld()
-            let ran = conclude(prepared, await results)
+            if !held.isEmpty {
+                // The batch before is published off this actor while this batch's tasks and commits go on.
+                let runs = held
+                held = []
+                publishing = Task.detached { Self.publishFiles(runs, runner: self) }
+            }
+            let ran = conclude(prepared, await Self.execute(prepared, task: task))
             if let previous = committing.take() {
                 let again = await finish(previous, into: &committed)
                 if !again.isEmpty {
@@ -303,6 +308,7 @@ actor StageRunner {
             let again = await finish(last, into: &committed)
             ready.insert(contentsOf: again, at: 0)
         }
+        if let publishing = publishing.take() { published(await publishing.value) }
         held += committed
         // While claimed files wait, the batch is published while the next one's first tasks run; otherwise now,
         // so a lone file is never held back.
@@ -329,8 +335,8 @@ actor StageRunner {
     /// Files whose commits are queued on the store, in one transaction with a savepoint each.
     private struct CommittingGroup {
         let files: [RanFile]
-        /// Each file's journal row as committed, or the error preparing its commit.
-        let prepared: [Result<JournalEntry, any Error>]
+        /// Each file's journal row and outputs as committed, or the error preparing its commit.
+        let prepared: [Result<(entry: JournalEntry, outputs: [JournalEntry.Output]), any Error>]
         let write: QueuedWrite
         let outcomes: CommitOutcomes
     }
@@ -352,15 +358,15 @@ actor StageRunner {
     /// Queues one transaction committing `files` in order, each in a savepoint, so a file whose commit fails
     /// is undone alone; after a conflict the files behind it are not tried. ``finish(_:into:)`` waits for it.
     private func queueCommit(_ files: [RanFile]) -> CommittingGroup {
-        var prepared: [Result<JournalEntry, any Error>] = []
+        var prepared: [Result<(entry: JournalEntry, outputs: [JournalEntry.Output]), any Error>] = []
         var temporaries: [String] = []
         var bodies: [(@Sendable (StateDatabase) throws -> Void)?] = []
         for file in files {
             var entry = file.entry
             do {
                 let record = try prepareCommit(&entry, context: file.context)
-                prepared.append(.success(entry))
-                temporaries += record.temporaries
+                prepared.append(.success((entry, record.outputs)))
+                temporaries += record.outputs.map(\.temp)
                 bodies.append(record.body)
             } catch {
                 prepared.append(.failure(error))
@@ -406,9 +412,10 @@ actor StageRunner {
             if let transactionError { outcome = .failed(transactionError) }
             switch outcome {
             case .committed:
-                guard case .success(let entry) = group.prepared[index] else { continue }
+                guard case .success(let commit) = group.prepared[index] else { continue }
                 CrashPoint.hit("after-commit")
-                committed.append(CommittedRun(entry: entry, context: file.context, logger: file.logger, started: file.started))
+                committed.append(CommittedRun(
+                    entry: commit.entry, outputs: commit.outputs, context: file.context, logger: file.logger, started: file.started))
             case .failed(let error):
                 removeTemporaries(file.context.pendingOutputs.map(\.url))
                 var entry = file.entry
@@ -519,32 +526,46 @@ actor StageRunner {
     /// Publishes a batch of committed runs: all at once, or, if that fails, one by one so that a run that cannot
     /// be published waits for its retry alone.
     private func publish(_ batch: [CommittedRun]) {
-        guard !batch.isEmpty else { return }
-        defer { reservedNames = [] }
+        published(Self.publishFiles(batch, runner: self))
+    }
+
+    /// The file work of ``publish(_:)``, which needs none of this actor's state: it runs off the actor while
+    /// the next batch's tasks start. Returns each run, finished or with the reason it could not be.
+    private nonisolated static func publishFiles(_ batch: [CommittedRun], runner: StageRunner) -> [(run: CommittedRun, failure: String?)] {
+        guard !batch.isEmpty else { return [] }
         var runs = batch
-        var finished = Array(repeating: true, count: runs.count)
+        var failures = [String?](repeating: nil, count: runs.count)
         do {
             var entries = runs.map(\.entry)
             // Their temporaries were registered with their deferred commits: the flush syncs them.
-            try finishCommitted(&entries, syncingOutputs: false)
+            try runner.finishCommitted(&entries, outputs: runs.flatMap(\.outputs), syncingOutputs: false)
             for index in runs.indices { runs[index].entry = entries[index] }
         } catch {
             for index in runs.indices {
                 do {
-                    try finishCommitted(&runs[index].entry)
+                    try runner.finishCommitted(&runs[index].entry)
                 } catch {
-                    // Committed: the temporaries are the outputs now; keep them and only retry the publishing.
-                    runs[index].logger.error("cannot publish or archive a committed run; will retry", metadata: ["ferry.reason": "\(Redaction.message(of: error))"])
-                    scheduleFinishRetry(runs[index].entry)
-                    finished[index] = false
+                    failures[index] = Redaction.message(of: error)
                 }
             }
         }
-        for (run, finished) in zip(runs, finished) where finished {
+        return Array(zip(runs, failures))
+    }
+
+    /// The bookkeeping of ``publish(_:)``: logs, observers, and a retry for a run that could not be published.
+    private func published(_ runs: [(run: CommittedRun, failure: String?)]) {
+        guard !runs.isEmpty else { return }
+        for (run, failure) in runs {
+            for output in run.outputs { reservedNames.remove(output.folder + "/" + output.name) }
+            if let failure {
+                // Committed: the temporaries are the outputs now; keep them and only retry the publishing.
+                run.logger.error("cannot publish or archive a committed run; will retry", metadata: ["ferry.reason": "\(failure)"])
+                scheduleFinishRetry(run.entry)
+                continue
+            }
             attemptsThisProcess[run.entry.runID] = nil
             if run.logger.logLevel <= .info {
-                // Built only when it is logged: decoding the outputs for a line nobody sees cost a burst 2 %.
-                var metadata: Logger.Metadata = ["ferry.outputs": "\(run.entry.decodedOutputs.map(\.name))"]
+                var metadata: Logger.Metadata = ["ferry.outputs": "\(run.outputs.map(\.name))"]
                 for (name, value) in run.context.counters where value > 0 { metadata["ferry.\(name)"] = "\(value)" }
                 run.logger.info("processed", metadata: metadata)
             }
@@ -602,14 +623,14 @@ actor StageRunner {
     /// transaction (a scheduled run; files commit with ``queueCommit(_:)``).
     private func commit(_ entry: inout JournalEntry, context: TaskContext) throws {
         let record = try prepareCommit(&entry, context: context)
-        for temporary in record.temporaries { try Durable.sync(file: URL(filePath: temporary, directoryHint: .notDirectory)) }
+        for output in record.outputs { try Durable.sync(file: URL(filePath: output.temp, directoryHint: .notDirectory)) }
         try environment.store.write(record.body)
         CrashPoint.hit("after-commit")
     }
 
     /// Picks the outputs' names and fills `entry` for its commit: the returned transaction records outputs, the
     /// archive place and the task's hooks; the temporaries must reach the disk before it does.
-    private func prepareCommit(_ entry: inout JournalEntry, context: TaskContext) throws -> (temporaries: [String], body: @Sendable (StateDatabase) throws -> Void) {
+    private func prepareCommit(_ entry: inout JournalEntry, context: TaskContext) throws -> (outputs: [JournalEntry.Output], body: @Sendable (StateDatabase) throws -> Void) {
         var outputs: [JournalEntry.Output] = []
         for pending in context.pendingOutputs {
             guard FolderEntry.exists(path: pending.url.path) else {
@@ -636,7 +657,7 @@ actor StageRunner {
             try entry.save(db)
             for hook in hooks { try hook(db) }
         }
-        return (outputs.map(\.temp), record)
+        return (outputs, record)
     }
 
     /// Publishes and archives committed runs with one flush of the journal and one fsync per folder; each step
@@ -645,8 +666,8 @@ actor StageRunner {
     /// - Parameter syncingOutputs: fsync the temporaries first: a run committed earlier (a batch that failed to
     ///   publish, a retry) or read back after a crash may have temporaries this process never registered with
     ///   the store for syncing. A batch just committed passes false: the flush syncs its registered ones.
-    func finishCommitted(_ entries: inout [JournalEntry], syncingOutputs: Bool) throws {
-        let outputs = entries.flatMap(\.decodedOutputs).filter { FolderEntry.exists(path: $0.temp) }
+    nonisolated func finishCommitted(_ entries: inout [JournalEntry], outputs known: [JournalEntry.Output]? = nil, syncingOutputs: Bool) throws {
+        let outputs = (known ?? entries.flatMap(\.decodedOutputs)).filter { FolderEntry.exists(path: $0.temp) }
         if syncingOutputs {
             for output in outputs { try Durable.sync(file: URL(fileURLWithPath: output.temp)) }
         }
@@ -687,13 +708,13 @@ actor StageRunner {
 
     /// Renames a committed temporary to its name, or, if something took the name since the commit, to the next
     /// free variant (never replacing a file).
-    private func publishOutput(_ output: JournalEntry.Output) throws {
+    private nonisolated func publishOutput(_ output: JournalEntry.Output) throws {
         let name = Durable.candidateNames(output.name).first { !FolderEntry.exists(path: output.folder + "/" + $0) }!
         try Durable.call("rename", output.temp) { Foundation.rename(output.temp, output.folder + "/" + name) }
     }
 
     /// ``finishCommitted(_:syncingOutputs:)-([JournalEntry],_)`` for one run.
-    func finishCommitted(_ entry: inout JournalEntry, syncingOutputs: Bool = true) throws {
+    nonisolated func finishCommitted(_ entry: inout JournalEntry, syncingOutputs: Bool = true) throws {
         var entries = [entry]
         try finishCommitted(&entries, syncingOutputs: syncingOutputs)
         entry = entries[0]
