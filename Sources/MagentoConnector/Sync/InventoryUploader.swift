@@ -94,9 +94,10 @@ public struct InventoryUploader: Sendable {
         // The last record for a SKU wins, as if the file were applied in order.
         let last: [String: (String, Bool)] = try store.read { db in
             var map: [String: (String, Bool)] = [:]
-            for row in try Row.fetchAll(
+            // A cursor, not an array of rows: a catalogue's worth of rows is read once, straight into the map.
+            let rows = try Row.fetchCursor(
                 db, sql: "SELECT sku, qty, is_in_stock FROM magento_stock_level WHERE scope = ?", arguments: [scope])
-            {
+            while let row = try rows.next() {
                 map[row["sku"]] = (row["qty"], row["is_in_stock"])
             }
             return map
