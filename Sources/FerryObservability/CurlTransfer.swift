@@ -1,4 +1,5 @@
 import CCurl
+import FerryPipeline
 import Foundation
 
 /// A send failed: what, where and the fix; never a credential.
@@ -33,11 +34,9 @@ private let curlGlobalInit: Bool = {
 /// Unlike MagentoConnector's pooled handles, alerts are rare (one per run at most), so a fresh easy handle per send
 /// is simpler and keeps no connection open between runs. Call only off the cooperative pool (``run(_:)``).
 enum CurlTransfer {
-    /// Runs `body` on a dispatch thread, since curl_easy_perform blocks.
+    /// Runs `body` on a dispatch thread of its own (``FerryPipeline/offload(_:)``), since curl_easy_perform blocks.
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-        }
+        try await offload(body)
     }
 
     /// Submits one message over SMTP (curl's smtp:// or smtps://).

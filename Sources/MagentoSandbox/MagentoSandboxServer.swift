@@ -141,7 +141,14 @@ public final class MagentoSandboxServer: Sendable {
         }
 
         let faults = options.faults
-        if faults.latencyMilliseconds > 0 { try await Task.sleep(for: .milliseconds(faults.latencyMilliseconds)) }
+        await store.callStarted()
+        if faults.latencyMilliseconds > 0 {
+            do { try await Task.sleep(for: .milliseconds(faults.latencyMilliseconds)) } catch {
+                await store.callEnded()
+                throw error
+            }
+        }
+        await store.callEnded()
         let roll = await store.roll()
         var threshold = faults.rate500
         if roll < threshold {

@@ -118,6 +118,23 @@ public actor SandboxStore {
     /// Forgets the recorded calls.
     public func clearLog() { log.removeAll() }
 
+    /// The most API calls the server was answering at the same time before it finished the first one
+    /// (authenticated calls, from their start to the end of the simulated latency): how many requests a client
+    /// puts in flight at once from the start.
+    public private(set) var firstWaveInFlight = 0
+    private var inFlight = 0
+    private var answered = false
+
+    func callStarted() {
+        inFlight += 1
+        if !answered { firstWaveInFlight = max(firstWaveInFlight, inFlight) }
+    }
+
+    func callEnded() {
+        inFlight -= 1
+        answered = true
+    }
+
     func record(_ entry: SandboxLogEntry) { log.append(entry) }
 
     func roll() -> Double { Double(faultRandom.next() >> 11) / Double(1 << 53) }

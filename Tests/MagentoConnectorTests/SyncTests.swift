@@ -193,6 +193,22 @@ import Testing
         }
     }
 
+    /// `concurrency: 4` means 4 requests in flight at once from the first wave. (The stall this was written for,
+    /// blocking curl calls on the global dispatch pool that Swift's own tasks share, only shows as time: the
+    /// benchmark's first legacy upload went from 2.8 s to 10 ms; this checks the concurrency itself.)
+    @Test func legacyUploadsKeepTheirConcurrencyFromTheStart() async throws {
+        var options = MagentoSandboxOptions()
+        options.faults.latencyMilliseconds = 300
+        try await withSandbox(orders: 1, options: options) { sandbox, client, store in
+            let skus = await sandbox.store.products.filter { $0.kind == .simple }.map(\.sku).prefix(8)
+            #expect(skus.count == 8)
+            let uploader = InventoryUploader(client: client, store: store, scope: "c4", settings: InventorySettings(concurrency: 4))
+            let outcomes = try await uploader.upload(skus.map { InventoryRecord(sku: $0, qty: 3, isInStock: true) })
+            #expect(outcomes.allSatisfy { $0 == .uploaded })
+            #expect(await sandbox.store.firstWaveInFlight == 4)
+        }
+    }
+
     @Test func msiChecksSKUsAndRechunksUnderTheItemLimit() async throws {
         try await withSandbox(orders: 1, options: MagentoSandboxOptions(inputLimits: true)) { sandbox, client, store in
             let skus = await sandbox.store.products.filter { $0.kind == .simple }.map(\.sku)
