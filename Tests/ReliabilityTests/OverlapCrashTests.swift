@@ -71,13 +71,7 @@ struct OverlapCrashTests {
         let root = try FerryRoot()
         try root.writeConfig(stages: [Self.stage])
         let inputs = try Self.deliverSharedOrders(40, into: root)
-        let crashing = try root.start(["watch"], environment: ["FERRY_CRASH_AT": point, "FERRY_CRASH_AFTER": "10"])
-        try await crashing.wait(timeout: .seconds(120))
-        #expect(crashing.endedBy(SIGKILL), "ferry died at \(point)")
-        let restarted = try root.start(["watch"])
-        try await restarted.waitUntilWatching()
-        try await waitUntil("recovery after \(point)") { root.placedCount >= inputs.count && root.entries(in: root.work).isEmpty }
-        #expect(try await restarted.stop() == 0)
+        try await root.crashThenRecover(at: point, after: "10", inputs: inputs.count)
         try Self.check(root, inputs: inputs, orders: 41)
     }
 }

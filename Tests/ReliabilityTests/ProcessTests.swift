@@ -64,14 +64,7 @@ struct ProcessTests {
         // Per-file points die at the third file, with two runs committed but not yet published (group commit);
         // the batch points (output renames, archive) come once per batch, so they die at the first.
         let after = ["after-task-run", "after-commit"].contains(point) ? "2" : "0"
-        let crashing = try root.start(["watch"], environment: ["FERRY_CRASH_AT": point, "FERRY_CRASH_AFTER": after])
-        try await crashing.wait(timeout: .seconds(120))
-        #expect(crashing.endedBy(SIGKILL), "ferry died at \(point)")
-        let restarted = try root.start(["watch"])
-        // A crash after the last step can leave nothing to do: still let the restart finish starting up.
-        try await restarted.waitUntilWatching()
-        try await waitUntil("recovery after \(point)") { root.placedCount >= inputs.count && root.entries(in: root.work).isEmpty }
-        #expect(try await restarted.stop() == 0)
+        try await root.crashThenRecover(at: point, after: after, inputs: inputs.count)
         root.checkInvariants(inputs: inputs, expectFailed: ["order-3-bad.xml"])
         let reason = try String(contentsOf: root.failed.appendingPathComponent("map/order-3-bad.xml.error.txt"), encoding: .utf8)
         #expect(reason.contains("reason:"))

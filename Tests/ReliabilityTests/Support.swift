@@ -324,6 +324,21 @@ extension FerryRoot {
         #expect(files(in: inbox).isEmpty, "inbox drained: \(files(in: inbox).prefix(5))", sourceLocation: sourceLocation)
     }
 
+    /// Runs `ferry watch` until it dies at the crash point `point` (after `after` earlier hits), then restarts it
+    /// and waits until all `inputs` are placed and the work area is empty, and stops it.
+    func crashThenRecover(
+        at point: String, after: String, inputs: Int, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let crashing = try start(["watch"], environment: ["FERRY_CRASH_AT": point, "FERRY_CRASH_AFTER": after])
+        try await crashing.wait(timeout: .seconds(120))
+        #expect(crashing.endedBy(SIGKILL), "ferry died at \(point)", sourceLocation: sourceLocation)
+        let restarted = try start(["watch"])
+        // A crash after the last step can leave nothing to do: still let the restart finish starting up.
+        try await restarted.waitUntilWatching()
+        try await waitUntil("recovery after \(point)") { placedCount >= inputs && entries(in: work).isEmpty }
+        #expect(try await restarted.stop() == 0, sourceLocation: sourceLocation)
+    }
+
     /// Number of inputs that reached archive or failed.
     var placedCount: Int { archived().count + quarantined().count }
 }

@@ -266,9 +266,9 @@ actor StageRunner {
     ///
     /// Commits are queued on the store and run while the next files' tasks do: a task's reads wait for them
     /// (``StateStore/read(_:)``), so it still sees the ledger rows of the files before it, and both cores of a
-    /// small machine work during a burst. A task whose kind ``TaskKind/overlapsFiles`` runs two files at once;
-    /// their commits still go in order, and a commit that finds it conflicts with the one before (an order both
-    /// files sent) is undone and run again, with every file after it.
+    /// small machine work during a burst. A task whose kind ``TaskKind/overlapsFiles`` runs ``overlap`` files at
+    /// once; their commits still go in order, and a commit that finds it conflicts with the one before (an order
+    /// both files sent) is undone and run again, with every file after it.
     private func process(_ runIDs: [String]) async {
         busy = true
         defer { busy = false }
@@ -290,7 +290,7 @@ actor StageRunner {
                 // The batch before is published off this actor while this batch's tasks and commits go on.
                 let runs = held
                 held = []
-                publishing = Task.detached { Self.publishFiles(runs, runner: self) }
+                publishing = Task.detached { self.publishFiles(runs) }
             }
             let ran = conclude(prepared, await Self.execute(prepared, task: task))
             if let previous = committing.take() {
@@ -377,17 +377,15 @@ actor StageRunner {
         let steps = bodies
         let write = environment.store.queueDeferred(syncing: temporaries) { db in
             for (index, body) in steps.enumerated() {
-                guard let body else {
-                    outcomes.values.withLock { $0[index] = .failed(PipelineError(.internal, "not prepared")) }
-                    continue
-                }
+                // Its preparation failed: ``finish(_:into:)`` reports that error.
+                guard let body else { continue }
                 do {
                     try db.inSavepoint {
                         try body(db)
                         return .commit
                     }
                     outcomes.values.withLock { $0[index] = .committed }
-                } catch let error where Self.isConflict(error) {
+                } catch TaskError.conflict {
                     outcomes.values.withLock { $0[index] = .conflict }
                     return
                 } catch {
@@ -417,9 +415,7 @@ actor StageRunner {
                 committed.append(CommittedRun(
                     entry: commit.entry, outputs: commit.outputs, context: file.context, logger: file.logger, started: file.started))
             case .failed(let error):
-                removeTemporaries(file.context.pendingOutputs.map(\.url))
-                var entry = file.entry
-                handleFailure(error, entry: &entry, logger: file.logger)
+                fail(file, error)
             case .conflict, .notTried:
                 if case .conflict = outcome {
                     file.logger.info("a file committed meanwhile sent some of the same orders: running this one again")
@@ -435,13 +431,6 @@ actor StageRunner {
     private func setAside(_ file: RanFile) {
         removeTemporaries(file.context.pendingOutputs.map(\.url))
         claimedEntries[file.entry.runID] = file.entry
-    }
-
-    /// True for ``TaskError/conflict(_:)``, also as the store reports it from a commit hook.
-    private static func isConflict(_ error: any Error) -> Bool {
-        if case .conflict? = error as? TaskError { return true }
-        if let error = error as? StateStoreError { return isConflict(error.underlying) }
-        return false
     }
 
     /// Gets a claimed file ready for its task; a file that cannot run (a link, a folder, an empty file) is
@@ -514,36 +503,40 @@ actor StageRunner {
         for (file, result) in zip(files, results) {
             switch result {
             case .success: ran.append(file)
-            case .failure(let error):
-                removeTemporaries(file.context.pendingOutputs.map(\.url))
-                var entry = file.entry
-                handleFailure(error, entry: &entry, logger: file.logger)
+            case .failure(let error): fail(file, error)
             }
         }
         return ran
     }
 
+    /// A run whose task or commit failed: its temporaries go, and the file is retried or quarantined.
+    private func fail(_ file: RanFile, _ error: any Error) {
+        removeTemporaries(file.context.pendingOutputs.map(\.url))
+        var entry = file.entry
+        handleFailure(error, entry: &entry, logger: file.logger)
+    }
+
     /// Publishes a batch of committed runs: all at once, or, if that fails, one by one so that a run that cannot
     /// be published waits for its retry alone.
     private func publish(_ batch: [CommittedRun]) {
-        published(Self.publishFiles(batch, runner: self))
+        published(publishFiles(batch))
     }
 
     /// The file work of ``publish(_:)``, which needs none of this actor's state: it runs off the actor while
     /// the next batch's tasks start. Returns each run, finished or with the reason it could not be.
-    private nonisolated static func publishFiles(_ batch: [CommittedRun], runner: StageRunner) -> [(run: CommittedRun, failure: String?)] {
+    private nonisolated func publishFiles(_ batch: [CommittedRun]) -> [(run: CommittedRun, failure: String?)] {
         guard !batch.isEmpty else { return [] }
         var runs = batch
         var failures = [String?](repeating: nil, count: runs.count)
         do {
             var entries = runs.map(\.entry)
             // Their temporaries were registered with their deferred commits: the flush syncs them.
-            try runner.finishCommitted(&entries, outputs: runs.flatMap(\.outputs), syncingOutputs: false)
+            try finishCommitted(&entries, outputs: runs.flatMap(\.outputs), syncingOutputs: false)
             for index in runs.indices { runs[index].entry = entries[index] }
         } catch {
             for index in runs.indices {
                 do {
-                    try runner.finishCommitted(&runs[index].entry)
+                    try finishCommitted(&runs[index].entry)
                 } catch {
                     failures[index] = Redaction.message(of: error)
                 }
