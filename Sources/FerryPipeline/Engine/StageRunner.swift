@@ -97,7 +97,7 @@ actor StageRunner {
             observe(entry, renamedIn: event.kind == .movedIn)
         } else {
             do {
-                let entries = try FolderEntry.list(folder: folder)
+                let entries = try FolderEntry.list(folder: folder).compactMap(adoptingEscapedName)
                 let present = Set(entries.map(\.name))
                 candidates = candidates.filter { present.contains($0.key) }
                 for entry in entries where candidates[entry.name] == nil { observe(entry, renamedIn: false) }
@@ -106,6 +106,19 @@ actor StageRunner {
             }
         }
         signal.notify()
+    }
+
+    /// `entry`, renamed to its escaped name first when its name is not UTF-8 (issue 13.4); nil if that fails.
+    private func adoptingEscapedName(_ entry: FolderEntry) -> FolderEntry? {
+        guard let bytes = entry.undecodableName, let folder = stage.watch else { return entry }
+        do {
+            let name = try Durable.adoptEscapedName(folder: folder, bytes: bytes, escaped: entry.name)
+            logger.warning("a file name that is not UTF-8 was renamed to its escaped form", metadata: ["ferry.file": "\(name)"])
+            return FolderEntry.stat(folder: folder.path, name: name)
+        } catch {
+            logger.error("cannot rename a file name that is not UTF-8; will try again", metadata: ["ferry.file": "\(entry.name)", "ferry.reason": "\(error)"])
+            return nil
+        }
     }
 
     private func observe(_ entry: FolderEntry, renamedIn: Bool) {
@@ -630,7 +643,7 @@ actor StageRunner {
                 throw PipelineError(.internal, "task '\(stage.task)' reserved the output \(pending.name) but did not write it")
             }
             let folder = pending.folder.path
-            let name = Durable.candidateNames(pending.name).first { candidate in
+            let name = Durable.candidateNames(pending.name, limit: Durable.nameLimit(of: folder)).first { candidate in
                 let key = folder + "/" + candidate
                 return !reservedNames.contains(key) && !FolderEntry.exists(path: key)
             }!
@@ -702,7 +715,7 @@ actor StageRunner {
     /// Renames a committed temporary to its name, or, if something took the name since the commit, to the next
     /// free variant (never replacing a file).
     private nonisolated func publishOutput(_ output: JournalEntry.Output) throws {
-        let name = Durable.candidateNames(output.name).first { !FolderEntry.exists(path: output.folder + "/" + $0) }!
+        let name = Durable.candidateNames(output.name, limit: Durable.nameLimit(of: output.folder)).first { !FolderEntry.exists(path: output.folder + "/" + $0) }!
         try Durable.call("rename", output.temp) { Foundation.rename(output.temp, output.folder + "/" + name) }
     }
 
@@ -778,7 +791,9 @@ actor StageRunner {
             try Durable.makeFolder(folder)
             if entry.state != .failing {
                 // Room for `.error.txt` beside it, whatever the length of the delivered name.
-                let name = Durable.candidateNames(Durable.fitting(entry.originalName, reserve: ".error.txt".utf8.count + 4)).first {
+                let name = Durable.candidateNames(
+                    Durable.fitting(entry.originalName, reserve: ".error.txt".utf8.count + 4, limit: Durable.nameLimit(of: folder.path)),
+                    limit: Durable.nameLimit(of: folder.path)).first {
                     !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
                         && !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0 + ".error.txt").path)
                 }!
