@@ -155,6 +155,11 @@ actor StageRunner {
                entry.size != candidate.size || entry.modifiedNanoseconds != candidate.modified {
                 candidates[name] = Candidate(size: entry.size, modified: entry.modifiedNanoseconds, lastChange: now)
             } else if now - candidate.lastChange >= engine.settle {
+                if entry.kind == .regularFile, InputCompleteness.isOpenForWriting(folder.path + "/" + name) == true {
+                    // Unchanged for the settle time but still open for writing: a slow writer between two chunks.
+                    candidates[name] = Candidate(size: entry.size, modified: entry.modifiedNanoseconds, lastChange: now)
+                    continue
+                }
                 settled.append((name, entry.kind))
                 candidates[name] = nil
             }
@@ -759,6 +764,18 @@ actor StageRunner {
         attemptsThisProcess[entry.runID] = attempts
         let failure = FailureClass(error)
         if failure == .badInput {
+            if let work = workFolder, let folder = stage.watch {
+                let input = work.appendingFile(entry.runID).path
+                if InputCompleteness.mayStillBeWritten(input, settle: engine.settle) {
+                    // Perhaps read while its writer was still at it: read it again once it has settled.
+                    retryAt[entry.runID] = .now + engine.settle
+                    logger.info("unreadable, but may still be being written: reading it again after the settle time", metadata: ["ferry.reason": "\(message)"])
+                    return
+                }
+                if error is XMLError, let truncated = InputCompleteness.truncation(of: input) {
+                    message = "\(folder.appendingFile(entry.originalName).path): \(truncated)"
+                }
+            }
             quarantine(&entry, reason: message, logger: logger)
             return
         }
