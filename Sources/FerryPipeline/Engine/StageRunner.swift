@@ -97,7 +97,7 @@ actor StageRunner {
             observe(entry, renamedIn: event.kind == .movedIn)
         } else {
             do {
-                let entries = try FolderEntry.list(folder: folder).compactMap(adoptingEscapedName)
+                let entries = try FolderEntry.list(folder: folder).compactMap { Durable.adoptingEscapedName($0, in: URL(fileURLWithPath: folder), logger: logger) }
                 let present = Set(entries.map(\.name))
                 candidates = candidates.filter { present.contains($0.key) }
                 for entry in entries where candidates[entry.name] == nil { observe(entry, renamedIn: false) }
@@ -106,19 +106,6 @@ actor StageRunner {
             }
         }
         signal.notify()
-    }
-
-    /// `entry`, renamed to its escaped name first when its name is not UTF-8 (issue 13.4); nil if that fails.
-    private func adoptingEscapedName(_ entry: FolderEntry) -> FolderEntry? {
-        guard let bytes = entry.undecodableName, let folder = stage.watch else { return entry }
-        do {
-            let name = try Durable.adoptEscapedName(folder: folder, bytes: bytes, escaped: entry.name)
-            logger.warning("a file name that is not UTF-8 was renamed to its escaped form", metadata: ["ferry.file": "\(name)"])
-            return FolderEntry.stat(folder: folder.path, name: name)
-        } catch {
-            logger.error("cannot rename a file name that is not UTF-8; will try again", metadata: ["ferry.file": "\(entry.name)", "ferry.reason": "\(error)"])
-            return nil
-        }
     }
 
     private func observe(_ entry: FolderEntry, renamedIn: Bool) {

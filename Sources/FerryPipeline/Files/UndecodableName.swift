@@ -1,10 +1,27 @@
 import FileWatching
 import Foundation
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
 
 extension Durable {
+    /// `entry` as listed in `folder`, renamed to its escaped name first when its name is not UTF-8 (issue 13.4);
+    /// nil when that rename fails (logged; the next listing tries again).
+    static func adoptingEscapedName(_ entry: FolderEntry, in folder: URL, logger: Logger) -> FolderEntry? {
+        guard let bytes = entry.undecodableName else { return entry }
+        do {
+            let name = try adoptEscapedName(folder: folder, bytes: bytes, escaped: entry.name)
+            logger.warning("a file name that is not UTF-8 was renamed to its escaped form", metadata: ["ferry.file": "\(name)"])
+            return FolderEntry.stat(folder: folder.path, name: name)
+        } catch {
+            logger.error(
+                "cannot rename a file name that is not UTF-8; will try again",
+                metadata: ["ferry.file": "\(entry.name)", "ferry.reason": "\(error)"])
+            return nil
+        }
+    }
+
     /// Renames an inbox entry whose name is not UTF-8 (`bad-\xff\xfe.xml`) to its escaped form
     /// (`bad-\xFF\xFE.xml`, ``FileNameBytes/escaped(_:)``) in the same folder, so that it is taken like any other
     /// file and shown in `ferry status`, the logs, the archive and `failed/` under a name an operator can type.
