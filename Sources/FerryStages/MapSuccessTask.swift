@@ -10,7 +10,7 @@ import SageSide
 struct MapSuccessTask: StageTask {
     static let kind = TaskKind(
         name: "sage-success-to-magento-updates", settingsKeys: SuccessMappingSettings.keys,
-        migrations: Ledger.migrations
+        migrations: Ledger.migrations, produces: ["out": "magento-order-updates"]
     ) { settings, environment in
         MapSuccessTask(
             settings: try decodeMappingSettings(settings, SuccessMappingSettings.self), environment: environment)

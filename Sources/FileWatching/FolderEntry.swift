@@ -22,6 +22,9 @@ public struct FolderEntry: Sendable, Equatable {
     public let size: Int64
     /// Modification time in nanoseconds since the epoch.
     public let modifiedNanoseconds: Int64
+    /// The name's bytes when they are not UTF-8; ``name`` is then their escaped form
+    /// (``FileNameBytes/escaped(_:)``), which does not exist in the folder until the entry is renamed to it.
+    public var undecodableName: [UInt8]? = nil
 
     /// Names ferry never takes: hidden files (writers' temporaries, ferry's own work area) and the usual
     /// partial-upload suffixes.
@@ -32,8 +35,16 @@ public struct FolderEntry: Sendable, Equatable {
 
     /// Reads the entry `name` in `folder`, or nil when it no longer exists.
     public static func stat(folder: String, name: String) -> FolderEntry? {
+        stat(path: Array((folder + "/" + name).utf8), name: name)
+    }
+
+    /// Reads the entry at `path` (bytes, NUL not included), reported as `name`.
+    private static func stat(path: [UInt8], name: String) -> FolderEntry? {
         var info = Glibc.stat()
-        guard lstat(folder + "/" + name, &info) == 0 else { return nil }
+        let found = (path + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { lstat($0.baseAddress!, &info) == 0 }
+        }
+        guard found else { return nil }
         let kind: Kind =
             switch info.st_mode & S_IFMT {
             case S_IFREG: .regularFile
@@ -72,7 +83,19 @@ public struct FolderEntry: Sendable, Equatable {
             // The name is read in place, up to its NUL. Copying `entry.pointee.d_name` would copy the declared
             // 256 bytes, but glibc packs records of `d_reclen` bytes into its buffer: for the last record of a
             // full buffer that copy read past the end of the allocation (AddressSanitizer, a 3,000-file folder).
-            let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
+            let start = (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: UInt8.self)
+            let bytes = UnsafeBufferPointer(start: start, count: strlen(UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self)))
+            guard let name = String(validating: bytes, as: UTF8.self) else {
+                // Not UTF-8: listed under its escaped form with the real bytes, for the engine to rename it to that
+                // form (String(cString:) would have replaced the bytes, and the file stayed invisible for ever).
+                let escaped = FileNameBytes.escaped(Array(bytes))
+                guard !isIgnored(escaped) else { continue }
+                if var found = stat(path: Array(folder.utf8) + [UInt8(ascii: "/")] + Array(bytes), name: escaped) {
+                    found.undecodableName = Array(bytes)
+                    entries.append(found)
+                }
+                continue
+            }
             if name == "." || name == ".." || isIgnored(name) { continue }
             if let found = stat(folder: folder, name: name) { entries.append(found) }
         }

@@ -185,12 +185,16 @@ final class InotifyHub: Sendable {
         }
         guard event.pointee.len > 0 else { return }
         // The name is a flexible array member right after the fixed part of the struct.
-        let name = String(
-            cString: UnsafeRawPointer(event).advanced(by: MemoryLayout<inotify_event>.size)
-                .assumingMemoryBound(to: CChar.self))
+        let start = UnsafeRawPointer(event).advanced(by: MemoryLayout<inotify_event>.size)
+        let bytes = UnsafeRawBufferPointer(start: start, count: strlen(start.assumingMemoryBound(to: CChar.self)))
+        let subscribersOfFolder = state.withLock { $0.subscribers[folder] ?? [] }
+        guard let name = String(validating: bytes, as: UTF8.self) else {
+            // A name that is not UTF-8: a listing reads its bytes and gives it its escaped name.
+            subscribersOfFolder.forEach { $0.deliver(FolderEvent(folder: folder, name: nil, kind: .rescan)) }
+            return
+        }
         let kind: FolderEvent.Kind =
             mask & FERRY_IN_MOVED_TO != 0 ? .movedIn : mask & FERRY_IN_CLOSE_WRITE != 0 ? .closedAfterWrite : .created
-        let subscribers = state.withLock { $0.subscribers[folder] ?? [] }
-        subscribers.forEach { $0.deliver(FolderEvent(folder: folder, name: name, kind: kind)) }
+        subscribersOfFolder.forEach { $0.deliver(FolderEvent(folder: folder, name: name, kind: kind)) }
     }
 }

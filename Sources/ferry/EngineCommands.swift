@@ -15,6 +15,8 @@ struct WatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
+        let lock = try SingleFerry.lock(config, command: "watch")
+        defer { withExtendedLifetime(lock) {} }
         let logger = options.bootstrapLogging(config.logLevel)
         let pipeline = try operational {
             try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger, observers: try Observers.make(config: config, logger: logger))
@@ -45,16 +47,18 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
+        let unknown = Set(stage).subtracting(config.stages.map(\.name))
+        guard unknown.isEmpty else { throw ValidationError("no stage named \(unknown.sorted().joined(separator: ", ")) in \(config.file.path)") }
+        guard let lock = try await SingleFerry.lockOrDelegate(config, request: ControlRequest(command: "run", stages: stage)) else { return }
+        defer { withExtendedLifetime(lock) {} }
         let logger = options.bootstrapLogging(config.logLevel)
         let pipeline = try operational {
             try Pipeline(
                 config: config, registry: BuiltinTasks.registry, logger: logger, drainAttempts: 3,
                 observers: try Observers.make(config: config, logger: logger))
         }
-        let unknown = Set(stage).subtracting(config.stages.map(\.name))
-        guard unknown.isEmpty else { throw ValidationError("no stage named \(unknown.sorted().joined(separator: ", ")) in \(config.file.path)") }
         let report = await pipeline.drain(stages: stage.isEmpty ? nil : Set(stage))
-        print("processed \(report.processed), quarantined \(report.quarantined), left for a later run \(report.leftForLater)")
+        print(report.summary)
         if report.leftForLater > 0 { throw ExitCode(75) }
     }
 }
@@ -70,6 +74,8 @@ struct DownloadCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
+        guard let lock = try await SingleFerry.lockOrDelegate(config, request: ControlRequest(command: "download", stages: stage)) else { return }
+        defer { withExtendedLifetime(lock) {} }
         let logger = options.bootstrapLogging(config.logLevel)
         let pipeline = try operational {
             try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger, observers: try Observers.make(config: config, logger: logger))
@@ -158,6 +164,10 @@ struct RetryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
+        // Absolute paths: a running daemon that does the retry has its own working directory.
+        let request = ControlRequest(command: "retry", files: files.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
+        guard let lock = try await SingleFerry.lockOrDelegate(config, request: request) else { return }
+        defer { withExtendedLifetime(lock) {} }
         let logger = Logger(label: "ferry", factory: { _ in SwiftLogNoOpLogHandler() })
         let pipeline = try operational { try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger) }
         for file in files {

@@ -146,6 +146,7 @@ public enum ConfigLoader {
         }
         problems += reader.problems
         problems += checkStages(stages, checkFolders: checkFolders)
+        problems += checkOutputKinds(stages, registry: registry)
         problems += checkSecrets(connections: connections, stages: stages, file: file)
 
         let config = FerryConfig(

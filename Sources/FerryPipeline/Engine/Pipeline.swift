@@ -14,7 +14,7 @@ public final class Pipeline: Sendable {
     public let config: FerryConfig
     /// The shared state store.
     public let store: StateStore
-    private let runners: [StageRunner]
+    let runners: [StageRunner]
     private let runnerByFolder: [String: StageRunner]
     private let logger: Logger
     /// Wakes the one loop (watch or drain) waiting for ``stop()``.
@@ -22,6 +22,8 @@ public final class Pipeline: Sendable {
     private let stopped = Mutex(false)
     private let watcherBox = Mutex<FolderWatcher?>(nil)
     private let observers: [any PipelineObserver]
+    /// True while ``watch()`` runs its stages: work asked through the control socket joins them.
+    let watching = Mutex(false)
 
     /// Opens the state store (applying every task's migrations) and builds each stage's task.
     ///
@@ -80,6 +82,8 @@ public final class Pipeline: Sendable {
         watcherBox.withLock { $0 = watcher }
         await watcher.start()
         recordModes(watcher.effectiveModes)
+        watching.withLock { $0 = true }
+        defer { watching.withLock { $0 = false } }
         onReady()
         logger.info("watching", metadata: ["ferry.folders": "\(folders.count)", "ferry.stages": "\(runners.count)"])
         await withTaskGroup(of: Void.self) { group in
@@ -131,7 +135,7 @@ public final class Pipeline: Sendable {
         stopSignal.notify()
     }
 
-    private var isStopped: Bool { stopped.withLock { $0 } }
+    var isStopped: Bool { stopped.withLock { $0 } }
 
     /// What a drain did.
     public struct DrainReport: Sendable {
@@ -143,6 +147,11 @@ public final class Pipeline: Sendable {
         public var leftForLater = 0
         /// Counters the tasks reported (`orders.downloaded`, ...), summed.
         public var counters: [String: Int] = [:]
+
+        /// The line `ferry run` prints.
+        public var summary: String {
+            "processed \(processed), quarantined \(quarantined), left for a later run \(leftForLater)"
+        }
     }
 
     /// Processes everything pending in the chosen stages' folders, including what arrives meanwhile, then returns.
@@ -171,8 +180,12 @@ public final class Pipeline: Sendable {
             for runner in chosen { await runner.stop() }
         }
         for observer in observers { await observer.flush() }
+        return report(stages: chosen.map(\.stage.name), since: started)
+    }
+
+    /// What the journal says of `names` since `started`: processed, quarantined, still claimed, counters.
+    func report(stages names: [String], since started: Double) -> DrainReport {
         var report = DrainReport()
-        let names = chosen.map(\.stage.name)
         let entries = (try? store.read { db in
             try JournalEntry.filter(names.contains(Column("stage")) && Column("claimedAt") >= started || Column("finishedAt") >= started).fetchAll(db)
         }) ?? []
@@ -198,12 +211,18 @@ public final class Pipeline: Sendable {
             throw PipelineError(.configuration, "no scheduled stage named '\(name)': scheduled stages are \(scheduled.joined(separator: ", "))")
         }
         let started = Date().timeIntervalSince1970
-        await runner.recover()
-        let loop = Task { await runner.run() }
-        await runner.trigger()
-        while !(await runner.isIdle(includingRetries: false)) { try await Task.sleep(for: .milliseconds(10)) }
-        await runner.stop()
-        await loop.value
+        if watching.withLock({ $0 }) {
+            // Asked through the control socket: the daemon's own loop for this stage runs it.
+            await runner.trigger()
+            while !(await runner.isIdle(includingRetries: false)) { try await Task.sleep(for: .milliseconds(10)) }
+        } else {
+            await runner.recover()
+            let loop = Task { await runner.run() }
+            await runner.trigger()
+            while !(await runner.isIdle(includingRetries: false)) { try await Task.sleep(for: .milliseconds(10)) }
+            await runner.stop()
+            await loop.value
+        }
         let entry = try store.read { db in
             try JournalEntry.filter(Column("stage") == name && Column("claimedAt") >= started).order(Column("id").desc).fetchOne(db)
         }

@@ -97,7 +97,7 @@ actor StageRunner {
             observe(entry, renamedIn: event.kind == .movedIn)
         } else {
             do {
-                let entries = try FolderEntry.list(folder: folder)
+                let entries = try FolderEntry.list(folder: folder).compactMap { Durable.adoptingEscapedName($0, in: URL(fileURLWithPath: folder), logger: logger) }
                 let present = Set(entries.map(\.name))
                 candidates = candidates.filter { present.contains($0.key) }
                 for entry in entries where candidates[entry.name] == nil { observe(entry, renamedIn: false) }
@@ -142,6 +142,11 @@ actor StageRunner {
                entry.size != candidate.size || entry.modifiedNanoseconds != candidate.modified {
                 candidates[name] = Candidate(size: entry.size, modified: entry.modifiedNanoseconds, lastChange: now)
             } else if now - candidate.lastChange >= engine.settle {
+                if entry.kind == .regularFile, InputCompleteness.isOpenForWriting(folder.path + "/" + name) == true {
+                    // Unchanged for the settle time but still open for writing: a slow writer between two chunks.
+                    candidates[name] = Candidate(size: entry.size, modified: entry.modifiedNanoseconds, lastChange: now)
+                    continue
+                }
                 settled.append((name, entry.kind))
                 candidates[name] = nil
             }
@@ -630,7 +635,7 @@ actor StageRunner {
                 throw PipelineError(.internal, "task '\(stage.task)' reserved the output \(pending.name) but did not write it")
             }
             let folder = pending.folder.path
-            let name = Durable.candidateNames(pending.name).first { candidate in
+            let name = Durable.candidateNames(pending.name, limit: Durable.nameLimit(of: folder)).first { candidate in
                 let key = folder + "/" + candidate
                 return !reservedNames.contains(key) && !FolderEntry.exists(path: key)
             }!
@@ -702,7 +707,7 @@ actor StageRunner {
     /// Renames a committed temporary to its name, or, if something took the name since the commit, to the next
     /// free variant (never replacing a file).
     private nonisolated func publishOutput(_ output: JournalEntry.Output) throws {
-        let name = Durable.candidateNames(output.name).first { !FolderEntry.exists(path: output.folder + "/" + $0) }!
+        let name = Durable.candidateNames(output.name, limit: Durable.nameLimit(of: output.folder)).first { !FolderEntry.exists(path: output.folder + "/" + $0) }!
         try Durable.call("rename", output.temp) { Foundation.rename(output.temp, output.folder + "/" + name) }
     }
 
@@ -746,6 +751,18 @@ actor StageRunner {
         attemptsThisProcess[entry.runID] = attempts
         let failure = FailureClass(error)
         if failure == .badInput {
+            if let work = workFolder, let folder = stage.watch {
+                let input = work.appendingFile(entry.runID).path
+                if InputCompleteness.mayStillBeWritten(input, settle: engine.settle) {
+                    // Perhaps read while its writer was still at it: read it again once it has settled.
+                    retryAt[entry.runID] = .now + engine.settle
+                    logger.info("unreadable, but may still be being written: reading it again after the settle time", metadata: ["ferry.reason": "\(message)"])
+                    return
+                }
+                if error is XMLError, let truncated = InputCompleteness.truncation(of: input) {
+                    message = "\(folder.appendingFile(entry.originalName).path): \(truncated)"
+                }
+            }
             quarantine(&entry, reason: message, logger: logger)
             return
         }
@@ -778,7 +795,9 @@ actor StageRunner {
             try Durable.makeFolder(folder)
             if entry.state != .failing {
                 // Room for `.error.txt` beside it, whatever the length of the delivered name.
-                let name = Durable.candidateNames(Durable.fitting(entry.originalName, reserve: ".error.txt".utf8.count + 4)).first {
+                let name = Durable.candidateNames(
+                    Durable.fitting(entry.originalName, reserve: ".error.txt".utf8.count + 4, limit: Durable.nameLimit(of: folder.path)),
+                    limit: Durable.nameLimit(of: folder.path)).first {
                     !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
                         && !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0 + ".error.txt").path)
                 }!

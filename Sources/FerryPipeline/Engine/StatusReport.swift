@@ -105,7 +105,7 @@ public struct StatusReport: Codable, Sendable {
                 lines.append("  counts:      " + stage.counters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             }
             if let error = stage.lastError { lines.append("  last error:  \(error)") }
-            for failure in stage.failed.prefix(10) { lines.append("  failed: \(failure.file): \(failure.reason)") }
+            for failure in stage.failed.prefix(10) { lines.append("  failed: \(FileNameBytes.display(failure.file)): \(failure.reason)") }
             if stage.failed.count > 10 { lines.append("  ... and \(stage.failed.count - 10) more in the failed folder") }
         }
         return lines.joined(separator: "\n")

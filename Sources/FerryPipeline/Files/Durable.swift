@@ -79,7 +79,7 @@ enum Durable {
 
     /// Writes `data` to `url` through a temporary name, fsync and rename: readers see all of it or nothing.
     static func write(_ data: Data, to url: URL) throws {
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(fitting(url.lastPathComponent, reserve: 16)).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(fitting(url.lastPathComponent, reserve: 16, limit: nameLimit(of: url.deletingLastPathComponent().path))).\(UInt32.random(in: 0...UInt32.max)).tmp")
         let fd = try call("open", temp.path) { open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
         do {
             try data.withUnsafeBytes { raw in
@@ -97,34 +97,6 @@ enum Durable {
             throw error
         }
         try rename(temp, to: url)
-    }
-
-    /// The names tried for `preferred` when the folder already has one: `a.xml`, `a-1.xml`, `a-2.xml`, ...
-    static func candidateNames(_ preferred: String) -> some Sequence<String> {
-        return (0...).lazy.map { n in
-            guard n > 0 else { return preferred }
-            // A variant of a 255-byte name must still fit: shorten it first.
-            let fitted = fitting(preferred, reserve: "-\(n)".utf8.count)
-            let ext = (fitted as NSString).pathExtension
-            let base = (fitted as NSString).deletingPathExtension
-            return ext.isEmpty ? "\(fitted)-\(n)" : "\(base)-\(n).\(ext)"
-        }
-    }
-
-    /// Longest file name Linux filesystems take, in bytes.
-    static let maxNameBytes = 255
-
-    /// `name`, shortened if needed (its extension kept, `~` marking the cut) so that `reserve` more bytes of
-    /// prefix or suffix still fit in one file name: a 255-byte delivered name must not make its temporary,
-    /// its `.error.txt` or its collision variant impossible to create.
-    static func fitting(_ name: String, reserve: Int) -> String {
-        let limit = maxNameBytes - reserve
-        guard name.utf8.count > limit else { return name }
-        let ext = (name as NSString).pathExtension
-        let suffix = ext.isEmpty || ext.utf8.count > 16 ? "~" : "~." + ext
-        var base = Substring(ext.isEmpty || ext.utf8.count > 16 ? name : (name as NSString).deletingPathExtension)
-        while !base.isEmpty, base.utf8.count + suffix.utf8.count > limit { base = base.dropLast() }
-        return String(base) + suffix
     }
 
     /// Moves `source` into `folder` under `preferredName`, or the first free variant of it, never replacing a
@@ -146,7 +118,7 @@ enum Durable {
             // A symlink or special file is moved by rename (never opened or followed); a regular file across
             // filesystems is copied first.
             if (info.st_mode & S_IFMT) != S_IFREG {
-                for name in candidateNames(preferredName) {
+                for name in candidateNames(preferredName, limit: nameLimit(of: folder.path)) {
                     let target = folder.appendingFile(name)
                     var existing = stat()
                     if lstat(target.path, &existing) == 0 { continue }
@@ -154,12 +126,12 @@ enum Durable {
                     return target
                 }
             }
-            let temp = folder.appendingPathComponent(".ferry-copy-\(fitting(preferredName, reserve: 16)).tmp")
+            let temp = folder.appendingPathComponent(".ferry-copy-\(fitting(preferredName, reserve: 16, limit: nameLimit(of: folder.path))).tmp")
             try copy(source, to: temp)
             copied = temp
             linkSource = temp
         }
-        for name in candidateNames(preferredName) {
+        for name in candidateNames(preferredName, limit: nameLimit(of: folder.path)) {
             let target = folder.appendingFile(name)
             if Glibc.link(linkSource.path, target.path) == 0 {
                 try sync(directory: folder)
@@ -237,7 +209,7 @@ enum Durable {
     /// Hard-links `source` into `folder` under the first free variant of `preferredName` (or finds the link a
     /// previous attempt made); nil when the filesystem has no hard links.
     private static func link(_ source: URL, sourceInfo: stat, into folder: URL, preferredName: String) throws -> URL? {
-        for name in candidateNames(preferredName) {
+        for name in candidateNames(preferredName, limit: nameLimit(of: folder.path)) {
             let target = folder.appendingFile(name)
             if Glibc.link(source.path, target.path) == 0 { return target }
             let code = errno

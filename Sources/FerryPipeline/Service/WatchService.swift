@@ -49,6 +49,25 @@ public final class WatchService: Service, Sendable {
         }
         defer { watchdog?.cancel() }
 
+        // A second `ferry run`, `download` or `retry` asks this process to do the work (docs/operations.md).
+        let stateFolder = current.withLock { $0 }?.config.stateStore.deletingLastPathComponent()
+        let control = stateFolder.flatMap { folder in
+            do {
+                return try ControlSocket(stateFolder: folder) { [self] request in
+                    guard let pipeline = current.withLock({ $0 }) else {
+                        return ControlResponse(lines: ["error: the running ferry is stopping; run the command again"], exitCode: 75)
+                    }
+                    return await pipeline.answer(request)
+                }
+            } catch {
+                logger.warning(
+                    "no control socket: a second ferry run or download will exit 75 instead",
+                    metadata: ["ferry.reason": "\(Redaction.message(of: error))"])
+                return nil
+            }
+        }
+        defer { control?.close() }
+
         try await withGracefulShutdownHandler {
             var first = true
             while let pipeline = current.withLock({ $0 }) {

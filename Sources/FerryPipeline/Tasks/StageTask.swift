@@ -43,13 +43,18 @@ public struct TaskKind: Sendable {
     /// row it found missing now exists) and then throw ``TaskError/conflict(_:)``: the engine undoes that commit
     /// and runs the file again.
     public let overlapsFiles: Bool
+    /// The kind of file each output holds (`"out": "magento-order-updates"`), for tasks of different kinds that
+    /// feed one folder with the same kind of file. An output not listed holds `<task>.<output>` files. `ferry
+    /// check-config` refuses two stages putting different kinds of file into one folder.
+    public let produces: [String: String]
 
     /// Creates a task kind.
     public init(
         name: String, trigger: Trigger = .file, settingsKeys: Set<String>, migrations: [StateMigration] = [],
-        overlapsFiles: Bool = false,
+        overlapsFiles: Bool = false, produces: [String: String] = [:],
         make: @escaping @Sendable (TaskSettings, TaskEnvironment) throws -> any StageTask
     ) {
+        self.produces = produces
         self.overlapsFiles = overlapsFiles
         self.name = name
         self.trigger = trigger

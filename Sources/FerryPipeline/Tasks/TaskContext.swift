@@ -90,8 +90,11 @@ public final class TaskContext: Sendable {
         guard !name.isEmpty, !name.contains("/"), !name.hasPrefix(".") else {
             throw PipelineError(.internal, "output name '\(name)' is not a plain file name")
         }
-        // `.ferry-<run>-<name>.tmp` must fit in 255 bytes even when the delivered name takes all of them.
-        let temp = folder.appendingFile(".ferry-\(runID)-\(Durable.fitting(name, reserve: runID.utf8.count + 12)).tmp")
+        // The output's name and `.ferry-<run>-<name>.tmp` must fit the folder's filesystem even when the delivered
+        // name took all of it: `<239 bytes>-sage-orders.xml` failed to publish for ever (issue 13.3).
+        let limit = Durable.nameLimit(of: folder.path)
+        let name = Durable.fitting(name, reserve: 0, limit: limit)
+        let temp = folder.appendingFile(".ferry-\(runID)-\(Durable.fitting(name, reserve: runID.utf8.count + 12, limit: limit)).tmp")
         let pending = PendingOutput(output: output, name: name, url: temp, folder: folder)
         state.append(pending)
         return pending
