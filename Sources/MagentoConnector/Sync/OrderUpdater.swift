@@ -215,9 +215,11 @@ public struct OrderUpdater: Sendable {
                 try setLedger(key, request, order.entityID, comment: comment, state: nil)
                 return .failed("order \(request.incrementID): \(error)")
             } catch let error as MagentoError {
-                // The answer was lost or the store is struggling: the comment may be there already.
+                // The answer was lost or the store is struggling: the comment may be there already. Only the
+                // order's history may decide a second POST; if it cannot be read, the row stays `posting` and the
+                // error goes up, so the next attempt asks again first (as after a crash).
                 logger.warning("comment post uncertain, checking the order's history", metadata: meta.merging(["ferry.error": "\(error)"]) { $1 })
-                if (try? await historyHasComment(entityID: order.entityID, comment: comment)) == true {
+                if try await historyHasComment(entityID: order.entityID, comment: comment) {
                     try setLedger(key, request, order.entityID, comment: comment, state: "posted")
                     return .posted
                 }
