@@ -20,6 +20,9 @@ public struct MagentoSandboxOptions: Sendable {
     public var oauthCredentials: [OAuth1Credentials] = []
     /// Answer every call with the 503 HTML maintenance page.
     public var maintenance: Bool = false
+    /// Statuses the merchant created and assigned to states (status -> states), on top of Magento 2.4's stock
+    /// pairs (``OrderStatusRules/stock``): a comment may set a status only if the order's state has it.
+    public var customStatuses: [String: [String]] = [:]
     /// MSI source codes that exist.
     public var sources: [String] = ["default"]
     /// Injected faults.

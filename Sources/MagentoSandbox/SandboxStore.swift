@@ -23,12 +23,6 @@ public actor SandboxStore {
     var clock: @Sendable () -> Date = { Date() }
     var historyID = 1
 
-    /// Statuses allowed per state (`exported` is a custom status assigned to `new`, as a merchant would set up).
-    static let statusesByState: [String: [String]] = [
-        "new": ["pending", "exported"], "processing": ["processing", "fraud"], "complete": ["complete"],
-        "holded": ["holded"], "canceled": ["canceled"], "closed": ["closed"],
-    ]
-
     init(seed: UInt64, orders: Int, faultSeed: UInt64, catalogue: [SandboxProduct]? = nil) {
         self.seed = seed
         self.catalogue = catalogue ?? SandboxData.catalogue(seed: seed)
@@ -91,6 +85,14 @@ public actor SandboxStore {
     public func touch(_ entityID: Int, status: String? = nil) {
         guard orders[entityID] != nil else { return }
         if let status { orders[entityID]!["status"] = .string(status) }
+        orders[entityID]!["updated_at"] = .string(MagentoDate.string(clock()))
+    }
+
+    /// Moves an order to another state and status (an invoice, a shipment, a cancellation in the admin).
+    public func setState(_ entityID: Int, state: String, status: String) {
+        guard orders[entityID] != nil else { return }
+        orders[entityID]!["state"] = .string(state)
+        orders[entityID]!["status"] = .string(status)
         orders[entityID]!["updated_at"] = .string(MagentoDate.string(clock()))
     }
 
