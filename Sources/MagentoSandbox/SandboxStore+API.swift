@@ -133,20 +133,20 @@ extension SandboxStore {
         guard let item = body?["stockItem"]?.object else {
             return .error(400, "\"%fieldName\" is required. Enter and try again.", ["fieldName": "stockItem"])
         }
-        guard let product = productBySKU[sku] else {
+        guard let product = productBySKU[sku.lowercased()] else {
             return .error(404, "The Product with the \"%1\" SKU doesn't exist.", [.string(sku)])
         }
-        let qty = item["qty"]?.decimal ?? stock[sku]?.qty ?? 0
+        let qty = item["qty"]?.decimal ?? stock[product.sku]?.qty ?? 0
         let inStock = item["is_in_stock"]?.bool ?? (qty > 0)
-        stock[sku] = (qty, inStock)
+        stock[product.sku] = (qty, inStock)
         return APIAnswer(status: 200, body: .int(product.id), effect: true)
     }
 
     func getStock(sku: String) -> APIAnswer {
-        guard let product = productBySKU[sku] else {
+        guard let product = productBySKU[sku.lowercased()] else {
             return .error(404, "The Product with the \"%1\" SKU doesn't exist.", [.string(sku)])
         }
-        let level = stock[sku] ?? (0, false)
+        let level = stock[product.sku] ?? (0, false)
         return APIAnswer(
             status: 200,
             body: [
@@ -187,8 +187,9 @@ extension SandboxStore {
             return .error(400, "Could not save Source Item")
         }
         for item in items {
-            // An unknown SKU is saved silently, as MSI does.
-            let sku = item["sku"]!.text!
+            // An unknown SKU is saved silently, as MSI does; a known one in another case is the same row.
+            let given = item["sku"]!.text!
+            let sku = productBySKU[given.lowercased()]?.sku ?? given
             sourceItems[sku, default: [:]][item["source_code"]!.text!] = (
                 item["quantity"]!.decimal!, item["status"]?.int ?? 1
             )
