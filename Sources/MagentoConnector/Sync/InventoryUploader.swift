@@ -123,6 +123,8 @@ public struct InventoryUploader: Sendable {
             transient = try await uploadLegacy(records, toSend, &outcomes, progress: progress)
         }
         if let transient { throw transient }
+        // Never "not processed" in a fail file for a SKU a stop left out: the file is done again after restart.
+        if outcomes.contains(where: { $0 == nil }) { throw MagentoError.stopped("stock upload") }
         return outcomes.map { $0 ?? .failed("not processed") }
     }
 
@@ -156,7 +158,9 @@ public struct InventoryUploader: Sendable {
         try await withThrowingTaskGroup(of: (Int, InventoryOutcome, MagentoError?).self) { group in
             var next = 0
             func launch() {
-                guard next < indices.count else { return }
+                // Cancelled (ferry is stopping): nothing new goes out; the requests in flight finish and are
+                // remembered, so the restart sends exactly the rest.
+                guard next < indices.count, !Task.isCancelled else { return }
                 let index = indices[next]
                 next += 1
                 let record = records[index]
@@ -220,6 +224,8 @@ public struct InventoryUploader: Sendable {
         progress?(done, indices.count)
         var start = 0
         while start < pending.count {
+            // A safe point: every chunk before this one is saved and remembered.
+            if Task.isCancelled { return MagentoError.stopped("stock upload") }
             let chunk = Array(pending[start..<min(start + chunkSize, pending.count)])
             let items = chunk.map { item(records[$0], source) }
             switch await save(items) {

@@ -155,6 +155,8 @@ public struct OrderDownloader: Sendable {
         var lastID = 0
         var page = 1
         while true {
+            // Nothing is recorded before the file is committed, so stopping between pages loses nothing.
+            if Task.isCancelled { throw MagentoError.stopped("order download") }
             var criteria = baseCriteria(since: since)
             criteria.sortOrders = [("entity_id", true)]
             criteria.pageSize = pageSize

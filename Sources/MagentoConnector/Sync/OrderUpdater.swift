@@ -130,6 +130,8 @@ public struct OrderUpdater: Sendable {
         let resolved = try await resolve(requests.map(\.incrementID))
         var outcomes: [UpdateOutcome] = []
         for request in requests {
+            // A safe point: every order before this one is `posted` in the ledger (or was refused).
+            if Task.isCancelled { throw MagentoError.stopped("order update") }
             guard let order = resolved[request.incrementID] else {
                 outcomes.append(
                     .failed(
@@ -290,7 +292,12 @@ public struct OrderUpdater: Sendable {
                     return .posted
                 }
                 if attempt >= 3 { throw error }
-                try await Task.sleep(for: .seconds(client.configuration.retry.delay(afterAttempt: attempt, retryAfter: nil)))
+                do {
+                    try await Task.sleep(for: .seconds(client.configuration.retry.delay(afterAttempt: attempt, retryAfter: nil)))
+                } catch {
+                    // Stopping: the row stays `posting`, so the restart reads the history before posting.
+                    throw MagentoError.stopped("order update")
+                }
             }
         }
     }
