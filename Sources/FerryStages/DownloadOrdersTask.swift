@@ -14,7 +14,7 @@ struct DownloadOrdersTask: StageTask {
         name: "magento.download-orders", trigger: .schedule,
         settingsKeys: MagentoConnectionSettings.keys.union([
             "filterProperty", "filterType", "filterValue", "stages", "sinceLastRun", "pageSize", "overlapSeconds",
-            "initialSince", "paging", "maxOrdersPerFile",
+            "initialSince", "paging", "maxOrdersPerFile", "includeCanceledAndClosed",
         ]),
         migrations: MagentoState.migrations
     ) { settings, environment in
@@ -50,6 +50,7 @@ struct DownloadOrdersTask: StageTask {
         }
         context.count("orders.downloaded", by: batch.orders.count)
         context.count("orders.already-emitted", by: batch.alreadyEmitted)
+        if batch.canceledOrClosed > 0 { context.count("orders.canceled-or-closed", by: batch.canceledOrClosed) }
         context.onCommit { db in try OrderDownloader.record(batch, in: db) }
     }
 }

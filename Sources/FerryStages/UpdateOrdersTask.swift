@@ -9,10 +9,14 @@ struct UpdateOrdersTask: StageTask {
         name: "magento.update-orders", trigger: .file,
         settingsKeys: MagentoConnectionSettings.keys.union([
             "notifyStage", "notifyCustomer", "visibleOnFront", "defaultComment", "preventReprocessing",
+            "customStatuses", "statusNotAllowed",
         ]),
         migrations: MagentoState.migrations
     ) { settings, environment in
         let update = try settings.decode(UpdateSettings.self)
+        if let (key, message) = update.validate() {
+            throw TaskSettingsError(settingsPath: settings.path, key: key, message: message)
+        }
         let updater = OrderUpdater(
             client: try settings.magentoClient(environment), store: environment.store, scope: environment.stageName,
             settings: update, logger: environment.logger)

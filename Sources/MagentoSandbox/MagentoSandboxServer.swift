@@ -45,7 +45,7 @@ public final class MagentoSandboxServer: Sendable {
     /// Starts listening; returns the bound port (pass 0 for any free port).
     public func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
-        let responder = CallbackResponder<BasicRequestContext> { [self] request, context in
+        let responder = CallbackResponder<SandboxRequestContext> { [self] request, context in
             try await self.respond(request, context: context)
         }
         var serverLogger = logger
@@ -93,7 +93,7 @@ public final class MagentoSandboxServer: Sendable {
         to maintenance downtime or capacity problems. Please try again later.</p></body></html>
         """
 
-    private func respond(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    private func respond(_ request: Request, context: SandboxRequestContext) async throws -> Response {
         let options = currentOptions
         let raw = request.uri.description
         let rawPath = String(raw.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
@@ -182,6 +182,14 @@ public final class MagentoSandboxServer: Sendable {
         let (answer, route) = await store.handle(
             method: method, segments: apiSegments, query: query, body: parsedBody, options: options)
         let text = answer.body.serialized
+        if faults.applyThenDrop > 0, await store.roll() < faults.applyThenDrop {
+            // The effect is applied; the connection is closed before one byte of the answer leaves, as a proxy or
+            // PHP-FPM worker dying after the commit does. A client that re-sends on a kept-alive connection
+            // that died this way (libcurl does, silently) applies the effect twice.
+            await log(method, rawPath, route, query, bodyText, answer.status, text, "applyThenDrop", authKind)
+            try? await context.channel.close()
+            throw CancellationError()
+        }
         threshold += faults.dropAfterEffect
         let dropRoll = await store.roll()
         let drop = dropRoll < faults.dropAfterEffect
@@ -260,5 +268,17 @@ public final class MagentoSandboxServer: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=UTF-8"
         return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
+    }
+}
+
+/// The request context of the sandbox: Hummingbird's basic one plus the connection, so a fault can close it.
+struct SandboxRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    /// The TCP connection the request came on.
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.channel = source.channel
     }
 }

@@ -20,6 +20,9 @@ public struct MagentoSandboxOptions: Sendable {
     public var oauthCredentials: [OAuth1Credentials] = []
     /// Answer every call with the 503 HTML maintenance page.
     public var maintenance: Bool = false
+    /// Statuses the merchant created and assigned to states (status -> states), on top of Magento 2.4's stock
+    /// pairs (``OrderStatusRules/stock``): a comment may set a status only if the order's state has it.
+    public var customStatuses: [String: [String]] = [:]
     /// MSI source codes that exist.
     public var sources: [String] = ["default"]
     /// Injected faults.
@@ -50,6 +53,9 @@ public struct SandboxFaults: Sendable {
     public var rate429: Double = 0
     /// Fraction of calls processed, then cut off mid-answer (the effect happened, the client never hears).
     public var dropAfterEffect: Double = 0
+    /// Fraction of calls processed, then answered by closing the TCP connection with no byte of answer (a proxy or
+    /// PHP-FPM dying after the commit). On a kept-alive connection this is the case libcurl re-sends silently.
+    public var applyThenDrop: Double = 0
     /// Fraction of calls whose answer stalls half-way (the client's stall timeout must fire).
     public var stallBody: Double = 0
     /// Seconds a stalled body hangs before the server gives up.
@@ -62,8 +68,9 @@ public struct SandboxFaults: Sendable {
     /// Faults with the given rates.
     public init(
         rate500: Double = 0, rate503: Double = 0, rate429: Double = 0, dropAfterEffect: Double = 0,
-        stallBody: Double = 0, latencyMilliseconds: Int = 0, seed: UInt64 = 42
+        stallBody: Double = 0, latencyMilliseconds: Int = 0, applyThenDrop: Double = 0, seed: UInt64 = 42
     ) {
+        self.applyThenDrop = applyThenDrop
         self.rate500 = rate500
         self.rate503 = rate503
         self.rate429 = rate429
@@ -85,7 +92,7 @@ public struct SandboxLogEntry: Sendable {
     public let requestBody: String?
     public let status: Int
     public let responseBody: String
-    /// The fault injected, if any: `500`, `503`, `429`, `drop`, `stall`.
+    /// The fault injected, if any: `500`, `503`, `429`, `drop`, `stall`, `applyThenDrop`.
     public let fault: String?
     /// `bearer` or `oauth` (never the token itself).
     public let auth: String?

@@ -132,14 +132,14 @@ struct SandboxSearch {
         }
         let key = SandboxKey(value)
         switch filter.condition {
-        case "eq": return SandboxKey.compare(key, compiled.key) == 0
-        case "neq": return SandboxKey.compare(key, compiled.key) != 0
+        case "eq": return SandboxKey.equal(key, compiled.key)
+        case "neq": return !SandboxKey.equal(key, compiled.key)
         case "gt": return SandboxKey.compare(key, compiled.key) > 0
         case "gteq", "moreq", "from": return SandboxKey.compare(key, compiled.key) >= 0
         case "lt": return SandboxKey.compare(key, compiled.key) < 0
         case "lteq", "to": return SandboxKey.compare(key, compiled.key) <= 0
-        case "in": return compiled.list.contains { SandboxKey.compare(key, $0) == 0 }
-        case "nin": return !compiled.list.contains { SandboxKey.compare(key, $0) == 0 }
+        case "in": return compiled.list.contains { SandboxKey.equal(key, $0) }
+        case "nin": return !compiled.list.contains { SandboxKey.equal(key, $0) }
         default: return SandboxKey.compare(key, compiled.key) == 0
         }
     }
@@ -182,6 +182,13 @@ struct SandboxKey {
     init(_ text: String) {
         self.text = text
         number = SandboxSearch.looksNumeric(text) ? Decimal(string: text) : nil
+    }
+
+    /// Equality as MySQL's `_ci` collation sees it: numbers by value, text regardless of case (`sku eq
+    /// MUG-BLUE-11OZ` finds `Mug-Blue-11oz`).
+    static func equal(_ a: SandboxKey, _ b: SandboxKey) -> Bool {
+        if let x = a.number, let y = b.number { return x == y }
+        return a.text == b.text || a.text.lowercased() == b.text.lowercased()
     }
 
     /// -1, 0 or 1.

@@ -29,7 +29,7 @@ extension SandboxStore {
             guard let id = Int(segments[1]), let order = orders[id] else { return (notFound(), "/V1/orders/{id}") }
             return (APIAnswer(status: 200, body: .object(order)), "/V1/orders/{id}")
         case ("POST", 3, "orders") where segments[2] == "comments":
-            return (addComment(segments[1], body: body), "/V1/orders/{id}/comments")
+            return (addComment(segments[1], body: body, options: options), "/V1/orders/{id}/comments")
         case ("GET", 3, "orders") where segments[2] == "comments":
             guard let id = Int(segments[1]), let order = orders[id] else { return (notFound(), "/V1/orders/{id}/comments") }
             let items = order["status_histories"]?.array ?? []
@@ -94,7 +94,9 @@ extension SandboxStore {
         return APIAnswer(status: 200, body: applyFields(query.first { $0.0 == "fields" }?.1, to: response))
     }
 
-    func addComment(_ idText: String, body: JSONValue?) -> APIAnswer {
+    /// Magento 2.4's comment API: a status must belong to the order's current state (else 400, nothing stored);
+    /// without one the entry takes the order's status; the entry goes first in `status_histories`.
+    func addComment(_ idText: String, body: JSONValue?, options: MagentoSandboxOptions) -> APIAnswer {
         guard let history = body?["statusHistory"]?.object else {
             return .error(400, "\"%fieldName\" is required. Enter and try again.", ["fieldName": "statusHistory"])
         }
@@ -105,7 +107,7 @@ extension SandboxStore {
         let state = order["state"]?.text ?? "new"
         var status = order["status"] ?? .null
         if let wanted = history["status"]?.text, !wanted.isEmpty {
-            guard Self.statusesByState[state]?.contains(wanted) == true else {
+            guard OrderStatusRules(customStatuses: options.customStatuses).allows(wanted, inState: state) else {
                 return .error(
                     400, "Unable to add comment: The status \"%1\" is not part of the order status history.",
                     [.string(wanted)])
@@ -131,20 +133,20 @@ extension SandboxStore {
         guard let item = body?["stockItem"]?.object else {
             return .error(400, "\"%fieldName\" is required. Enter and try again.", ["fieldName": "stockItem"])
         }
-        guard let product = productBySKU[sku] else {
+        guard let product = productBySKU[sku.lowercased()] else {
             return .error(404, "The Product with the \"%1\" SKU doesn't exist.", [.string(sku)])
         }
-        let qty = item["qty"]?.decimal ?? stock[sku]?.qty ?? 0
+        let qty = item["qty"]?.decimal ?? stock[product.sku]?.qty ?? 0
         let inStock = item["is_in_stock"]?.bool ?? (qty > 0)
-        stock[sku] = (qty, inStock)
+        stock[product.sku] = (qty, inStock)
         return APIAnswer(status: 200, body: .int(product.id), effect: true)
     }
 
     func getStock(sku: String) -> APIAnswer {
-        guard let product = productBySKU[sku] else {
+        guard let product = productBySKU[sku.lowercased()] else {
             return .error(404, "The Product with the \"%1\" SKU doesn't exist.", [.string(sku)])
         }
-        let level = stock[sku] ?? (0, false)
+        let level = stock[product.sku] ?? (0, false)
         return APIAnswer(
             status: 200,
             body: [
@@ -185,8 +187,9 @@ extension SandboxStore {
             return .error(400, "Could not save Source Item")
         }
         for item in items {
-            // An unknown SKU is saved silently, as MSI does.
-            let sku = item["sku"]!.text!
+            // An unknown SKU is saved silently, as MSI does; a known one in another case is the same row.
+            let given = item["sku"]!.text!
+            let sku = productBySKU[given.lowercased()]?.sku ?? given
             sourceItems[sku, default: [:]][item["source_code"]!.text!] = (
                 item["quantity"]!.decimal!, item["status"]?.int ?? 1
             )

@@ -107,7 +107,7 @@ extension SandboxStore {
             return search((catalogue + bulkProducts).map(productJSON), query: query, options: options, id: "id")
         }
         // In catalogue order, as the full scan sees them (a sort keeps that order among equal keys).
-        let positions = Set(skus.flatMap { productPositionsBySKU[$0] ?? [] }).sorted()
+        let positions = Set(skus.flatMap { productPositionsBySKU[$0.lowercased()] ?? [] }).sorted()
         return search(positions.map { productJSON(product(at: $0)) }, query: query, options: options, id: "id")
     }
 

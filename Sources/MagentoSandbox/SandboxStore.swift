@@ -7,9 +7,10 @@ public actor SandboxStore {
     let catalogue: [SandboxProduct]
     /// Products added by ``addSimpleProducts(count:prefix:)`` (large-catalogue benchmarks); orders never use them.
     var bulkProducts: [SandboxProduct] = []
-    /// Every product by SKU: stock calls look up one SKU among possibly 100,000.
+    /// Every product by lower-cased SKU: stock calls look up one SKU among possibly 100,000, and Magento matches
+    /// SKUs case-insensitively (MySQL's `_ci` collation), so `MUG-BLUE-11OZ` finds `Mug-Blue-11oz`.
     var productBySKU: [String: SandboxProduct] = [:]
-    /// Positions in `catalogue + bulkProducts` by SKU (every product, duplicates too): `sku in (...)` searches.
+    /// Positions in `catalogue + bulkProducts` by lower-cased SKU (every product, duplicates too): `sku in (...)`.
     var productPositionsBySKU: [String: [Int]] = [:]
     var orders: [Int: [String: JSONValue]] = [:]
     /// Every order's entity_id, ascending (ids only grow and orders are never removed): keyset pages are ranges.
@@ -23,20 +24,14 @@ public actor SandboxStore {
     var clock: @Sendable () -> Date = { Date() }
     var historyID = 1
 
-    /// Statuses allowed per state (`exported` is a custom status assigned to `new`, as a merchant would set up).
-    static let statusesByState: [String: [String]] = [
-        "new": ["pending", "exported"], "processing": ["processing", "fraud"], "complete": ["complete"],
-        "holded": ["holded"], "canceled": ["canceled"], "closed": ["closed"],
-    ]
-
     init(seed: UInt64, orders: Int, faultSeed: UInt64, catalogue: [SandboxProduct]? = nil) {
         self.seed = seed
         self.catalogue = catalogue ?? SandboxData.catalogue(seed: seed)
         self.faultRandom = SeededRandom(seed: faultSeed)
         for p in self.catalogue where p.kind == .simple { stock[p.sku] = (Decimal(p.qty), p.qty > 0) }
-        productBySKU = Dictionary(self.catalogue.map { ($0.sku, $0) }, uniquingKeysWith: { first, _ in first })
+        productBySKU = Dictionary(self.catalogue.map { ($0.sku.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
         for (position, product) in self.catalogue.enumerated() {
-            productPositionsBySKU[product.sku, default: []].append(position)
+            productPositionsBySKU[product.sku.lowercased(), default: []].append(position)
         }
         let base = Date(timeIntervalSince1970: 1_735_689_600)  // 2025-01-01 00:00:00 UTC
         for i in 0..<orders {
@@ -75,9 +70,9 @@ public actor SandboxStore {
             let product = SandboxProduct(
                 id: nextID, sku: "\(prefix)\(n)", name: "Bulk product \(n)", priceCents: 999, kind: .simple, vatRate: 20,
                 children: [], qty: 10)
-            productPositionsBySKU[product.sku, default: []].append(catalogue.count + bulkProducts.count)
+            productPositionsBySKU[product.sku.lowercased(), default: []].append(catalogue.count + bulkProducts.count)
             bulkProducts.append(product)
-            productBySKU[product.sku] = product
+            productBySKU[product.sku.lowercased()] = product
             stock[product.sku] = (10, true)
             skus.append(product.sku)
         }
@@ -91,6 +86,14 @@ public actor SandboxStore {
     public func touch(_ entityID: Int, status: String? = nil) {
         guard orders[entityID] != nil else { return }
         if let status { orders[entityID]!["status"] = .string(status) }
+        orders[entityID]!["updated_at"] = .string(MagentoDate.string(clock()))
+    }
+
+    /// Moves an order to another state and status (an invoice, a shipment, a cancellation in the admin).
+    public func setState(_ entityID: Int, state: String, status: String) {
+        guard orders[entityID] != nil else { return }
+        orders[entityID]!["state"] = .string(state)
+        orders[entityID]!["status"] = .string(status)
         orders[entityID]!["updated_at"] = .string(MagentoDate.string(clock()))
     }
 

@@ -74,12 +74,17 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Enforce Magento's web API input limits (pageSize 300, arrays of 20).")
     var inputLimits = false
 
+    @Option(name: .long, help: "Fraction (0-1) of calls applied, then cut off with no byte of answer (a dying proxy).")
+    var applyThenDrop = 0.0
+
     func run() async throws {
         LoggingSystem.bootstrap { LineLogHandler(label: $0, level: .info) }
         let logger = Logger(label: "ferry.sandbox")
         var options = MagentoSandboxOptions()
         options.recordRequests = false
         options.inputLimits = inputLimits
+        guard (0...1).contains(applyThenDrop) else { throw ValidationError("--apply-then-drop must be 0...1") }
+        options.faults.applyThenDrop = applyThenDrop
         guard let mode = MagentoSandboxOptions.PastLastPage(rawValue: pastLastPage) else {
             throw ValidationError("--past-last-page must be clamp or empty")
         }

@@ -34,11 +34,11 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-contract-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try await withSandbox(orders: 30, options: MagentoSandboxOptions(inputLimits: true)) { sandbox, client, store in
+        try await withSandbox(orders: 30, options: MagentoSandboxOptions(inputLimits: true).withExported()) { sandbox, client, store in
             let downloader = OrderDownloader(
                 client: client, store: store, scope: "c", settings: DownloadSettings(stages: [], sinceLastRun: false, pageSize: 7))
             _ = try await downloader.fetch()
-            let updater = OrderUpdater(client: client, store: store, scope: "c", settings: UpdateSettings(notifyStage: "exported"))
+            let updater = OrderUpdater(client: client, store: store, scope: "c", settings: UpdateSettings(notifyStage: "exported", customStatuses: exportedStatus))
             _ = try await updater.update([
                 OrderUpdateRequest(incrementID: "100000002", comment: "Sage 90130"),
                 OrderUpdateRequest(incrementID: "100000003", comment: nil),

@@ -103,9 +103,9 @@ import Testing
     func incrementID(_ id: Int) -> String { String(format: "%09d", 100_000_000 + id) }
 
     @Test func postsOnceAndSkipsOnRerun() async throws {
-        try await withSandbox(orders: 10) { sandbox, client, store in
+        try await withSandbox(orders: 10, options: MagentoSandboxOptions().withExported()) { sandbox, client, store in
             let updater = OrderUpdater(
-                client: client, store: store, scope: "up", settings: UpdateSettings(notifyStage: "exported"))
+                client: client, store: store, scope: "up", settings: UpdateSettings(notifyStage: "exported", customStatuses: exportedStatus))
             let requests = [
                 OrderUpdateRequest(incrementID: incrementID(2), comment: "Sage order 90130"),
                 OrderUpdateRequest(incrementID: incrementID(4), comment: nil),
@@ -121,25 +121,28 @@ import Testing
             #expect(await sandbox.store.comments(2).count == 1)
             #expect(await sandbox.store.order(2)?["status"]?.text == "exported")
             #expect(await sandbox.store.comments(4).first?["comment"]?.text == "Order imported into Sage 50.")
-            // A status outside the order's state is refused with Magento's message, substituted.
-            let wrong = OrderUpdater(client: client, store: store, scope: "up2", settings: UpdateSettings(notifyStage: "complete"))
+            // A status outside the order's state is never sent; with statusNotAllowed "fail" the order is reported.
+            let wrong = OrderUpdater(
+                client: client, store: store, scope: "up2",
+                settings: UpdateSettings(notifyStage: "complete", statusNotAllowed: "fail"))
             let refused = try await wrong.update([OrderUpdateRequest(incrementID: incrementID(5), comment: "x")])
             guard case .failed(let text) = refused[0] else { Issue.record("expected refusal"); return }
-            #expect(text.contains("The status \"complete\" is not part of the order status history"))
+            #expect(text.contains("order 100000005 is in state \"new\", which allows \"pending\", not notifyStage \"complete\""))
+            #expect(await sandbox.store.comments(5).isEmpty)
             await dumpContract(sandbox, name: "update")
         }
     }
 
     @Test func crashBetweenPostAndRecordLeavesExactlyOneComment() async throws {
         struct Crash: Error {}
-        try await withSandbox(orders: 5) { sandbox, client, store in
-            var crashing = OrderUpdater(client: client, store: store, scope: "up", settings: UpdateSettings(notifyStage: "exported"))
+        try await withSandbox(orders: 5, options: MagentoSandboxOptions().withExported()) { sandbox, client, store in
+            var crashing = OrderUpdater(client: client, store: store, scope: "up", settings: UpdateSettings(notifyStage: "exported", customStatuses: exportedStatus))
             crashing.afterPost = { _ in throw Crash() }
             let request = [OrderUpdateRequest(incrementID: incrementID(3), comment: "Tracking 852308")]
             await #expect(throws: Crash.self) { _ = try await crashing.update(request) }
             #expect(await sandbox.store.comments(3).count == 1)
             // The next run finds the ledger in "posting", reads the order's history, and does not post again.
-            let restarted = OrderUpdater(client: client, store: store, scope: "up", settings: UpdateSettings(notifyStage: "exported"))
+            let restarted = OrderUpdater(client: client, store: store, scope: "up", settings: UpdateSettings(notifyStage: "exported", customStatuses: exportedStatus))
             let again = try await restarted.update(request)
             #expect(again == [.alreadyPosted])
             #expect(await sandbox.store.comments(3).count == 1)
@@ -150,9 +153,9 @@ import Testing
 
     @Test func faultsNeverDuplicateComments() async throws {
         let faults = SandboxFaults(rate500: 0.2, rate503: 0.1, rate429: 0.1, dropAfterEffect: 0.25, seed: 11)
-        try await withSandbox(orders: 40, options: MagentoSandboxOptions(faults: faults),
+        try await withSandbox(orders: 40, options: MagentoSandboxOptions(faults: faults).withExported(),
                               retry: RetryPolicy(maxAttempts: 10, baseDelay: 0.01, maxDelay: 0.05)) { sandbox, client, store in
-            let updater = OrderUpdater(client: client, store: store, scope: "up", settings: UpdateSettings(notifyStage: "exported"))
+            let updater = OrderUpdater(client: client, store: store, scope: "up", settings: UpdateSettings(notifyStage: "exported", customStatuses: exportedStatus))
             let requests = (1...40).map { OrderUpdateRequest(incrementID: incrementID($0), comment: "Imported \($0)") }
             var outcomes: [UpdateOutcome] = []
             // A run may give up on a flaky store (transient error); the engine retries the file.

@@ -37,7 +37,11 @@ struct NetworkTests {
         func downloaded() -> [Int] {
             root.files(in: root.url.appendingPathComponent("outbox/orders")).flatMap { name -> [Int] in
                 let text = (try? String(contentsOf: root.url.appendingPathComponent("outbox/orders/\(name)"), encoding: .utf8)) ?? ""
-                return text.components(separatedBy: "<order_id>").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
+                // The order's own id follows its increment_id (items carry an order_id of their own).
+                let pattern = try! NSRegularExpression(pattern: "</increment_id>\\s*<order_id>(\\d+)")
+                return pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
+                    Range($0.range(at: 1), in: text).flatMap { Int(text[$0]) }
+                }
             }
         }
         // Bounded: each run retries with capped backoff; a run that gives up is simply run again.

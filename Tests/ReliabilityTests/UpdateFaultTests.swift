@@ -22,9 +22,12 @@ struct UpdateFaultTests {
         var faults = SandboxFaults(
             rate500: 0.05, rate503: 0.04, rate429: 0.04, dropAfterEffect: 0.05, stallBody: 0.02, seed: 13)
         faults.stallSeconds = 5
+        // `exported` is the merchant's own status, assigned to state `new` (a stock 2.4 has no such status).
+        var options = MagentoSandboxOptions(bearerTokens: [recognisableToken], faults: faults)
+        options.customStatuses = ["exported": ["new"]]
         let sandbox = MagentoSandboxServer(
             seed: 5, orders: orders + preExported.count,
-            options: .init(bearerTokens: [recognisableToken], faults: faults),
+            options: options,
             logger: Logger(label: "sandbox", factory: { _ in SwiftLogNoOpLogHandler() }))
         _ = try await sandbox.start()
         defer { Task { await sandbox.stop() } }
@@ -47,7 +50,8 @@ struct UpdateFaultTests {
                 """,
                 """
                 { "name": "update-orders", "watch": "inbox/magento-order-updates", "task": "magento.update-orders",
-                  "settings": { "notifyStage": "exported", "notifyCustomer": true, "preventReprocessing": true },
+                  "settings": { "notifyStage": "exported", "notifyCustomer": true, "preventReprocessing": true,
+                                "customStatuses": { "exported": ["new"] } },
                   "outputs": { "success": "outbox/magento-updated", "fail": "outbox/magento-update-failed" } }
                 """,
             ],

@@ -52,7 +52,7 @@ import Testing
         try Data("""
             { "connections": { "magento": { "baseUrl": "http://127.0.0.1:\(port)", "tokenEnv": "MAGENTO_TOKEN", "maxAttempts": 2 } },
               "stages": [ { "name": "update-orders", "watch": "inbox/updates", "task": "magento.update-orders",
-                            "settings": { "notifyStage": "exported" },
+                            "settings": { "notifyCustomer": false },
                             "outputs": { "success": "outbox/updated", "fail": "outbox/update-failed" } } ] }
             """.utf8).write(to: root.appendingPathComponent("config.json"))
         let increments = (1...6).map { String(format: "1%08d", $0) }

@@ -44,7 +44,7 @@ import Testing
             { "connections": { "magento": { "baseUrl": "http://127.0.0.1:\(port)", "maxAttempts": 2 } },
               "retry": { "initialSeconds": 1, "maxSeconds": 4 },
               "stages": [ { "name": "update-orders", "watch": "inbox/updates", "task": "magento.update-orders",
-                            "settings": { "notifyStage": "exported" }, "outputs": { "success": "outbox/updated" } } ] }
+                            "settings": { "notifyCustomer": false }, "outputs": { "success": "outbox/updated" } } ] }
             """.utf8).write(to: root.appendingPathComponent("config.json"))
         try Data("<ArrayOfOrderInfo><OrderInfo><increment_id>100000001</increment_id></OrderInfo></ArrayOfOrderInfo>".utf8)
             .write(to: root.appendingPathComponent("inbox/updates/u.xml"))

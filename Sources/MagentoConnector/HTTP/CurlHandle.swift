@@ -12,13 +12,20 @@ public struct HTTPRequest: Sendable {
     public var headers: [(name: String, value: String)]
     /// The body, if any.
     public var body: Data?
+    /// False for a request whose repetition would repeat an effect (posting a comment): it goes out on a fresh
+    /// connection, so libcurl can never re-send it on its own (see ``CurlHandle/perform(_:options:)``).
+    public var idempotent: Bool
 
     /// Creates a request.
-    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: Data? = nil) {
+    public init(
+        method: String, url: String, headers: [(name: String, value: String)] = [], body: Data? = nil,
+        idempotent: Bool = true
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.idempotent = idempotent
     }
 }
 
@@ -108,6 +115,15 @@ final class CurlHandle: @unchecked Sendable {
         defer { curl_slist_free_all(headerList) }
 
         _ = ferry_curl_setopt_string(handle, CURLOPT_URL, request.url)
+        if !request.idempotent {
+            // libcurl re-sends a request on a fresh connection, without telling, when a *reused* connection dies
+            // before the first byte of the answer (Curl_retry_request: "Connection died, retrying a fresh
+            // connect"). A store that applied a comment and then dropped a kept-alive connection would get it
+            // twice. CURLOPT_FORBID_RETRY_ON_REUSE (8.16) turns that off but Debian 12 ships 7.88, so a request
+            // that must not be repeated gets a connection of its own: the retry only ever happens on a reused
+            // one, and a drop surfaces as CURLE_GOT_NOTHING, which the caller treats as "sent, no answer".
+            _ = ferry_curl_setopt_long(handle, CURLOPT_FRESH_CONNECT, 1)
+        }
         _ = ferry_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         _ = ferry_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
         _ = ferry_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)

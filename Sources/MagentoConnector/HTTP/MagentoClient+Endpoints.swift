@@ -79,6 +79,7 @@ extension MagentoClient {
         var found = Set<String>()
         var start = 0
         while start < skus.count {
+            if Task.isCancelled { throw MagentoError.stopped("catalogue look-up") }
             let batch = Array(skus[start..<min(start + batchSize, skus.count)])
             start += batchSize
             // `in` takes a comma list: a SKU containing a comma is looked up on its own with `eq`.

@@ -106,7 +106,7 @@ public final class MagentoClient: Sendable {
                     ("Authorization", OAuth1Signer(credentials: credentials).authorizationHeader(method: method, url: url)))
             }
             if body != nil { headers.append(("Content-Type", "application/json")) }
-            let request = HTTPRequest(method: method, url: url, headers: headers, body: body?.data)
+            let request = HTTPRequest(method: method, url: url, headers: headers, body: body?.data, idempotent: idempotent)
 
             let outcome: Result<HTTPResponse, MagentoError>
             var retryAfter: Double?

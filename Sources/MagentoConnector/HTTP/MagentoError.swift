@@ -37,6 +37,17 @@ public struct MagentoError: Error, CustomStringConvertible, Sendable {
         self.details = details
     }
 
+    /// A long task stopped at a safe point because ferry is shutting down (its task was cancelled): transient, so
+    /// the file stays claimed and the rest is done after the restart; what was done is in the ledgers.
+    public static func stopped(_ what: String) -> MagentoError {
+        MagentoError(
+            code: .transport, status: nil, method: "", path: what,
+            message: "stopped at a safe point: ferry is shutting down; the rest follows after the restart")
+    }
+
+    /// True when the error is ``stopped(_:)``'s.
+    public var isStop: Bool { code == .transport && method.isEmpty }
+
     /// True for faults worth retrying later: no answer, maintenance, 429 and 5xx.
     public var isTransient: Bool {
         switch code {
@@ -53,6 +64,8 @@ public struct MagentoError: Error, CustomStringConvertible, Sendable {
         case .maintenance:
             text = "\(what): store in maintenance mode (HTTP 503); ferry retries later. "
                 + "Ask the store admin when `bin/magento maintenance:disable` runs."
+        case .transport where isStop:
+            text = "\(path): \(message)"
         case .transport:
             text = "\(what): no answer from the store: \(message). Check the base URL, the network and the store."
         case .invalidResponse:

@@ -91,21 +91,22 @@ public struct InventoryUploader: Sendable {
         _ records: [InventoryRecord], progress: (@Sendable (Int, Int) -> Void)? = nil
     ) async throws -> [InventoryOutcome] {
         let scope = self.scope
-        // The last record for a SKU wins, as if the file were applied in order.
+        // The last record for a SKU wins, as if the file were applied in order. Keyed by the lower-cased SKU:
+        // Magento matches SKUs regardless of case, so `MUG-BLUE-11OZ` is the level last sent for `Mug-Blue-11oz`.
         let last: [String: (String, Bool)] = try store.read { db in
             var map: [String: (String, Bool)] = [:]
             // A cursor, not an array of rows: a catalogue's worth of rows is read once, straight into the map.
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT sku, qty, is_in_stock FROM magento_stock_level WHERE scope = ?", arguments: [scope])
             while let row = try rows.next() {
-                map[row["sku"]] = (row["qty"], row["is_in_stock"])
+                map[(row["sku"] as String).lowercased()] = (row["qty"], row["is_in_stock"])
             }
             return map
         }
         var outcomes = [InventoryOutcome?](repeating: nil, count: records.count)
         var toSend: [Int] = []
         for (i, record) in records.enumerated() {
-            if settings.sendAll != true, let previous = last[record.sku],
+            if settings.sendAll != true, let previous = last[record.sku.lowercased()],
                 Decimal(string: previous.0) == record.qty, previous.1 == record.isInStock
             {
                 outcomes[i] = .unchanged
@@ -122,6 +123,8 @@ public struct InventoryUploader: Sendable {
             transient = try await uploadLegacy(records, toSend, &outcomes, progress: progress)
         }
         if let transient { throw transient }
+        // Never "not processed" in a fail file for a SKU a stop left out: the file is done again after restart.
+        if outcomes.contains(where: { $0 == nil }) { throw MagentoError.stopped("stock upload") }
         return outcomes.map { $0 ?? .failed("not processed") }
     }
 
@@ -130,6 +133,10 @@ public struct InventoryUploader: Sendable {
         let now = MagentoDate.string(Date())
         try store.write { db in
             for r in records {
+                // One row per SKU whatever its case: the spelling sent last replaces any other.
+                try db.execute(
+                    sql: "DELETE FROM magento_stock_level WHERE scope = ? AND sku = ? COLLATE NOCASE AND sku <> ?",
+                    arguments: [scope, r.sku, r.sku])
                 try db.execute(
                     sql: """
                         INSERT INTO magento_stock_level (scope, sku, qty, is_in_stock, uploaded_at) VALUES (?, ?, ?, ?, ?)
@@ -151,7 +158,9 @@ public struct InventoryUploader: Sendable {
         try await withThrowingTaskGroup(of: (Int, InventoryOutcome, MagentoError?).self) { group in
             var next = 0
             func launch() {
-                guard next < indices.count else { return }
+                // Cancelled (ferry is stopping): nothing new goes out; the requests in flight finish and are
+                // remembered, so the restart sends exactly the rest.
+                guard next < indices.count, !Task.isCancelled else { return }
                 let index = indices[next]
                 next += 1
                 let record = records[index]
@@ -185,6 +194,7 @@ public struct InventoryUploader: Sendable {
         _ records: [InventoryRecord], _ indices: [Int], _ outcomes: inout [InventoryOutcome?],
         progress: (@Sendable (Int, Int) -> Void)?
     ) async throws -> MagentoError? {
+        var records = records
         let source = settings.sourceCode ?? "default"
         let knownResult: Result<Set<String>, MagentoError>
         do {
@@ -192,14 +202,16 @@ public struct InventoryUploader: Sendable {
         } catch {
             knownResult = .failure(error)
         }
-        let known: Set<String>
+        // Magento matches SKUs regardless of case and answers with the catalogue's spelling, which is what is sent.
+        let known: [String: String]
         switch knownResult {
-        case .success(let set): known = set
+        case .success(let set): known = Dictionary(set.map { ($0.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
         case .failure(let error): if error.isTransient { return error } else { throw error }
         }
         var pending: [Int] = []
         for i in indices {
-            if known.contains(records[i].sku) {
+            if let spelling = known[records[i].sku.lowercased()] {
+                records[i].sku = spelling
                 pending.append(i)
             } else {
                 outcomes[i] = .unknownSKU(
@@ -212,6 +224,8 @@ public struct InventoryUploader: Sendable {
         progress?(done, indices.count)
         var start = 0
         while start < pending.count {
+            // A safe point: every chunk before this one is saved and remembered.
+            if Task.isCancelled { return MagentoError.stopped("stock upload") }
             let chunk = Array(pending[start..<min(start + chunkSize, pending.count)])
             let items = chunk.map { item(records[$0], source) }
             switch await save(items) {

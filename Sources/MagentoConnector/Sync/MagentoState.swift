@@ -38,6 +38,11 @@ public enum MagentoState {
                         uploaded_at TEXT NOT NULL,
                         PRIMARY KEY (scope, sku))
                     """)
-        }
+        },
+        StateMigration("magento.v2") { db in
+            // SKUs are matched regardless of case (as Magento does): the look-up that replaces another spelling.
+            try db.execute(
+                sql: "CREATE INDEX magento_stock_level_nocase ON magento_stock_level (scope, sku COLLATE NOCASE)")
+        },
     ]
 }

@@ -23,13 +23,17 @@ public struct DownloadSettings: Sendable, Codable {
     public var initialSince: String?
     /// `keyset` (default: sort entity_id, filter entity_id gt last) or `offset` (currentPage) paging.
     public var paging: String?
+    /// Also emit orders in state `canceled` or `closed` (default false: they are not sales to import, whatever
+    /// `stages` or the filter lets through).
+    public var includeCanceledAndClosed: Bool?
 
     /// Creates settings (every field defaulted).
     public init(
         filterProperty: String? = nil, filterType: SearchCriteria.Condition? = nil, filterValue: String? = nil,
         stages: [String]? = nil, sinceLastRun: Bool? = nil, pageSize: Int? = nil, overlapSeconds: Int? = nil,
-        initialSince: String? = nil, paging: String? = nil
+        initialSince: String? = nil, paging: String? = nil, includeCanceledAndClosed: Bool? = nil
     ) {
+        self.includeCanceledAndClosed = includeCanceledAndClosed
         self.filterProperty = filterProperty
         self.filterType = filterType
         self.filterValue = filterValue
@@ -74,6 +78,8 @@ public struct DownloadBatch: Sendable {
     public var orders: [MagentoOrder]
     /// Orders skipped because the same (entity_id, updated_at) was already emitted.
     public var alreadyEmitted: Int
+    /// Orders left out because they are canceled or closed (``DownloadSettings/includeCanceledAndClosed``).
+    public var canceledOrClosed: Int = 0
     /// The watermark to store on commit; nil leaves it.
     public var newWatermark: String?
     /// The ledger scope (the stage name).
@@ -149,6 +155,8 @@ public struct OrderDownloader: Sendable {
         var lastID = 0
         var page = 1
         while true {
+            // Nothing is recorded before the file is committed, so stopping between pages loses nothing.
+            if Task.isCancelled { throw MagentoError.stopped("order download") }
             var criteria = baseCriteria(since: since)
             criteria.sortOrders = [("entity_id", true)]
             criteria.pageSize = pageSize
@@ -197,7 +205,17 @@ public struct OrderDownloader: Sendable {
             }
             return set
         }
-        let orders = candidates.filter { !emitted.contains("\($0.entityID ?? 0)|\($0.updatedAt ?? "")") }
+        let unseen = candidates.filter { !emitted.contains("\($0.entityID ?? 0)|\($0.updatedAt ?? "")") }
+        // Left out after the look-up, not by the search: they still move the watermark, and a canceled order is
+        // never mapped to a sale, whatever the status filter lets through.
+        let includeClosed = settings.includeCanceledAndClosed ?? false
+        let isLeftOut = { (order: MagentoOrder) in !includeClosed && OrderStatusRules.closedStates.contains(order.state ?? "") }
+        let orders = unseen.filter { !isLeftOut($0) }
+        if orders.count < unseen.count {
+            logger.info(
+                "canceled or closed orders left out (includeCanceledAndClosed is off)",
+                metadata: ["ferry.orders": "\(unseen.filter(isLeftOut).compactMap(\.incrementID).joined(separator: ","))"])
+        }
 
         var newWatermark: String?
         if sinceLastRun {
@@ -211,8 +229,8 @@ public struct OrderDownloader: Sendable {
             metadata: ["ferry.orders": "\(orders.count)", "ferry.skipped": "\(candidates.count - orders.count)",
                        "ferry.requests": "\(requests)"])
         return DownloadBatch(
-            orders: orders, alreadyEmitted: candidates.count - orders.count, newWatermark: newWatermark, scope: scope,
-            requests: requests)
+            orders: orders, alreadyEmitted: candidates.count - unseen.count, canceledOrClosed: unseen.count - orders.count,
+            newWatermark: newWatermark, scope: scope, requests: requests)
     }
 
     /// Records the batch: ledger rows and the watermark. Call it inside the transaction that commits the output

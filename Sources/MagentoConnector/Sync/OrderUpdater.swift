@@ -16,21 +16,49 @@ public struct UpdateSettings: Sendable, Codable {
     public var defaultComment: String?
     /// Skip orders already in `notifyStage`. Default true.
     public var preventReprocessing: Bool?
+    /// The store's own statuses and the states they are assigned to (status -> states), on top of Magento 2.4's
+    /// stock pairs; `notifyStage` must be one of these or a stock status. Default none.
+    public var customStatuses: [String: [String]]?
+    /// What to do with an order whose state does not allow `notifyStage`: `comment` (default) posts the comment
+    /// and keeps the status; `fail` posts nothing and reports the order in the fail output.
+    public var statusNotAllowed: String?
 
     /// Creates settings.
     public init(
         notifyStage: String? = nil, notifyCustomer: Bool? = nil, visibleOnFront: Bool? = nil,
-        defaultComment: String? = nil, preventReprocessing: Bool? = nil
+        defaultComment: String? = nil, preventReprocessing: Bool? = nil, customStatuses: [String: [String]]? = nil,
+        statusNotAllowed: String? = nil
     ) {
         self.notifyStage = notifyStage
         self.notifyCustomer = notifyCustomer
         self.visibleOnFront = visibleOnFront
         self.defaultComment = defaultComment
         self.preventReprocessing = preventReprocessing
+        self.customStatuses = customStatuses
+        self.statusNotAllowed = statusNotAllowed
     }
 
     var stage: String? { notifyStage.flatMap { $0.isEmpty ? nil : $0 } }
     var comment: String { defaultComment ?? "Order imported into Sage 50." }
+    var rules: OrderStatusRules { OrderStatusRules(customStatuses: customStatuses ?? [:]) }
+    var failWhenNotAllowed: Bool { statusNotAllowed == "fail" }
+
+    /// Checks the settings against a stock Magento 2.4; returns (key, problem) for the first bad one.
+    public func validate() -> (key: String, message: String)? {
+        if let value = statusNotAllowed, !["comment", "fail"].contains(value) {
+            return ("statusNotAllowed", "must be \"comment\" (post the comment, keep the status) or \"fail\"")
+        }
+        if let stage, rules.states(allowing: stage).isEmpty {
+            return (
+                "notifyStage",
+                "\"\(stage)\" is not a status of any order state on a stock Magento 2.4, so every comment would be "
+                    + "refused (400). Leave notifyStage empty for a comment only, or create the status in Magento "
+                    + "(Stores > Settings > Order Status), assign it to a state and list it in customStatuses, e.g. "
+                    + "{\"\(stage)\": [\"new\"]}"
+            )
+        }
+        return nil
+    }
 }
 
 /// One order to update, from an input record.
@@ -91,6 +119,7 @@ public struct OrderUpdater: Sendable {
     private struct Resolved: Sendable {
         let entityID: Int
         let status: String?
+        let state: String?
     }
 
     /// Updates every order, returning one outcome per request, in order.
@@ -101,6 +130,8 @@ public struct OrderUpdater: Sendable {
         let resolved = try await resolve(requests.map(\.incrementID))
         var outcomes: [UpdateOutcome] = []
         for request in requests {
+            // A safe point: every order before this one is `posted` in the ledger (or was refused).
+            if Task.isCancelled { throw MagentoError.stopped("order update") }
             guard let order = resolved[request.incrementID] else {
                 outcomes.append(
                     .failed(
@@ -128,7 +159,7 @@ public struct OrderUpdater: Sendable {
             for item in page.items {
                 let order = MagentoOrder(json: item)
                 if let inc = order.incrementID, let id = order.entityID {
-                    result[inc] = Resolved(entityID: id, status: order.status)
+                    result[inc] = Resolved(entityID: id, status: order.status, state: order.state)
                 }
             }
         }
@@ -144,11 +175,10 @@ public struct OrderUpdater: Sendable {
         }
     }
 
-    private func setLedger(_ key: String, _ request: OrderUpdateRequest, _ entityID: Int, comment: String, state: String?)
-        throws
-    {
+    private func setLedger(
+        _ key: String, _ request: OrderUpdateRequest, _ entityID: Int, comment: String, status: String?, state: String?
+    ) throws {
         let scope = self.scope
-        let status = settings.stage
         let now = MagentoDate.string(Date())
         try store.write { db in
             if let state {
@@ -157,7 +187,8 @@ public struct OrderUpdater: Sendable {
                         INSERT INTO magento_comment_ledger
                             (scope, update_key, increment_id, entity_id, comment, status, state, changed_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT(scope, update_key) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at
+                        ON CONFLICT(scope, update_key) DO UPDATE SET
+                            state = excluded.state, status = excluded.status, changed_at = excluded.changed_at
                         """,
                     arguments: [scope, key, request.incrementID, entityID, comment, status, state, now])
             } else {
@@ -168,26 +199,52 @@ public struct OrderUpdater: Sendable {
     }
 
     /// True when the order's history already holds this comment (and status, if one is set).
-    private func historyHasComment(entityID: Int, comment: String) async throws -> Bool {
+    private func historyHasComment(entityID: Int, comment: String, status: String?) async throws -> Bool {
         let order = try await client.order(entityID: entityID)
         let wanted = comment.trimmingCharacters(in: .whitespacesAndNewlines)
         return order.statusHistories.contains { history in
             (history["comment"]?.text ?? "").trimmingCharacters(in: .whitespacesAndNewlines) == wanted
-                && (settings.stage == nil || history["status"]?.text == settings.stage)
+                && (status == nil || history["status"]?.text == status)
         }
+    }
+
+    /// The status to post with the comment: `notifyStage` when the order's state allows it, else nil (comment
+    /// only), or a refusal when the settings say to report such orders. Magento would answer 400 otherwise.
+    private func status(for request: OrderUpdateRequest, order: Resolved) -> Result<String?, UpdateRefusal> {
+        guard let stage = settings.stage else { return .success(nil) }
+        let state = order.state ?? "new"
+        if settings.rules.allows(stage, inState: state) { return .success(stage) }
+        let allowed = settings.rules.statuses(of: state)
+        let why = "order \(request.incrementID) is in state \"\(state)\", which allows "
+            + (allowed.isEmpty ? "no status" : allowed.map { "\"\($0)\"" }.joined(separator: ", "))
+            + ", not notifyStage \"\(stage)\""
+        if settings.failWhenNotAllowed {
+            return .failure(UpdateRefusal(message: why + ": nothing posted (statusNotAllowed is \"fail\")"))
+        }
+        logger.info(
+            "posting the comment without the status change",
+            metadata: ["ferry.order": "\(request.incrementID)", "ferry.reason": "\(why)"])
+        return .success(nil)
     }
 
     private func update(_ request: OrderUpdateRequest, order: Resolved) async throws -> UpdateOutcome {
         let comment = request.comment.flatMap { $0.isEmpty ? nil : $0 } ?? settings.comment
+        // Keyed on the configured stage, not the status posted: one request is one comment whatever the state.
         let key = [request.incrementID, settings.stage ?? "", comment].joined(separator: "\u{1F}")
         let meta: Logger.Metadata = ["ferry.order": "\(request.incrementID)"]
+        var status: String?
+        switch self.status(for: request, order: order) {
+        case .success(let allowed): status = allowed
+        case .failure(let refusal): return .failed(refusal.message)
+        }
         switch try ledgerState(key) {
         case "posted":
             return .alreadyPosted
         case "posting":
-            // An earlier run crashed or lost the answer after (maybe) posting: ask Magento.
-            if try await historyHasComment(entityID: order.entityID, comment: comment) {
-                try setLedger(key, request, order.entityID, comment: comment, state: "posted")
+            // An earlier run crashed or lost the answer after (maybe) posting: ask Magento. The comment alone
+            // decides: the order's status may have moved on since (an invoice, a shipment).
+            if try await historyHasComment(entityID: order.entityID, comment: comment, status: nil) {
+                try setLedger(key, request, order.entityID, comment: comment, status: status, state: "posted")
                 logger.info("comment found on the order after an interrupted run; not posting again", metadata: meta)
                 return .alreadyPosted
             }
@@ -197,33 +254,56 @@ public struct OrderUpdater: Sendable {
             }
         }
 
-        try setLedger(key, request, order.entityID, comment: comment, state: "posting")
+        try setLedger(key, request, order.entityID, comment: comment, status: status, state: "posting")
         CrashPoint.hit("before-comment-post")
         var attempt = 0
         while true {
             attempt += 1
             do {
                 try await client.addComment(
-                    entityID: order.entityID, comment: comment, status: settings.stage,
+                    entityID: order.entityID, comment: comment, status: status,
                     notifyCustomer: settings.notifyCustomer ?? false, visibleOnFront: settings.visibleOnFront ?? false)
                 CrashPoint.hit("after-comment-post")
                 try afterPost?(request.incrementID)
-                try setLedger(key, request, order.entityID, comment: comment, state: "posted")
+                try setLedger(key, request, order.entityID, comment: comment, status: status, state: "posted")
                 return .posted
             } catch let error as MagentoError where !error.isTransient {
+                if status != nil, !settings.failWhenNotAllowed, error.status == 400,
+                    error.message.contains("is not part of the order status history")
+                {
+                    // The store's pairs differ from customStatuses; the refusal stored nothing, so the comment
+                    // goes alone rather than the order failing (or looping) on the status.
+                    logger.warning(
+                        "Magento refused the status; posting the comment without it",
+                        metadata: meta.merging(["ferry.error": "\(error)"]) { $1 })
+                    status = nil
+                    continue
+                }
                 // Refused: nothing was added, so a later run may try again.
-                try setLedger(key, request, order.entityID, comment: comment, state: nil)
+                try setLedger(key, request, order.entityID, comment: comment, status: status, state: nil)
                 return .failed("order \(request.incrementID): \(error)")
             } catch let error as MagentoError {
-                // The answer was lost or the store is struggling: the comment may be there already.
+                // The answer was lost or the store is struggling: the comment may be there already. Only the
+                // order's history may decide a second POST; if it cannot be read, the row stays `posting` and the
+                // error goes up, so the next attempt asks again first (as after a crash).
                 logger.warning("comment post uncertain, checking the order's history", metadata: meta.merging(["ferry.error": "\(error)"]) { $1 })
-                if (try? await historyHasComment(entityID: order.entityID, comment: comment)) == true {
-                    try setLedger(key, request, order.entityID, comment: comment, state: "posted")
+                if try await historyHasComment(entityID: order.entityID, comment: comment, status: status) {
+                    try setLedger(key, request, order.entityID, comment: comment, status: status, state: "posted")
                     return .posted
                 }
                 if attempt >= 3 { throw error }
-                try await Task.sleep(for: .seconds(client.configuration.retry.delay(afterAttempt: attempt, retryAfter: nil)))
+                do {
+                    try await Task.sleep(for: .seconds(client.configuration.retry.delay(afterAttempt: attempt, retryAfter: nil)))
+                } catch {
+                    // Stopping: the row stays `posting`, so the restart reads the history before posting.
+                    throw MagentoError.stopped("order update")
+                }
             }
         }
     }
+}
+
+/// Why an order gets no comment, for its fail record.
+struct UpdateRefusal: Error {
+    let message: String
 }

@@ -3,6 +3,11 @@ import FerryXML
 
 /// Writes orders in the Magento order XML of the reference workflow: `ArrayOfOrderInfo/OrderInfo`, elements named
 /// like Magento's fields, so existing XSLT mappings keep working. Amounts are written as the JSON text received.
+///
+/// The order is carried whole: the reference format's fields come first, under their names and nesting
+/// (`order_id`, `items/OrderProduct`, `status_history/OrderStatus`, `shipping_address`, ...), then every other
+/// field the JSON holds, under its JSON name, objects as nested elements and arrays as `<item>` entries
+/// (Magento's own XML form), so a mapping can use any field Adobe's schema declares without a code change.
 public enum OrderXMLWriter {
     static let orderFields = [
         "increment_id", "store_id", "created_at", "updated_at", "customer_id", "customer_email",
@@ -20,6 +25,13 @@ public enum OrderXMLWriter {
         "sku", "name", "product_id", "item_id", "product_type", "qty_ordered", "price", "base_price", "original_price",
         "price_incl_tax", "tax_percent", "tax_amount", "discount_amount", "row_total", "row_total_incl_tax",
         "parent_item_id",
+    ]
+
+    static let paymentFields = ["method", "amount_ordered", "po_number"]
+    static let historyFields = ["created_at", "comment", "is_customer_notified", "status"]
+    /// Order fields written above under other names or shapes (`entity_id` is `order_id`).
+    static let specialOrderFields: Set<String> = [
+        "entity_id", "billing_address", "items", "payment", "status_histories",
     ]
 
     /// Writes `orders` to `url` (created or replaced).
@@ -44,25 +56,30 @@ public enum OrderXMLWriter {
                 for field in itemFields {
                     if let value = item[field]?.text { try writer.element(field, value) }
                 }
+                try writeRest(of: item, except: Set(itemFields), writer)
                 try writer.endElement()
             }
             try writer.endElement()
             if let payment = json["payment"] {
                 try writer.startElement("payment")
-                for field in ["method", "amount_ordered", "po_number"] {
+                for field in paymentFields {
                     if let value = payment[field]?.text { try writer.element(field, value) }
                 }
+                try writeRest(of: payment, except: Set(paymentFields), writer)
                 try writer.endElement()
             }
             try writer.startElement("status_history")
             for history in order.statusHistories {
                 try writer.startElement("OrderStatus")
-                for field in ["created_at", "comment", "is_customer_notified", "status"] {
+                for field in historyFields {
                     if let value = history[field]?.text { try writer.element(field, value) }
                 }
+                try writeRest(of: history, except: Set(historyFields), writer)
                 try writer.endElement()
             }
             try writer.endElement()
+            // The rest of the order: what the lists above leave out, extension attributes included.
+            try writeRest(of: json, except: Set(orderFields).union(specialOrderFields), writer)
             try writer.endElement()
         }
         try writer.endElement()
@@ -80,6 +97,59 @@ public enum OrderXMLWriter {
                 try writer.element(field, value)
             }
         }
+        try writeRest(of: address, except: Set(addressFields), writer)
         try writer.endElement()
+    }
+
+    /// Writes every member of `object` not in `written`, sorted by name (the same order for the same order).
+    private static func writeRest(of object: JSONValue, except written: Set<String>, _ writer: XMLStreamWriter) throws {
+        guard case .object(let members) = object else { return }
+        for key in members.keys.sorted() where !written.contains(key) {
+            try writeValue(members[key]!, name: key, writer)
+        }
+    }
+
+    /// Writes one JSON value as an element: text for a scalar, nested elements for an object, `<item>` per entry
+    /// for an array; null is left out, as Magento leaves it out of its answers.
+    private static func writeValue(_ value: JSONValue, name: String, _ writer: XMLStreamWriter) throws {
+        // A key that is no XML name (a custom attribute code could be anything) goes into an attribute.
+        let valid = isXMLName(name)
+        switch value {
+        case .null:
+            return
+        case .bool, .number, .string:
+            if valid {
+                try writer.element(name, value.text ?? "")
+            } else {
+                try writer.startElement("field")
+                try writer.attribute("name", name)
+                try writer.text(value.text ?? "")
+                try writer.endElement()
+            }
+            return
+        case .array, .object:
+            break
+        }
+        try writer.startElement(valid ? name : "field")
+        if !valid { try writer.attribute("name", name) }
+        switch value {
+        case .array(let entries):
+            for entry in entries { try writeValue(entry, name: "item", writer) }
+        case .object(let members):
+            for key in members.keys.sorted() { try writeValue(members[key]!, name: key, writer) }
+        default:
+            break
+        }
+        try writer.endElement()
+    }
+
+    /// True for names XML accepts as element names without a namespace: a letter or `_`, then letters, digits,
+    /// `_`, `-`, `.`; never starting with `xml`.
+    public static func isXMLName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first.properties.isAlphabetic || first == "_" else { return false }
+        if name.lowercased().hasPrefix("xml") { return false }
+        return name.unicodeScalars.allSatisfy {
+            $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" || $0 == "."
+        }
     }
 }
