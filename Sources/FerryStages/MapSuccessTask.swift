@@ -6,7 +6,11 @@ import Logging
 import SageSide
 
 /// `sage-success-to-magento-updates`: Sage success file -> Magento order updates; fills in Sage's order numbers
-/// in the ledger. Output: `out` (the Magento order-update folder).
+/// in the ledger. Outputs: `out` (the Magento order-update folder) and `fail` (optional: records not acted on, as
+/// Zynk fail records with the reason; without it they are only logged and counted).
+///
+/// An order is updated in Magento only by the record that first gives the ledger its Sage number, so a success
+/// file seen twice, or an order Sage reported twice, is commented once.
 struct MapSuccessTask: StageTask {
     static let kind = TaskKind(
         name: "sage-success-to-magento-updates", settingsKeys: SuccessMappingSettings.keys,
@@ -25,35 +29,42 @@ struct MapSuccessTask: StageTask {
         }
         let ledger = Ledger(store: environment.store, profile: settings.profile)
         let mapper = SuccessFileMapper(settings: settings, logger: context.logger)
-        let result: (updated: Int, skipped: Int)
-        let found: [SageNumber]
+        let summary: SuccessFileMapper.Summary
         do {
-            (result, found) = try await offload {
-                var numbers: [SageNumber] = []
-                let result = try mapper.map(
+            summary = try await offload {
+                try mapper.map(
                     input: input.url,
                     output: { try context.createOutput("out", name: "\(input.baseName)-order-updates.xml").url },
-                    onSuccess: { numbers.append(SageNumber(id: $0, increment: $1, number: $2)) })
-                return (result, numbers)
+                    fail: context.hasOutput("fail")
+                        ? { try context.createOutput("fail", name: "\(input.baseName)-success-rejected.xml").url } : nil,
+                    lookup: { record, number in
+                        try ledger.confirmation(
+                            externalId: record.id, externalRef: record.customerOrderNumber, number: number)
+                    })
             }
         } catch let error as XMLError {
             throw TaskError.badInput("\(input.name): \(error)")
         }
-        let logger = context.logger
-        context.onCommit { db in
-            for n in found
-            where try !ledger.setInternalId(db, externalId: n.id, externalRef: n.increment, internalId: n.number) {
-                logger.warning("Sage order \(n.number) (Magento \(n.increment ?? n.id ?? "?")) is not in the ledger")
-            }
-        }
-        context.count("orders.imported", by: found.count)
-        context.count("orders.updates", by: result.updated)
+        let confirmed = summary.plan.confirmed
+        context.onCommit { db in try confirm(confirmed, in: ledger, db: db) }
+        context.count("orders.imported", by: confirmed.count)
+        context.count("orders.updates", by: summary.updated)
+        context.count("orders.success-repeated", by: summary.plan.repeated)
+        context.count("orders.success-rejected", by: summary.plan.rejected.count)
     }
 }
 
-/// Sage's order number for one Magento order, from a success record.
-struct SageNumber: Sendable {
-    let id: String?
-    let increment: String?
-    let number: String
+/// Records Sage's numbers of the orders a plan confirmed, inside the commit of their Magento updates.
+///
+/// - Throws: ``TaskError/conflict(_:)`` when another file confirmed one of them meanwhile (it told Magento):
+///   the engine undoes this commit and maps the file again, which then finds the number known.
+func confirm(_ confirmed: [ConfirmedSuccess], in ledger: Ledger, db: StateDatabase) throws {
+    do {
+        for order in confirmed {
+            guard let entry = order.entry else { continue }
+            try ledger.confirm(db, entry, number: order.number)
+        }
+    } catch let conflict as LedgerConflict {
+        throw TaskError.conflict("\(conflict)")
+    }
 }

@@ -7,17 +7,24 @@ import SageSide
 /// `sage-failed-report`: a Sage fail file is never silent. Logs every failed order with its reasons, counts them
 /// (`orders.sage-failed`) and, with `markInMagento`, writes a Magento order-update file (output `out`) commenting
 /// each order, so the shop sees it too. The file itself stays in the failed inbox for `ferry retry`.
+///
+/// A record saying Sage already has the order ("already imported as N (PreventDuplicates)", as a restarted Sage
+/// job reports the orders it imported before a crash) is not a refusal: it is a success with Sage number N,
+/// confirmed through the ledger like a success record, and its Magento update (`importedCommentTemplate`) goes to
+/// `out`, once per order.
 struct SageFailedReportTask: StageTask {
     struct Settings: Decodable, Sendable {
         /// Write an order-update file commenting each failed order.
         var markInMagento = false
         /// The comment; `{Reason}` and `{CustomerOrderNumber}` are replaced.
         var commentTemplate = "Sage import failed: {Reason}"
+        /// The comment on an order Sage reports as already imported; as the success stage's `commentTemplate`.
+        var importedCommentTemplate = SuccessMappingSettings().commentTemplate
 
         /// The ledger profile of the orders (as in `magento-orders-to-sage-orders`).
         var profile = "magento-sage"
 
-        static let keys: Set<String> = ["markInMagento", "commentTemplate", "profile"]
+        static let keys: Set<String> = ["markInMagento", "commentTemplate", "importedCommentTemplate", "profile"]
 
         init() {}
 
@@ -25,10 +32,12 @@ struct SageFailedReportTask: StageTask {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             markInMagento = try c.decodeIfPresent(Bool.self, forKey: .markInMagento) ?? markInMagento
             commentTemplate = try c.decodeIfPresent(String.self, forKey: .commentTemplate) ?? commentTemplate
+            importedCommentTemplate =
+                try c.decodeIfPresent(String.self, forKey: .importedCommentTemplate) ?? importedCommentTemplate
             profile = try c.decodeIfPresent(String.self, forKey: .profile) ?? profile
         }
 
-        enum CodingKeys: String, CodingKey { case markInMagento, commentTemplate, profile }
+        enum CodingKeys: String, CodingKey { case markInMagento, commentTemplate, importedCommentTemplate, profile }
     }
 
     static let kind = TaskKind(name: "sage-failed-report", settingsKeys: Settings.keys, migrations: Ledger.migrations, produces: ["out": "magento-order-updates"]) { settings, environment in
@@ -44,45 +53,100 @@ struct SageFailedReportTask: StageTask {
             throw TaskError.badInput("\(Self.kind.name) needs an input file: give the stage a \"watch\" folder")
         }
         let settings = self.settings
-        let failed: Int
-        let refused: [(String?, String?)]
+        let ledger = self.ledger
+        let report: Report
         do {
-            (failed, refused) = try await offload {
-                var writer: XMLStreamWriter?
-                var failed = 0
-                var refused: [(String?, String?)] = []
-                try FailFileReader.forEachFailure(in: input.url) { order in
-                    failed += 1
-                    refused.append((order.id, order.customerOrderNumber))
-                    let name = order.customerOrderNumber ?? order.id ?? "?"
-                    context.logger.error(
-                        "Sage did not import order \(name): \(order.reason)",
-                        metadata: ["ferry.order": "\(name)", "ferry.file": "\(input.name)"])
-                    guard settings.markInMagento, let increment = order.customerOrderNumber else { return }
-                    if writer == nil {
-                        writer = try XMLStreamWriter(
-                            url: try context.createOutput("out", name: "\(input.baseName)-failed-updates.xml").url)
-                        try writer?.startElement("ArrayOfOrderInfo")
-                    }
-                    let comment = settings.commentTemplate
-                        .replacingOccurrences(of: "{Reason}", with: order.reason)
-                        .replacingOccurrences(of: "{CustomerOrderNumber}", with: increment)
-                    try writer?.write(MagentoOrderUpdate(incrementId: increment, comment: comment).element)
-                }
-                try writer?.endElement()
-                try writer?.finish()
-                return (failed, refused)
-            }
+            report = try await offload { try Self.report(input: input, settings: settings, ledger: ledger, context: context) }
         } catch let error as XMLError {
             throw TaskError.badInput("\(input.name): \(error)")
         }
-        context.count("orders.sage-failed", by: failed)
+        context.count("orders.sage-failed", by: report.refused.count)
+        context.count("orders.already-imported", by: report.plan.confirmed.count + report.plan.repeated)
+        context.count("orders.success-rejected", by: report.plan.rejected.count)
         // Refused orders leave the ledger with this file's commit, so they are not blocked as duplicates when
-        // they are sent again after the cause is fixed.
-        let ledger = self.ledger
-        let orders = refused
+        // they are sent again after the cause is fixed; orders Sage already has get their number instead.
+        let refused = report.refused
+        let confirmed = report.plan.confirmed
         context.onCommit { db in
-            for (id, increment) in orders { try ledger.forgetRefused(db, externalId: id, externalRef: increment) }
+            for (id, increment) in refused { try ledger.forgetRefused(db, externalId: id, externalRef: increment) }
+            try confirm(confirmed, in: ledger, db: db)
         }
+    }
+
+    /// What one fail file holds.
+    private struct Report: Sendable {
+        /// Orders Sage refused: (Id, CustomerOrderNumber).
+        var refused: [(String?, String?)] = []
+        /// Orders Sage already had, as success records checked against the ledger.
+        var plan = SuccessPlan()
+    }
+
+    private static func report(input: TaskInput, settings: Settings, ledger: Ledger, context: TaskContext) throws
+        -> Report
+    {
+        var report = Report()
+        var writer: XMLStreamWriter?
+        func updates() throws -> XMLStreamWriter {
+            if let writer { return writer }
+            let created = try XMLStreamWriter(
+                url: try context.createOutput("out", name: "\(input.baseName)-failed-updates.xml").url)
+            try created.startElement("ArrayOfOrderInfo")
+            writer = created
+            return created
+        }
+        var imported: [SageSuccess] = []
+        try FailFileReader.forEachFailure(in: input.url) { order in
+            let name = order.customerOrderNumber ?? order.id ?? "?"
+            let metadata: Logger.Metadata = ["ferry.order": "\(name)", "ferry.file": "\(input.name)"]
+            if let already = AlreadyImported.find(in: order.errors) {
+                guard let number = already.number else {
+                    // In Sage, so never forgotten (sending it again would be refused again), but its number is
+                    // unknown: a person looks it up.
+                    context.logger.error(
+                        """
+                        Sage already has order \(name) but did not say its number (\(order.reason)): look it up in \
+                        Sage; Magento was not told
+                        """, metadata: metadata)
+                    return
+                }
+                context.logger.info("Sage already has order \(name) as sales order \(number)", metadata: metadata)
+                imported.append(SageSuccess(
+                    id: order.id, customerOrderNumber: order.customerOrderNumber, salesOrderNumber: number, line: order.line))
+                return
+            }
+            report.refused.append((order.id, order.customerOrderNumber))
+            context.logger.error("Sage did not import order \(name): \(order.reason)", metadata: metadata)
+            guard settings.markInMagento, let increment = order.customerOrderNumber else { return }
+            let comment = settings.commentTemplate
+                .replacingOccurrences(of: "{Reason}", with: order.reason)
+                .replacingOccurrences(of: "{CustomerOrderNumber}", with: increment)
+            try updates().write(MagentoOrderUpdate(incrementId: increment, comment: comment).element)
+        }
+        report.plan = try SuccessPlan.make(imported) { record, number in
+            try ledger.confirmation(externalId: record.id, externalRef: record.customerOrderNumber, number: number)
+        }
+        for rejected in report.plan.rejected {
+            context.logger.error(
+                "already-imported record not acted on: \(rejected.reason)",
+                metadata: ["ferry.order": "\(rejected.record.orderName)", "ferry.file": "\(input.name)"])
+        }
+        if !report.plan.confirmed.isEmpty {
+            if context.hasOutput("out") {
+                var success = SuccessMappingSettings()
+                success.commentTemplate = settings.importedCommentTemplate
+                _ = try SuccessFileMapper.writeUpdates(
+                    report.plan.confirmed, mapper: SuccessMapper(settings: success), logger: context.logger,
+                    writer: updates)
+            } else {
+                context.logger.error(
+                    """
+                    \(report.plan.confirmed.count) orders Sage already had are recorded with their numbers, but \
+                    Magento is not told: give the stage an "out" output (the Magento order-update folder)
+                    """, metadata: ["ferry.file": "\(input.name)"])
+            }
+        }
+        try writer?.endElement()
+        try writer?.finish()
+        return report
     }
 }

@@ -46,6 +46,16 @@ final class SageCompany: Sendable {
                     ])
             }
         }
+        migrator.registerMigration("company.v2") { db in
+            // What each record of a file being imported came to, written in the transaction of its import: a job
+            // killed part-way through re-derives the same success and fail files on restart.
+            try db.execute(
+                sql: """
+                    CREATE TABLE import_results (
+                        file TEXT NOT NULL, record INTEGER NOT NULL, number INTEGER, account TEXT, fail_name TEXT,
+                        fail_description TEXT, PRIMARY KEY (file, record));
+                    """)
+        }
         try migrator.migrate(queue)
     }
 
@@ -58,82 +68,143 @@ final class SageCompany: Sendable {
         case failed(name: String, description: String)
     }
 
-    /// Imports one order as Sage 50's import does (one transaction).
+    /// Where a record sits: its file (``SageSimulator/identity(_:)``) and its index in the file.
+    struct RecordPlace: Sendable, Hashable {
+        let file: String
+        let record: Int
+    }
+
+    /// Imports one order as Sage 50's import does (one transaction; a failure leaves nothing behind), and notes
+    /// the outcome for `place` in the same transaction.
     func importOrder(
         _ order: SalesOrder, unknownStock: UnknownStock, autoCreateCustomers: Bool, preventDuplicates: Bool,
-        now: Date = Date()
+        place: RecordPlace? = nil, now: Date = Date()
     ) throws -> ImportResult {
         try queue.write { db -> ImportResult in
-            if preventDuplicates,
-                let number = try Int.fetchOne(
-                    db, sql: "SELECT number FROM sales_orders WHERE external_id = ?", arguments: [order.id])
-            {
-                return .failed(
-                    name: "Validation",
-                    description: "Sales order with Id \(order.id) already imported as \(number) (PreventDuplicates)")
+            var result = ImportResult.failed(name: "", description: "")
+            try db.inSavepoint {
+                result = try importing(
+                    db, order, unknownStock: unknownStock, autoCreateCustomers: autoCreateCustomers,
+                    preventDuplicates: preventDuplicates, now: now)
+                if case .failed = result { return .rollback }
+                return .commit
             }
-            let currency = order.currency ?? "GBP"
-            let account: String
-            switch try resolveAccount(db, order, currency: currency, autoCreate: autoCreateCustomers, now: now) {
-            case .success(let ref): account = ref
-            case .failure(let failure): return .failed(name: "Validation", description: failure.message)
-            }
-            // Lines: known stock codes allocate free stock; unknown ones become S1 or fail the order.
-            var allocated: [Decimal?] = []
-            var lines: [(sku: String, qty: Decimal, price: Decimal, allocated: Decimal)] = []
-            var net: Decimal = 0
-            for item in order.items {
-                net += item.sageNet
-                let special = ["S1", "S2", "S3", "M"].contains(item.sku)
-                let row = special ? nil : try Row.fetchOne(
-                    db, sql: "SELECT qty_in_stock, qty_allocated FROM products WHERE sku = ?", arguments: [item.sku])
-                guard special || row != nil else {
-                    if unknownStock == .fail {
-                        return .failed(
-                            name: "Stock Transaction Import",
-                            description: "Stock code '\(item.sku)' does not exist (AutoCreateProducts off)")
+            if let place {
+                let values: [(any DatabaseValueConvertible)?] =
+                    switch result {
+                    case .imported(let number, let account, _): [number, account, nil, nil]
+                    case .failed(let name, let description): [nil, nil, name, description]
                     }
-                    lines.append(("S1", item.qtyOrdered, item.unitPrice, 0))
-                    allocated.append(nil)
-                    continue
-                }
-                guard let row else {
-                    lines.append((item.sku, item.qtyOrdered, item.unitPrice, 0))
-                    allocated.append(nil)
-                    continue
-                }
-                let inStock = Decimal(amountText: row["qty_in_stock"]) ?? 0
-                let already = Decimal(amountText: row["qty_allocated"]) ?? 0
-                let take = max(0, min(item.qtyOrdered, inStock - already))
                 try db.execute(
-                    sql: "UPDATE products SET qty_allocated = ?, modified = ? WHERE sku = ?",
-                    arguments: [(already + take).amountText, Self.stamp(now), item.sku])
-                lines.append((item.sku, item.qtyOrdered, item.unitPrice, take))
-                allocated.append(take)
+                    sql: "INSERT OR REPLACE INTO import_results VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: StatementArguments([place.file, place.record] + values))
             }
-            if let carriage = order.carriage { net += carriage.sageNet }
-            let number = Int(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'next_order_number'") ?? "1") ?? 1
-            try db.execute(
-                sql: "UPDATE meta SET value = ? WHERE key = 'next_order_number'", arguments: ["\(number + 1)"])
-            try db.execute(
-                sql: """
-                    INSERT INTO sales_orders (number, external_id, account_ref, customer_order_number, order_date,
-                        currency, total_net, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    number, order.id, account, order.customerOrderNumber, order.salesOrderDate, currency,
-                    net.amountText, Self.stamp(now),
-                ])
-            for (index, line) in lines.enumerated() {
-                try db.execute(
-                    sql: "INSERT INTO sales_order_items VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [
-                        number, index + 1, line.sku, line.qty.amountText, line.price.amountText,
-                        line.allocated.amountText,
-                    ])
-            }
-            return .imported(number: number, account: account, allocated: allocated)
+            return result
         }
+    }
+
+    /// The outcome noted for a record by an import before a crash, or nil.
+    func result(at place: RecordPlace) throws -> ImportResult? {
+        try queue.read { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM import_results WHERE file = ? AND record = ?", arguments: [place.file, place.record])
+            else { return nil }
+            if let number: Int = row["number"] {
+                return .imported(number: number, account: row["account"] ?? "", allocated: [])
+            }
+            return .failed(name: row["fail_name"] ?? "", description: row["fail_description"] ?? "")
+        }
+    }
+
+    /// Forgets the outcomes noted for a file whose outputs are written and which is archived.
+    func forgetResults(of file: String) throws {
+        try queue.write { db in try db.execute(sql: "DELETE FROM import_results WHERE file = ?", arguments: [file]) }
+    }
+
+    /// Forgets the outcomes of every file but `files` (those still waiting: the others' outputs are written; a
+    /// crash after archiving one left its outcomes behind).
+    func forgetResults(keeping files: Set<String>) throws {
+        try queue.write { db in
+            let noted = try String.fetchAll(db, sql: "SELECT DISTINCT file FROM import_results")
+            for file in noted where !files.contains(file) {
+                try db.execute(sql: "DELETE FROM import_results WHERE file = ?", arguments: [file])
+            }
+        }
+    }
+
+    private func importing(
+        _ db: Database, _ order: SalesOrder, unknownStock: UnknownStock, autoCreateCustomers: Bool,
+        preventDuplicates: Bool, now: Date
+    ) throws -> ImportResult {
+        if preventDuplicates,
+            let number = try Int.fetchOne(
+                db, sql: "SELECT number FROM sales_orders WHERE external_id = ?", arguments: [order.id])
+        {
+            return .failed(
+                name: "Validation",
+                description: "Sales order with Id \(order.id) already imported as \(number) (PreventDuplicates)")
+        }
+        let currency = order.currency ?? "GBP"
+        let account: String
+        switch try resolveAccount(db, order, currency: currency, autoCreate: autoCreateCustomers, now: now) {
+        case .success(let ref): account = ref
+        case .failure(let failure): return .failed(name: "Validation", description: failure.message)
+        }
+        // Lines: known stock codes allocate free stock; unknown ones become S1 or fail the order.
+        var allocated: [Decimal?] = []
+        var lines: [(sku: String, qty: Decimal, price: Decimal, allocated: Decimal)] = []
+        var net: Decimal = 0
+        for item in order.items {
+            net += item.sageNet
+            let special = ["S1", "S2", "S3", "M"].contains(item.sku)
+            let row = special ? nil : try Row.fetchOne(
+                db, sql: "SELECT qty_in_stock, qty_allocated FROM products WHERE sku = ?", arguments: [item.sku])
+            guard special || row != nil else {
+                if unknownStock == .fail {
+                    return .failed(
+                        name: "Stock Transaction Import",
+                        description: "Stock code '\(item.sku)' does not exist (AutoCreateProducts off)")
+                }
+                lines.append(("S1", item.qtyOrdered, item.unitPrice, 0))
+                allocated.append(nil)
+                continue
+            }
+            guard let row else {
+                lines.append((item.sku, item.qtyOrdered, item.unitPrice, 0))
+                allocated.append(nil)
+                continue
+            }
+            let inStock = Decimal(amountText: row["qty_in_stock"]) ?? 0
+            let already = Decimal(amountText: row["qty_allocated"]) ?? 0
+            let take = max(0, min(item.qtyOrdered, inStock - already))
+            try db.execute(
+                sql: "UPDATE products SET qty_allocated = ?, modified = ? WHERE sku = ?",
+                arguments: [(already + take).amountText, Self.stamp(now), item.sku])
+            lines.append((item.sku, item.qtyOrdered, item.unitPrice, take))
+            allocated.append(take)
+        }
+        if let carriage = order.carriage { net += carriage.sageNet }
+        let number = Int(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'next_order_number'") ?? "1") ?? 1
+        try db.execute(
+            sql: "UPDATE meta SET value = ? WHERE key = 'next_order_number'", arguments: ["\(number + 1)"])
+        try db.execute(
+            sql: """
+                INSERT INTO sales_orders (number, external_id, account_ref, customer_order_number, order_date,
+                    currency, total_net, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                number, order.id, account, order.customerOrderNumber, order.salesOrderDate, currency,
+                net.amountText, Self.stamp(now),
+            ])
+        for (index, line) in lines.enumerated() {
+            try db.execute(
+                sql: "INSERT INTO sales_order_items VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    number, index + 1, line.sku, line.qty.amountText, line.price.amountText,
+                    line.allocated.amountText,
+                ])
+        }
+        return .imported(number: number, account: account, allocated: allocated)
     }
 
     private struct AccountFailure: Error { let message: String }

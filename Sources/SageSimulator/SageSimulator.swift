@@ -79,17 +79,23 @@ public struct SageSimulator: Sendable {
         var report = SimulatorReport()
         let names = try FileManager.default.contentsOfDirectory(atPath: settings.ordersFolder.path)
             .filter { !$0.hasPrefix(".") && $0.lowercased().hasSuffix(".xml") }.sorted()
+        // Outcomes noted for files no longer waiting belong to files whose outputs were written and which were
+        // archived (a crash between the two leaves them behind).
+        try company.forgetResults(keeping: Set(names.map { Self.identity(settings.ordersFolder.appendingPathComponent($0)) }))
         for name in names {
             let file = settings.ordersFolder.appendingPathComponent(name)
             let (imported, failed) = try await importFile(file)
             report.files += 1
             report.imported += imported
             report.failed += failed
-            // Archive only once the success and fail files are durable: a crash before this re-imports the file,
-            // and PreventDuplicates turns the repeats into fail records, as with the real job.
+            // Archive only once the success and fail files are durable: a crash before this imports the file again,
+            // which finds each order's noted outcome and writes the same files (or, with the
+            // forgetImportsOnRestart fault, meets PreventDuplicates and writes "already imported" fail records).
             let archived = settings.archiveFolder.appendingPathComponent(name)
             try? FileManager.default.removeItem(at: archived)
+            let identity = Self.identity(file)
             try FileManager.default.moveItem(at: file, to: archived)
+            try company.forgetResults(of: identity)
         }
         return report
     }
@@ -113,7 +119,8 @@ public struct SageSimulator: Sendable {
         var successes: [XMLNode] = []
         var failures: [XMLNode] = []
         let base = file.lastPathComponent
-        for record in records {
+        let identity = Self.identity(file)
+        for (index, record) in records.enumerated() {
             if settings.faults.usernameInUse {
                 failures.append(
                     failRecord(record, "Sage 50", "Username is already in use. Log the other user out of Sage 50"))
@@ -125,9 +132,13 @@ public struct SageSimulator: Sendable {
                 failures.append(failRecord(record, "Validation", "\(error)"))
                 continue
             }
-            let result = try company.importOrder(
+            // Noted in the order's own transaction: what a killed pass imported comes out the same on restart.
+            let place = SageCompany.RecordPlace(file: identity, record: index)
+            let noted = settings.faults.forgetImportsOnRestart ? nil : try company.result(at: place)
+            let result = try noted ?? company.importOrder(
                 order, unknownStock: settings.unknownStockCode == .fail ? .fail : .useS1,
-                autoCreateCustomers: settings.autoCreateCustomers, preventDuplicates: settings.preventDuplicates)
+                autoCreateCustomers: settings.autoCreateCustomers, preventDuplicates: settings.preventDuplicates,
+                place: place)
             switch result {
             case .imported(let number, let account, _):
                 logger.debug("sage-sim: \(base): order \(order.id) imported as \(number) on account \(account)")
@@ -174,6 +185,14 @@ public struct SageSimulator: Sendable {
     }
 
     // MARK: Files
+
+    /// The file's name, inode, size and modification time: the outcomes noted for one file never apply to another
+    /// delivered later under the same name (an order file replayed after a fix).
+    static func identity(_ file: URL) -> String {
+        var info = stat()
+        guard stat(file.path, &info) == 0 else { return file.lastPathComponent }
+        return "\(file.lastPathComponent)\t\(info.st_ino)\t\(info.st_size)\t\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+    }
 
     static func outputName(_ input: URL, _ kind: String) -> String {
         "\(input.deletingPathExtension().lastPathComponent)_\(kind).xml"

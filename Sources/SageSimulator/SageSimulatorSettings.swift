@@ -22,6 +22,10 @@ public struct SageSimulatorSettings: Sendable {
         public var slowWriteChunk: Int? = nil
         /// Pause between chunks of a slow write.
         public var slowWriteDelay: Duration = .milliseconds(200)
+        /// A file imported again after a crash ignores what its first pass noted, as a job keeping no record of
+        /// its progress: the orders imported before the crash come out as "already imported as N" fail records
+        /// instead of in the success file (the inconsistent case ferry must handle anyway).
+        public var forgetImportsOnRestart = false
 
         /// No faults.
         public init() {}

@@ -125,6 +125,12 @@ struct SageSimCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between stock exports.")
     var stockEvery = 60
 
+    @Option(name: .long, help: "Fault: milliseconds added per imported order (a slow Sage).")
+    var importDelayMs = 0
+
+    @Flag(name: .long, help: "Fault: after a crash, report the orders already imported as \"already imported\" failures.")
+    var forgetImportsOnRestart = false
+
     func run() async throws {
         let config = try options.load()
         LoggingSystem.bootstrap { LineLogHandler(label: $0, level: config.logLevel) }
@@ -132,6 +138,8 @@ struct SageSimCommand: AsyncParsableCommand {
         var settings = SageSimulatorSettings(root: config.root, databasePath: config.stateStore.deletingLastPathComponent().appendingPathComponent("sage-sim.sqlite").path)
         settings.unknownStockCode = failUnknownStock ? .fail : .useS1
         settings.faults.usernameInUse = usernameInUse
+        settings.faults.importDelay = .milliseconds(importDelayMs)
+        settings.faults.forgetImportsOnRestart = forgetImportsOnRestart
         settings.stockExportInterval = .seconds(stockEvery)
         try FileManager.default.createDirectory(at: config.stateStore.deletingLastPathComponent(), withIntermediateDirectories: true)
         let simulator = try SageSimulator(settings: settings, logger: logger)

@@ -3,8 +3,10 @@ import FerryXML
 public import Foundation
 public import Logging
 
-/// Mapping 2 over a success file: `Company/SalesOrders/SalesOrder` -> `ArrayOfOrderInfo/OrderInfo` updates,
-/// streaming; Sage's order numbers go into the ledger through `onSuccess`.
+/// Mapping 2 over a success file: `Company/SalesOrders/SalesOrder` -> `ArrayOfOrderInfo/OrderInfo` updates.
+///
+/// Success files are checked, not trusted (``SuccessPlan``): each order is confirmed and updated once, and a
+/// record with a bad number, a second number or an order ferry never sent goes to the fail output with the reason.
 public struct SuccessFileMapper: Sendable {
     /// The settings.
     public let settings: SuccessMappingSettings
@@ -16,40 +18,101 @@ public struct SuccessFileMapper: Sendable {
         self.logger = logger
     }
 
-    /// Maps `input` into `output` (created on the first update).
-    ///
-    /// - Parameter onSuccess: called with (Id, CustomerOrderNumber, SalesOrderNumber) of every record with a
-    ///   Sage order number, to fill in the ledger.
-    /// - Returns: (updates written, records without a CustomerOrderNumber).
-    public func map(
-        input: URL, output: () throws -> URL,
-        onSuccess: (String?, String?, String) throws -> Void = { _, _, _ in }
-    ) throws -> (updated: Int, skipped: Int) {
-        let mapper = SuccessMapper(settings: settings)
-        var writer: XMLStreamWriter?
-        var updated = 0
-        var skipped = 0
+    /// What one success file gave.
+    public struct Summary: Sendable {
+        /// Magento updates written.
+        public var updated = 0
+        /// Confirmed orders with no increment id to find the Magento order by (no update).
+        public var skipped = 0
+        /// The plan: orders confirmed for the first time (record them in the ledger), repeats, rejections.
+        public var plan = SuccessPlan()
+    }
+
+    /// Reads a success (or fail) file's `Company/SalesOrders/SalesOrder` records.
+    public static func records(in input: URL) throws -> [SageSuccess] {
+        var records: [SageSuccess] = []
         try XMLRecordReader(url: input).forEachRecord(path: ["Company", "SalesOrders", "SalesOrder"]) { record in
-            let id = record.value("Id")
-            let increment = record.value("CustomerOrderNumber")
-            let number = record.value("SalesOrderNumber")
-            if let number { try onSuccess(id, increment, number) }
-            guard let update = mapper.map(id: id, customerOrderNumber: increment, salesOrderNumber: number) else {
-                skipped += 1
-                logger.warning(
-                    "success record \(id ?? "?") (line \(record.line)) has no CustomerOrderNumber: Magento not updated")
-                return
-            }
-            if writer == nil {
-                writer = try XMLStreamWriter(url: try output())
-                try writer?.startElement("ArrayOfOrderInfo")
-            }
-            try writer?.write(update.element)
-            updated += 1
+            records.append(SageSuccess(
+                id: record.value("Id"), customerOrderNumber: record.value("CustomerOrderNumber"),
+                salesOrderNumber: record.value("SalesOrderNumber"), line: record.line))
+        }
+        return records
+    }
+
+    /// Maps `input` into `output` (created on the first update) and `fail` (created on the first rejection).
+    ///
+    /// - Parameters:
+    ///   - fail: the fail output; nil: rejected records are only logged.
+    ///   - lookup: the ledger (see ``SuccessPlan/make(_:lookup:)``); nil maps without one.
+    public func map(
+        input: URL, output: () throws -> URL, fail: (() throws -> URL)? = nil,
+        lookup: ((SageSuccess, String) throws -> SageConfirmation)? = nil
+    ) throws -> Summary {
+        var summary = Summary()
+        summary.plan = try SuccessPlan.make(Self.records(in: input), lookup: lookup)
+        for rejected in summary.plan.rejected {
+            logger.error(
+                "success record not acted on: \(rejected.reason)",
+                metadata: ["ferry.order": "\(rejected.record.orderName)", "ferry.file": "\(input.lastPathComponent)"])
+        }
+        var writer: XMLStreamWriter?
+        (summary.updated, summary.skipped) = try Self.writeUpdates(
+            summary.plan.confirmed, mapper: SuccessMapper(settings: settings), logger: logger
+        ) {
+            if let writer { return writer }
+            let created = try XMLStreamWriter(url: try output())
+            try created.startElement("ArrayOfOrderInfo")
+            writer = created
+            return created
         }
         try writer?.endElement()
         try writer?.finish()
+        if let fail, !summary.plan.rejected.isEmpty { try Self.writeRejected(summary.plan.rejected, to: try fail()) }
+        return summary
+    }
+
+    /// Writes one Magento update per confirmed order into the `ArrayOfOrderInfo` that `writer` opens on first use.
+    ///
+    /// - Returns: (updates written, orders without an increment id).
+    public static func writeUpdates(
+        _ confirmed: [ConfirmedSuccess], mapper: SuccessMapper, logger: Logger, writer: () throws -> XMLStreamWriter
+    ) throws -> (updated: Int, skipped: Int) {
+        var updated = 0
+        var skipped = 0
+        for order in confirmed {
+            guard let update = mapper.map(
+                id: order.record.id, customerOrderNumber: order.incrementId, salesOrderNumber: order.number)
+            else {
+                skipped += 1
+                logger.warning(
+                    """
+                    Sage order \(order.number) (line \(order.record.line)) has no CustomerOrderNumber and the ledger \
+                    has no increment id for it: Magento not updated
+                    """)
+                continue
+            }
+            try writer().write(update.element)
+            updated += 1
+        }
         return (updated, skipped)
+    }
+
+    /// Writes rejected records as Zynk fail records (`<Errors>` first, then what the record said).
+    static func writeRejected(_ rejected: [RejectedSuccess], to url: URL) throws {
+        let date = OrderMapper.sageDateText(Date(), timeZone: .gmt)
+        let writer = try XMLStreamWriter(url: url)
+        try writer.startElement("Company")
+        try writer.startElement("SalesOrders")
+        for item in rejected {
+            var children = [SalesOrder.errorsElement([ZynkError(name: "Success check", description: item.reason, date: date)])]
+            if let id = item.record.id { children.append(OutputElement("Id", id)) }
+            if let number = item.record.salesOrderNumber { children.append(OutputElement("SalesOrderNumber", number)) }
+            if let ref = item.record.customerOrderNumber { children.append(OutputElement("CustomerOrderNumber", ref)) }
+            try writer.write(OutputElement("SalesOrder", children: children))
+        }
+        try writer.endElement()
+        try writer.endElement()
+        try writer.finish()
     }
 }
 
@@ -109,6 +172,8 @@ public struct FailedOrder: Sendable, Hashable {
     public var customerOrderNumber: String?
     /// The `<Errors>` of the record.
     public var errors: [ZynkError]
+    /// The record's line in its file.
+    public var line = 0
 
     /// The reasons on one line.
     public var reason: String {
@@ -124,7 +189,7 @@ public enum FailFileReader {
             try body(
                 FailedOrder(
                     id: record.value("Id"), customerOrderNumber: record.value("CustomerOrderNumber"),
-                    errors: SalesOrder.errors(of: record)))
+                    errors: SalesOrder.errors(of: record), line: record.line))
         }
     }
 }

@@ -119,8 +119,10 @@ public struct LedgerConflict: Error, CustomStringConvertible {
     public let externalId: String
     /// Magento's increment id (the order number).
     public let externalRef: String
+    /// What the other file did: `sent` (the order to Sage), `confirmed` (Sage's number, telling Magento).
+    public var action = "sent"
 
     public var description: String {
-        "order \(externalRef) (entity \(externalId)) was sent by another file while this one was being mapped"
+        "order \(externalRef) (entity \(externalId)) was \(action) by another file while this one was being mapped"
     }
 }
