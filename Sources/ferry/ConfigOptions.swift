@@ -19,7 +19,7 @@ struct ConfigOptions: ParsableArguments {
             return config
         } catch let error as ConfigError {
             FileHandleOutput.error(error.description)
-            throw ExitCode(78)
+            throw ExitCode(ExitStatus.config)
         }
     }
 
@@ -34,4 +34,16 @@ enum FileHandleOutput {
     static func error(_ text: String) {
         FileHandle.standardError.write(Data((Redaction.scrub(text) + "\n").utf8))
     }
+}
+
+/// The exit statuses the commands share (sysexits.h where one fits); docs/operations.md has the table per command.
+enum ExitStatus {
+    /// EX_CONFIG: config.json is invalid; restarting will not help (`RestartPreventExitStatus=78`).
+    static let config: Int32 = 78
+    /// EX_TEMPFAIL: a transient failure (the store down, a credential not readable yet); a later run continues.
+    static let temporary: Int32 = 75
+    /// `ferry status`: files wait in failed/ for a person.
+    static let quarantined: Int32 = 2
+    /// `ferry status`: a stage meets transient failures and has not succeeded since.
+    static let degraded: Int32 = 3
 }

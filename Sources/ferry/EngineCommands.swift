@@ -75,10 +75,22 @@ struct DownloadCommand: AsyncParsableCommand {
             try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger, observers: try Observers.make(config: config, logger: logger))
         }
         let names = stage.isEmpty ? pipeline.stageNames.filter(\.scheduled).map(\.name) : stage
+        var waiting = false
         for name in names {
-            let counters = try await pipeline.runScheduled(stage: name)
+            let counters: [String: Int]
+            do { counters = try await pipeline.runScheduled(stage: name) } catch let error as PipelineError where error.code == .configuration {
+                FileHandleOutput.error("error: \(Redaction.message(of: error))")
+                throw ExitCode(ExitStatus.config)
+            }
+            // A transient failure (the store down) leaves the run waiting for a retry, like `ferry run`'s 75.
+            if let stage = try StatusReport(pipeline: pipeline).stages.first(where: { $0.name == name }), let error = stage.lastError {
+                FileHandleOutput.error("\(name): not done, will retry at the next run: \(error)")
+                waiting = true
+                continue
+            }
             print("\(name): " + (counters.isEmpty ? "nothing new" : counters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
         }
+        if waiting { throw ExitCode(ExitStatus.temporary) }
     }
 }
 
@@ -98,11 +110,14 @@ struct StatusCommand: AsyncParsableCommand {
         let report = try StatusReport(pipeline: pipeline)
         if json {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(Redaction.scrub(String(decoding: try encoder.encode(report), as: UTF8.self)))
         } else {
             print(report.text)
         }
+        // Scripts and monitoring read the exit status (docs/operations.md): files for a person first.
+        if report.stages.contains(where: { !$0.failed.isEmpty }) { throw ExitCode(ExitStatus.quarantined) }
+        if report.stages.contains(where: { $0.health == "degraded" }) { throw ExitCode(ExitStatus.degraded) }
     }
 }
 
@@ -118,8 +133,8 @@ struct CheckConfigCommand: AsyncParsableCommand {
             let (config, loaderWarnings) = try ConfigLoader.load(file: options.url, registry: BuiltinTasks.registry)
             let sectionProblems = ObservabilitySettings.problems(in: config)
             if sectionProblems.contains(where: { !$0.isWarning }) {
-                for problem in loaderWarnings + sectionProblems { print(problem) }
-                throw ExitCode(1)
+                for problem in loaderWarnings + sectionProblems { FileHandleOutput.error("\(problem)") }
+                throw ExitCode(ExitStatus.config)
             }
             let warnings = loaderWarnings + sectionProblems
             // Build each task too: a missing stylesheet or a bad setting value is a config error.
@@ -130,14 +145,16 @@ struct CheckConfigCommand: AsyncParsableCommand {
             do {
                 _ = try Pipeline(config: probe, registry: BuiltinTasks.registry, logger: Logger(label: "ferry", factory: { _ in SwiftLogNoOpLogHandler() }))
             } catch {
-                print("error: \(Redaction.message(of: error))")
-                throw ExitCode(1)
+                FileHandleOutput.error("error: \(Redaction.message(of: error))")
+                throw ExitCode(ExitStatus.config)
             }
-            for warning in warnings { print(warning) }
+            for warning in warnings { FileHandleOutput.error("\(warning)") }
+            // Where each secret will come from; none is read (a systemd credential exists only in the service).
+            for line in CredentialSources.magento(in: config) + ObservabilitySettings.secretSources(in: config) { print(line) }
             print("\(options.url.path): valid (\(config.stages.count) stages)")
         } catch let error as ConfigError {
-            for problem in error.problems { print(problem) }
-            throw ExitCode(1)
+            for problem in error.problems { FileHandleOutput.error("\(problem)") }
+            throw ExitCode(ExitStatus.config)
         }
     }
 }

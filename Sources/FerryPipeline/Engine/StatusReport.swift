@@ -28,7 +28,8 @@ public struct StatusReport: Codable, Sendable {
         /// The last transient error since the last success (the store down, say), if any.
         public var lastError: String?
         /// `degraded` while the stage meets transient failures (its files wait for a retry, or its scheduled
-        /// run failed) and has not succeeded since; `ok` otherwise.
+        /// run failed) and has not succeeded since; else `quarantined` while files wait in `failed/<stage>/` for
+        /// a person; `ok` otherwise.
         public var health: String
         /// The task's counters summed over the journal's runs (`orders.downloaded`, `skus.uploaded`, ...): the
         /// same figures the metrics file exports.
@@ -43,6 +44,10 @@ public struct StatusReport: Codable, Sendable {
         public var reason: String
     }
 
+    /// The ferry that wrote the report (``FerryVersion/current``).
+    public var version: String
+    /// When the report was made (ISO 8601, UTC).
+    public var generatedAt: String
     /// Every stage in config order.
     public var stages: [Stage]
 
@@ -53,6 +58,8 @@ public struct StatusReport: Codable, Sendable {
             Dictionary(try Row.fetchAll(db, sql: "SELECT path, mode FROM pipeline_folders").map { ($0["path"] as String, $0["mode"] as String) }, uniquingKeysWith: { a, _ in a })
         }) ?? [:]
         let formatter = ISO8601DateFormatter()
+        version = FerryVersion.current
+        generatedAt = formatter.string(from: Date())
         stages = try config.stages.map { stage in
             let name = stage.name
             let (inProgress, processed, last, lastError, counters) = try pipeline.store.read { db in
@@ -89,7 +96,7 @@ public struct StatusReport: Codable, Sendable {
                 watchMode: folder.map { modes[$0] ?? "\(config.mode(of: URL(fileURLWithPath: $0)))" } ?? (stage.every.map { "schedule every \($0.components.seconds) s" } ?? "on demand"),
                 pending: pending, inProgress: inProgress, failed: failures,
                 lastSuccess: last.map { formatter.string(from: Date(timeIntervalSince1970: $0)) }, processed: processed,
-                lastError: lastError.map(Redaction.scrub), health: lastError == nil ? "ok" : "degraded", counters: counters.filter { $0.value != 0 })
+                lastError: lastError.map(Redaction.scrub), health: lastError != nil ? "degraded" : failures.isEmpty ? "ok" : "quarantined", counters: counters.filter { $0.value != 0 })
         }
     }
 
@@ -97,7 +104,7 @@ public struct StatusReport: Codable, Sendable {
     public var text: String {
         var lines: [String] = []
         for stage in stages {
-            lines.append("\(stage.name) (\(stage.task))" + (stage.health == "ok" ? "" : " DEGRADED"))
+            lines.append("\(stage.name) (\(stage.task))" + (stage.health == "ok" ? "" : " " + stage.health.uppercased()))
             if let folder = stage.folder { lines.append("  folder:      \(folder) [\(stage.watchMode)]") } else { lines.append("  trigger:     \(stage.watchMode)") }
             lines.append("  pending:     \(stage.pending)   in progress: \(stage.inProgress)   processed: \(stage.processed)   failed: \(stage.failed.count)")
             lines.append("  last success: \(stage.lastSuccess ?? "never")")
