@@ -1,4 +1,5 @@
 import ArgumentParser
+import Synchronization
 import FerryPipeline
 import FerryStages
 import Foundation
@@ -46,4 +47,16 @@ enum ExitStatus {
     static let quarantined: Int32 = 2
     /// `ferry status`: a stage meets transient failures and has not succeeded since.
     static let degraded: Int32 = 3
+}
+
+/// Remembers which stages met a transient failure, so a command can exit 75 rather than 1 for them.
+final class TransientFailures: PipelineObserver {
+    private let stages = Mutex<Set<String>>([])
+
+    func transientFailure(stage: String, file: String?, reason: String) {
+        _ = stages.withLock { $0.insert(stage) }
+    }
+
+    /// True when `stage` met a transient failure.
+    func met(stage: String) -> Bool { stages.withLock { $0.contains(stage) } }
 }

@@ -71,24 +71,25 @@ struct DownloadCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         let logger = options.bootstrapLogging(config.logLevel)
+        let transient = TransientFailures()
         let pipeline = try operational {
-            try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger, observers: try Observers.make(config: config, logger: logger))
+            try Pipeline(
+                config: config, registry: BuiltinTasks.registry, logger: logger,
+                observers: try Observers.make(config: config, logger: logger) + [transient])
         }
-        let names = stage.isEmpty ? pipeline.stageNames.filter(\.scheduled).map(\.name) : stage
+        let scheduled = pipeline.stageNames.filter(\.scheduled).map(\.name)
+        let unknown = Set(stage).subtracting(scheduled)
+        guard unknown.isEmpty else { throw ValidationError("no scheduled stage named \(unknown.sorted().joined(separator: ", ")); scheduled stages are \(scheduled.joined(separator: ", "))") }
         var waiting = false
-        for name in names {
-            let counters: [String: Int]
-            do { counters = try await pipeline.runScheduled(stage: name) } catch let error as PipelineError where error.code == .configuration {
-                FileHandleOutput.error("error: \(Redaction.message(of: error))")
-                throw ExitCode(ExitStatus.config)
-            }
-            // A transient failure (the store down) leaves the run waiting for a retry, like `ferry run`'s 75.
-            if let stage = try StatusReport(pipeline: pipeline).stages.first(where: { $0.name == name }), let error = stage.lastError {
-                FileHandleOutput.error("\(name): not done, will retry at the next run: \(error)")
+        for name in stage.isEmpty ? scheduled : stage {
+            do {
+                let counters = try await pipeline.runScheduled(stage: name)
+                print("\(name): " + (counters.isEmpty ? "nothing new" : counters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+            } catch where transient.met(stage: name) {
+                // The store down: the next run continues from the same watermark, as `ferry run` exits 75.
+                FileHandleOutput.error("\(name): not done, runs again at the next download: \(Redaction.message(of: error))")
                 waiting = true
-                continue
             }
-            print("\(name): " + (counters.isEmpty ? "nothing new" : counters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
         }
         if waiting { throw ExitCode(ExitStatus.temporary) }
     }

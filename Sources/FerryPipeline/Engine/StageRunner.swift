@@ -604,7 +604,16 @@ actor StageRunner {
             entry.lastError = Redaction.message(of: error)
             entry.finishedAt = Date().timeIntervalSince1970
             try? environment.store.write { [entry] db in try entry.update(db) }
-            logger.error("scheduled run failed; it runs again at the next interval", metadata: ["ferry.reason": "\(entry.lastError ?? "")"])
+            // Shutdown (SIGTERM) or a reload (SIGHUP) cancels a download: not a failure. A transient one (the
+            // store down) is a warning that observers hear as such; anything else is an error.
+            if Task.isCancelled || error is CancellationError {
+                logger.info("scheduled run interrupted; it runs again at the next start", metadata: ["ferry.reason": "\(entry.lastError ?? "")"])
+            } else if FailureClass(error) == .transient {
+                logger.warning("scheduled run failed; it runs again at the next interval", metadata: ["ferry.reason": "\(entry.lastError ?? "")"])
+                engine.observers.forEach { $0.transientFailure(stage: stage.name, file: nil, reason: entry.lastError ?? "failed") }
+            } else {
+                logger.error("scheduled run failed; it runs again at the next interval", metadata: ["ferry.reason": "\(entry.lastError ?? "")"])
+            }
             let seconds = (ContinuousClock.now - started).seconds
             engine.observers.forEach {
                 $0.scheduledRunFinished(stage: stage.name, counters: context.counters, seconds: seconds, error: entry.lastError ?? "failed")
