@@ -25,31 +25,39 @@ struct FerryCLI {
 
     var configFile: URL { root.appendingPathComponent("config.json") }
 
-    /// Runs `ferry <arguments> --config <root>/config.json` (`--config` left out when `withConfig` is false) and
-    /// waits for it on its termination handler, so no cooperative thread blocks.
-    func run(_ arguments: [String], withConfig: Bool = true) async throws -> Result {
+    /// Starts `ferry <arguments> --config <root>/config.json` (`--config` left out when `withConfig` is false),
+    /// its stdout and stderr to the given files.
+    func start(_ arguments: [String], withConfig: Bool = true, stdout: URL? = nil, stderr: URL) throws -> Process {
         let process = Process()
         process.executableURL = CommentCrashTests.ferry
         process.arguments = arguments + (withConfig ? ["--config", configFile.path] : [])
         process.environment = environment
         process.currentDirectoryURL = root
+        process.standardOutput = try stdout.map { try FileHandle(forWritingTo: $0) } ?? FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: stderr)
+        try process.run()
+        return process
+    }
+
+    /// Waits for `process` on a polling loop, so no cooperative thread blocks; returns its exit status.
+    static func wait(_ process: Process) async throws -> Int32 {
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return process.terminationStatus
+    }
+
+    /// Runs a command to its end (see ``start(_:withConfig:stdout:stderr:)``); stderr goes to `stderr` when
+    /// given (the file `JOURNAL_STREAM` names), else is captured.
+    func run(_ arguments: [String], withConfig: Bool = true, stderr: URL? = nil) async throws -> Result {
         let out = root.appendingPathComponent(".out-\(UUID().uuidString)")
-        let err = root.appendingPathComponent(".err-\(UUID().uuidString)")
+        let err = stderr ?? root.appendingPathComponent(".err-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        if stderr == nil { _ = FileManager.default.createFile(atPath: err.path, contents: nil) }
         defer {
             try? FileManager.default.removeItem(at: out)
-            try? FileManager.default.removeItem(at: err)
+            if stderr == nil { try? FileManager.default.removeItem(at: err) }
         }
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
+        let process = try start(arguments, withConfig: withConfig, stdout: out, stderr: err)
+        let status = try await Self.wait(process)
         return Result(
             status: status, stdout: try String(contentsOf: out, encoding: .utf8), stderr: try String(contentsOf: err, encoding: .utf8))
     }

@@ -558,7 +558,7 @@ actor StageRunner {
             }
             attemptsThisProcess[run.entry.runID] = nil
             if run.logger.logLevel <= .info {
-                var metadata: Logger.Metadata = ["ferry.outputs": "\(run.outputs.map(\.name))"]
+                var metadata: Logger.Metadata = ["ferry.outputs": .array(run.outputs.map { .string($0.name) })]
                 for (name, value) in run.context.counters where value > 0 { metadata["ferry.\(name)"] = "\(value)" }
                 run.logger.info("processed", metadata: metadata)
             }
@@ -595,7 +595,7 @@ actor StageRunner {
             try commit(&entry, context: context)
             defer { reservedNames = [] }
             try finishCommitted(&entry)
-            logger.info("scheduled run finished", metadata: ["ferry.counters": "\(context.counters)"])
+            logger.info("scheduled run finished", metadata: ["ferry.counters": .dictionary(context.counters.mapValues { .stringConvertible($0) })])
             let seconds = (ContinuousClock.now - started).seconds
             engine.observers.forEach { $0.scheduledRunFinished(stage: stage.name, counters: context.counters, seconds: seconds, error: nil) }
         } catch {
@@ -728,7 +728,7 @@ actor StageRunner {
         do {
             try finishCommitted(&entry)
             attemptsThisProcess[entry.runID] = nil
-            logger.info("processed", metadata: ["ferry.outputs": "\(entry.decodedOutputs.map(\.name))"])
+            logger.info("processed", metadata: ["ferry.outputs": .array(entry.decodedOutputs.map { .string($0.name) })])
             reportDepth()
         } catch {
             logger.error("cannot publish or archive a committed run; will retry", metadata: ["ferry.reason": "\(Redaction.message(of: error))"])
@@ -774,7 +774,7 @@ actor StageRunner {
         entry.nextAttempt = Date().timeIntervalSince1970 + Double(delay.components.seconds)
         try? environment.store.write { [entry] db in try entry.update(db) }
         retryAt[entry.runID] = .now + delay
-        logger.warning("will retry", metadata: ["ferry.reason": "\(message)", "ferry.retryIn": "\(delay)"])
+        logger.warning("will retry", metadata: ["ferry.reason": "\(message)", "ferry.retryIn": .stringConvertible(delay)])
         engine.observers.forEach { $0.transientFailure(stage: stage.name, file: entry.originalName, reason: message) }
     }
 

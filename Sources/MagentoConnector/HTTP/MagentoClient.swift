@@ -155,7 +155,7 @@ public final class MagentoClient: Sendable {
                 "Magento call failed, retrying",
                 metadata: [
                     "ferry.endpoint": "\(method) \(fullPath)", "ferry.attempt": "\(attempt)",
-                    "ferry.error": "\(error)", "ferry.delay": "\(delay)",
+                    "ferry.error": "\(error)", "ferry.delay": .stringConvertible(Duration.seconds(delay)),
                 ])
             do { try await Task.sleep(for: .seconds(delay)) } catch { throw error_cancelled(method, fullPath) }
         }
