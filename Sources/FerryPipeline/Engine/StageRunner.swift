@@ -271,7 +271,11 @@ actor StageRunner {
     /// both files sent) is undone and run again, with every file after it.
     private func process(_ runIDs: [String]) async {
         busy = true
-        defer { busy = false }
+        // The depth reported after the batch must not count it as still in hand (a drained queue read 1).
+        defer {
+            busy = false
+            reportDepth()
+        }
         let started = ContinuousClock.now
         var committed: [CommittedRun] = []
         var committing: CommittingGroup?
