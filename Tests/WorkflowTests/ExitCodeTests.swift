@@ -87,6 +87,9 @@ import Testing
         let report = try #require(try JSONSerialization.jsonObject(with: Data(healthy.stdout.utf8)) as? [String: Any])
         #expect(report["version"] as? String != nil)
         #expect(report["generatedAt"] as? String != nil)
+        let stages = try #require(report["stages"] as? [[String: Any]])
+        let modes = Dictionary(uniqueKeysWithValues: stages.map { ($0["name"] as? String ?? "", ($0["trigger"] as? [String: Any])?["mode"] as? String) })
+        #expect(modes == ["download-orders": "on-demand", "update-orders": "inotify"], "watch mode structured: \(stages)")
 
         // The store down: the download waits for a retry, the stage is degraded.
         _ = try await ferry.run(["download"])
