@@ -44,6 +44,15 @@ import Testing
         #expect(result.stderr.contains("column"), "\(result.stderr)")
     }
 
+    @Test func aBadSharedBaseUrlIsReportedAtItsOwnPath() async throws {
+        let ferry = try Self.ferry(Self.config(baseUrl: "shop.example.com"))
+        defer { ferry.remove() }
+        let result = try await ferry.run(["check-config"])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("connections.magento.baseUrl"), "\(result.stderr)")
+        #expect(!result.stderr.contains("settings.baseUrl"), "\(result.stderr)")
+    }
+
     @Test func aValidConfigExits0() async throws {
         let ferry = try Self.ferry()
         defer { ferry.remove() }
