@@ -71,4 +71,63 @@ extension MetricsObserver {
         if value.rounded() == value, abs(value) < 1e15 { return String(Int64(value)) }
         return String(value)
     }
+
+    /// One sample of a text file: the family's name, its labels, its value.
+    struct Sample {
+        var name: String
+        var labels: [String: String]
+        var value: Double
+    }
+
+    /// The samples of a text file written by ``render(_:)`` (no file, or lines it cannot read: none).
+    static func samples(in file: URL) -> [Sample] {
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line -> Sample? in
+            guard !line.hasPrefix("#"), let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { return nil }
+            let series = line[..<space]
+            guard let brace = series.firstIndex(of: "{"), series.hasSuffix("}") else { return Sample(name: String(series), labels: [:], value: value) }
+            var labels: [String: String] = [:]
+            var rest = series[series.index(after: brace)..<series.index(before: series.endIndex)]
+            while let equals = rest.firstIndex(of: "="), rest[rest.index(after: equals)...].first == "\"" {
+                let key = String(rest[..<equals]).trimmingCharacters(in: CharacterSet(charactersIn: ","))
+                var index = rest.index(equals, offsetBy: 2)
+                var value = ""
+                while index < rest.endIndex, rest[index] != "\"" {
+                    if rest[index] == "\\", rest.index(after: index) < rest.endIndex {
+                        index = rest.index(after: index)
+                        value.append(rest[index] == "n" ? "\n" : rest[index])
+                    } else {
+                        value.append(rest[index])
+                    }
+                    index = rest.index(after: index)
+                }
+                labels[key] = value
+                rest = index < rest.endIndex ? rest[rest.index(after: index)...] : rest[rest.endIndex...]
+            }
+            return Sample(name: String(series[..<brace]), labels: labels, value: value)
+        }
+    }
+
+    /// Puts the per-stage samples of the stages `include` accepts into `figures` (the other families are this
+    /// process's own).
+    static func apply(_ samples: [Sample], to figures: inout Figures, include: (String) -> Bool) {
+        for sample in samples {
+            guard let stage = sample.labels["stage"], include(stage) else { continue }
+            let whole = Int(sample.value)
+            switch sample.name {
+            case "ferry_files_processed_total": figures.processed[stage] = whole
+            case "ferry_files_failed_total": figures.failed[stage] = whole
+            case "ferry_file_processing_seconds_total": figures.processingSeconds[stage] = sample.value
+            case "ferry_task_events_total":
+                if let name = sample.labels["name"] { figures.events[LabelPair(stage: stage, name: name)] = whole }
+            case "ferry_last_success_timestamp_seconds": figures.lastSuccess[stage] = sample.value
+            case "ferry_queue_waiting_files": figures.waiting[stage] = whole
+            case "ferry_queue_claimed_files": figures.claimed[stage] = whole
+            case "ferry_transient_failures_total": figures.transient[stage] = whole
+            case "ferry_scheduled_runs_total":
+                if let outcome = sample.labels["outcome"] { figures.runs[LabelPair(stage: stage, name: outcome)] = whole }
+            default: break
+            }
+        }
+    }
 }

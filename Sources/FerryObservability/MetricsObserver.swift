@@ -10,7 +10,9 @@ import Synchronization
 /// collector never reads half a file. Writes happen at most once per second (and on every ``flush()``), on a
 /// background queue, never on the stage runners' threads.
 ///
-/// Counters start at zero when ferry starts; Prometheus' `rate()` and `increase()` handle the reset.
+/// Per-stage figures continue from the file found at start, and at each write a stage this process has no news of
+/// keeps the file's figures: `ferry download` (a timer) and `ferry run` (a path unit) share one file without wiping
+/// each other's counters or `last_success`. The Magento request figures are this process's own.
 public final class MetricsObserver: PipelineObserver {
     /// The bucket bounds (seconds) of the Magento request latency histogram.
     public static let latencyBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
@@ -31,6 +33,10 @@ public final class MetricsObserver: PipelineObserver {
         var magentoErrors: [String: Int] = [:]
         var magentoRetries: [String: Int] = [:]
         var started = Date().timeIntervalSince1970
+        /// Stages this process has news of; the others' figures are taken from the file at each write.
+        var touched: Set<String> = []
+        /// The config's stages (empty: any).
+        var known: Set<String> = []
     }
 
     struct LabelPair: Hashable, Comparable {
@@ -63,12 +69,20 @@ public final class MetricsObserver: PipelineObserver {
     public init(file: URL, stages: [String] = [], observeMagentoRequests: Bool = true, logger: Logger) {
         self.file = file
         self.logger = logger
+        let removed = TextFile.removeStaleTemporaries(of: file)
+        if !removed.isEmpty {
+            logger.info("removed metrics temporaries of dead processes", metadata: ["ferry.files": .array(removed.map { .string($0) })])
+        }
+        let previous = Self.samples(in: file)
         figures.withLock { figures in
+            figures.known = Set(stages)
             for stage in stages {
                 figures.processed[stage] = 0
                 figures.failed[stage] = 0
                 figures.transient[stage] = 0
             }
+            // A stage no longer in the config drops out of the file.
+            Self.apply(previous, to: &figures) { stages.isEmpty || stages.contains($0) }
         }
         if observeMagentoRequests {
             // Weak: the hook must not keep a replaced observer (after a SIGHUP reload) alive; deinit removes it.
@@ -83,6 +97,7 @@ public final class MetricsObserver: PipelineObserver {
 
     public func fileProcessed(stage: String, file: String, seconds: Double, counters: [String: Int]) {
         update { figures in
+            figures.touched.insert(stage)
             figures.processed[stage, default: 0] += 1
             figures.processingSeconds[stage, default: 0] += seconds
             figures.lastSuccess[stage] = Date().timeIntervalSince1970
@@ -91,15 +106,22 @@ public final class MetricsObserver: PipelineObserver {
     }
 
     public func fileQuarantined(stage: String, file: String, reason: String, failedPath: String) {
-        update { $0.failed[stage, default: 0] += 1 }
+        update { figures in
+            figures.touched.insert(stage)
+            figures.failed[stage, default: 0] += 1
+        }
     }
 
     public func transientFailure(stage: String, file: String?, reason: String) {
-        update { $0.transient[stage, default: 0] += 1 }
+        update { figures in
+            figures.touched.insert(stage)
+            figures.transient[stage, default: 0] += 1
+        }
     }
 
     public func scheduledRunFinished(stage: String, counters: [String: Int], seconds: Double, error: String?) {
         update { figures in
+            figures.touched.insert(stage)
             figures.runs[LabelPair(stage: stage, name: error == nil ? "success" : "failure"), default: 0] += 1
             if error == nil { figures.lastSuccess[stage] = Date().timeIntervalSince1970 }
             for (name, value) in counters { figures.events[LabelPair(stage: stage, name: name), default: 0] += value }
@@ -108,6 +130,7 @@ public final class MetricsObserver: PipelineObserver {
 
     public func queueDepth(stage: String, waiting: Int, claimed: Int) {
         update { figures in
+            figures.touched.insert(stage)
             figures.waiting[stage] = waiting
             figures.claimed[stage] = claimed
         }
@@ -169,8 +192,12 @@ public final class MetricsObserver: PipelineObserver {
             state.lastWrite = ContinuousClock.now
             state.count += 1
         }
+        // Another ferry process (the download timer, a drain) may have written since: keep its stages' figures.
+        var merged = figures.withLock { $0 }
+        let (touched, known) = (merged.touched, merged.known)
+        Self.apply(Self.samples(in: file), to: &merged) { !touched.contains($0) && (known.isEmpty || known.contains($0)) }
         do {
-            try TextFile.writeAtomically(Data(text.utf8), to: file)
+            try TextFile.writeAtomically(Data(Self.render(merged).utf8), to: file)
         } catch {
             logger.warning("cannot write the metrics file", metadata: ["ferry.file": "\(file.path)", "ferry.error": "\(error)"])
         }

@@ -45,6 +45,14 @@ public struct ObservabilitySettings: Sendable {
         return reader.problems
     }
 
+    /// Where each alert secret will come from, for `ferry check-config`; none is read.
+    public static func secretSources(in config: FerryConfig) -> [String] {
+        var reader = SectionReader()
+        let alerts = read(config: config, into: &reader).alerts
+        let references = [("alerts.email.password", alerts?.email?.password), ("alerts.webhook.bearer", alerts?.webhook?.bearer)]
+        return references.compactMap { key, reference in reference.map { "\(key): from \($0.source), read at each send" } }
+    }
+
     private init(metricsFile: URL?, alerts: AlertSettings?) {
         self.metricsFile = metricsFile
         self.alerts = alerts

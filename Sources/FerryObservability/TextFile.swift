@@ -11,9 +11,10 @@ enum TextFile {
     static func writeAtomically(_ data: Data, to url: URL) throws {
         let folder = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        // A dot name: the collector reads only *.prom, and ferry's own watchers ignore hidden files.
-        let temp = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        let fd = try call("open", temp.path) { open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+        // A dot name: the collector reads only *.prom, and ferry's own watchers ignore hidden files. Unique per
+        // write (the PID first, for ``removeStaleTemporaries(of:)``): after a reload two observers may write at once.
+        let temp = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp")
+        let fd = try call("open", temp.path) { open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
         do {
             try data.withUnsafeBytes { raw in
                 var offset = 0
@@ -33,6 +34,24 @@ enum TextFile {
         let dir = try call("open", folder.path) { open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         defer { close(dir) }
         _ = try call("fsync", folder.path) { fsync(dir) }
+    }
+
+    /// Deletes the temporaries of `url` left by processes that died mid-write (`.<name>.<pid>[.<n>].tmp` whose PID is
+    /// gone); a live process's, ours included, are left alone.
+    /// - Returns: the names removed.
+    @discardableResult
+    static func removeStaleTemporaries(of url: URL) -> [String] {
+        let folder = url.deletingLastPathComponent()
+        let prefix = ".\(url.lastPathComponent)."
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        var removed: [String] = []
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            guard let pid = pid_t(name.dropFirst(prefix.count).prefix { $0 != "." }), pid > 0 else { continue }
+            // kill(pid, 0): ESRCH means no such process; EPERM means it lives under another user.
+            guard kill(pid, 0) == -1, errno == ESRCH else { continue }
+            if unlink(folder.appendingPathComponent(name).path) == 0 { removed.append(name) }
+        }
+        return removed
     }
 
     /// Runs a syscall, retrying EINTR, turning -1 into an error.

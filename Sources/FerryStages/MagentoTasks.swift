@@ -31,15 +31,21 @@ extension TaskSettings {
         connection.timeoutSeconds = own.timeoutSeconds ?? connection.timeoutSeconds
         connection.maxAttempts = own.maxAttempts ?? connection.maxAttempts
         do {
-            let configuration = try connection.configuration(resolve: environment.resolve)
-            // Whatever happens downstream, these values are masked in logs, errors and reason files.
-            switch configuration.auth {
-            case .bearer(let token): Redaction.register(token)
-            case .oauth1(let credentials): [credentials.consumerSecret, credentials.accessToken, credentials.accessTokenSecret].forEach(Redaction.register)
-            }
+            // The secrets are read at the first call, never here: operator commands build every task.
+            let configuration = try connection.configuration(
+                resolve: environment.resolve,
+                locateCredentials: { text in
+                    // "credential:NAME" is the name given to systemd's LoadCredential=.
+                    try SecretReference(text).file().map { URL(fileURLWithPath: $0) } ?? environment.resolve(text)
+                },
+                // Whatever happens downstream, these values are masked in logs, errors and reason files.
+                onSecrets: { $0.forEach(Redaction.register) })
             return MagentoClient(configuration: configuration, logger: environment.logger)
         } catch let error as MagentoSettingsError {
-            throw TaskSettingsError(settingsPath: path, key: error.key, message: error.message)
+            // A key the stage does not set came from the shared block: report it there.
+            let ownKeys = (try? JSONEncoder().encode(own)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }?.keys
+            let settingsPath = ownKeys?.contains(error.key) == false && environment.connections["magento"] != nil ? "connections.magento" : path
+            throw TaskSettingsError(settingsPath: settingsPath, key: error.key, message: error.message)
         }
     }
 }

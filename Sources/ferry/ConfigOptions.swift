@@ -1,4 +1,5 @@
 import ArgumentParser
+import Synchronization
 import FerryPipeline
 import FerryStages
 import Foundation
@@ -19,7 +20,7 @@ struct ConfigOptions: ParsableArguments {
             return config
         } catch let error as ConfigError {
             FileHandleOutput.error(error.description)
-            throw ExitCode(78)
+            throw ExitCode(ExitStatus.config)
         }
     }
 
@@ -34,4 +35,28 @@ enum FileHandleOutput {
     static func error(_ text: String) {
         FileHandle.standardError.write(Data((Redaction.scrub(text) + "\n").utf8))
     }
+}
+
+/// The exit statuses the commands share (sysexits.h where one fits); docs/operations.md has the table per command.
+enum ExitStatus {
+    /// EX_CONFIG: config.json is invalid; restarting will not help (`RestartPreventExitStatus=78`).
+    static let config: Int32 = 78
+    /// EX_TEMPFAIL: a transient failure (the store down, a credential not readable yet); a later run continues.
+    static let temporary: Int32 = 75
+    /// `ferry status`: files wait in failed/ for a person.
+    static let quarantined: Int32 = 2
+    /// `ferry status`: a stage meets transient failures and has not succeeded since.
+    static let degraded: Int32 = 3
+}
+
+/// Remembers which stages met a transient failure, so a command can exit 75 rather than 1 for them.
+final class TransientFailures: PipelineObserver {
+    private let stages = Mutex<Set<String>>([])
+
+    func transientFailure(stage: String, file: String?, reason: String) {
+        _ = stages.withLock { $0.insert(stage) }
+    }
+
+    /// True when `stage` met a transient failure.
+    func met(stage: String) -> Bool { stages.withLock { $0.contains(stage) } }
 }

@@ -77,14 +77,27 @@ struct DownloadCommand: AsyncParsableCommand {
         guard let lock = try await SingleFerry.lockOrDelegate(config, request: ControlRequest(command: "download", stages: stage)) else { return }
         defer { withExtendedLifetime(lock) {} }
         let logger = options.bootstrapLogging(config.logLevel)
+        let transient = TransientFailures()
         let pipeline = try operational {
-            try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger, observers: try Observers.make(config: config, logger: logger))
+            try Pipeline(
+                config: config, registry: BuiltinTasks.registry, logger: logger,
+                observers: try Observers.make(config: config, logger: logger) + [transient])
         }
-        let names = stage.isEmpty ? pipeline.stageNames.filter(\.scheduled).map(\.name) : stage
-        for name in names {
-            let counters = try await pipeline.runScheduled(stage: name)
-            print("\(name): " + (counters.isEmpty ? "nothing new" : counters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+        let scheduled = pipeline.stageNames.filter(\.scheduled).map(\.name)
+        let unknown = Set(stage).subtracting(scheduled)
+        guard unknown.isEmpty else { throw ValidationError("no scheduled stage named \(unknown.sorted().joined(separator: ", ")); scheduled stages are \(scheduled.joined(separator: ", "))") }
+        var waiting = false
+        for name in stage.isEmpty ? scheduled : stage {
+            do {
+                let counters = try await pipeline.runScheduled(stage: name)
+                print("\(name): " + (counters.isEmpty ? "nothing new" : counters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+            } catch where transient.met(stage: name) {
+                // The store down: the next run continues from the same watermark, as `ferry run` exits 75.
+                FileHandleOutput.error("\(name): not done, runs again at the next download: \(Redaction.message(of: error))")
+                waiting = true
+            }
         }
+        if waiting { throw ExitCode(ExitStatus.temporary) }
     }
 }
 
@@ -104,11 +117,14 @@ struct StatusCommand: AsyncParsableCommand {
         let report = try StatusReport(pipeline: pipeline)
         if json {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(Redaction.scrub(String(decoding: try encoder.encode(report), as: UTF8.self)))
         } else {
             print(report.text)
         }
+        // Scripts and monitoring read the exit status (docs/operations.md): files for a person first.
+        if report.stages.contains(where: { !$0.failed.isEmpty }) { throw ExitCode(ExitStatus.quarantined) }
+        if report.stages.contains(where: { $0.health == "degraded" }) { throw ExitCode(ExitStatus.degraded) }
     }
 }
 
@@ -124,8 +140,8 @@ struct CheckConfigCommand: AsyncParsableCommand {
             let (config, loaderWarnings) = try ConfigLoader.load(file: options.url, registry: BuiltinTasks.registry)
             let sectionProblems = ObservabilitySettings.problems(in: config)
             if sectionProblems.contains(where: { !$0.isWarning }) {
-                for problem in loaderWarnings + sectionProblems { print(problem) }
-                throw ExitCode(1)
+                for problem in loaderWarnings + sectionProblems { FileHandleOutput.error("\(problem)") }
+                throw ExitCode(ExitStatus.config)
             }
             let warnings = loaderWarnings + sectionProblems
             // Build each task too: a missing stylesheet or a bad setting value is a config error.
@@ -136,14 +152,16 @@ struct CheckConfigCommand: AsyncParsableCommand {
             do {
                 _ = try Pipeline(config: probe, registry: BuiltinTasks.registry, logger: Logger(label: "ferry", factory: { _ in SwiftLogNoOpLogHandler() }))
             } catch {
-                print("error: \(Redaction.message(of: error))")
-                throw ExitCode(1)
+                FileHandleOutput.error("error: \(Redaction.message(of: error))")
+                throw ExitCode(ExitStatus.config)
             }
-            for warning in warnings { print(warning) }
+            for warning in warnings { FileHandleOutput.error("\(warning)") }
+            // Where each secret will come from; none is read (a systemd credential exists only in the service).
+            for line in CredentialSources.magento(in: config) + ObservabilitySettings.secretSources(in: config) { print(line) }
             print("\(options.url.path): valid (\(config.stages.count) stages)")
         } catch let error as ConfigError {
-            for problem in error.problems { print(problem) }
-            throw ExitCode(1)
+            for problem in error.problems { FileHandleOutput.error("\(problem)") }
+            throw ExitCode(ExitStatus.config)
         }
     }
 }

@@ -147,7 +147,7 @@ struct ResourceFaultTests {
                            "echo 0 > /proc/sys/user/max_inotify_watches && exec '\(ferryExecutable.path)' watch --config '\(root.config.path)' 2>'\(log.path)'"]
         try child.run()
         defer { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
-        try await waitUntil("ferry watch ready") { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains(" watching") || !child.isRunning }
+        try await waitUntil("ferry watch ready") { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("msg=watching") || !child.isRunning }
         try root.deliver("polled.xml", FerryRoot.order(1))
         try await waitUntil("processed by polling", timeout: .seconds(60)) { root.placedCount >= 1 }
         kill(child.processIdentifier, SIGTERM)

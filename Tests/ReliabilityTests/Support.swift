@@ -228,7 +228,7 @@ final class Child: @unchecked Sendable {
 
     /// Waits until the daemon logged that its watches are in place.
     func waitUntilWatching(timeout: Duration = .seconds(60)) async throws {
-        try await waitUntil("ferry watch ready", timeout: timeout) { log.contains(" watching") || !isRunning }
+        try await waitUntil("ferry watch ready", timeout: timeout) { log.contains("msg=watching") || !isRunning }
     }
 
     /// SIGTERM, then wait; SIGKILL as the hang guard.

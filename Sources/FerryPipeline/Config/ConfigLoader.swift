@@ -55,7 +55,7 @@ public enum ConfigLoader {
     public static let schema: [String: Set<String>] = [
         "": [
             "root", "stateStore", "logLevel", "settleMilliseconds", "rescanSeconds", "archive", "failedFolder", "retry",
-            "folders", "connections", "stages", "alerts", "metrics", "$comment",
+            "folders", "connections", "stages", "alerts", "metrics", "$comment", "$schema",
         ],
         "archive": ["folder", "retentionDays"],
         "retry": ["initialSeconds", "maxSeconds", "maxAttempts"],
@@ -73,7 +73,9 @@ public enum ConfigLoader {
             let data = try Data(contentsOf: file)
             value = try JSONDecoder().decode(JSONValue.self, from: data)
         } catch let error as DecodingError {
-            throw ConfigError(file: file.path, problems: [ConfigProblem("$", "not valid JSON: \(describe(error))")])
+            // Foundation does not say where: find the place ourselves, for the editor.
+            let place = (try? Data(contentsOf: file)).flatMap(JSONSyntax.firstProblem(in:))
+            throw ConfigError(file: file.path, problems: [ConfigProblem("$", "not valid JSON: " + (place?.description ?? describe(error)))])
         } catch {
             throw ConfigError(file: file.path, problems: [ConfigProblem("$", "cannot read the file: \(error.localizedDescription)")])
         }

@@ -37,15 +37,7 @@ public struct SecretReference: Sendable, Decodable, CustomStringConvertible {
             Redaction.register(value)
             return value
         }
-        let path: String
-        if reference.hasPrefix("credential:") {
-            guard let directory = environment["CREDENTIALS_DIRECTORY"] else {
-                throw PipelineError(.configuration, "\(reference): CREDENTIALS_DIRECTORY is not set; run under systemd with LoadCredential=, or use \"${VAR}\" or \"file:/path\"")
-            }
-            path = directory + "/" + reference.dropFirst("credential:".count)
-        } else if reference.hasPrefix("file:") {
-            path = String(reference.dropFirst("file:".count))
-        } else {
+        guard let path = try file(environment: environment) else {
             Redaction.register(reference)
             return reference
         }
@@ -55,6 +47,29 @@ public struct SecretReference: Sendable, Decodable, CustomStringConvertible {
         let secret = text.split(whereSeparator: \.isNewline).first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
         Redaction.register(secret)
         return secret
+    }
+
+    /// The file a `credential:NAME` or `file:/path` reference names, without reading it; nil for the other forms.
+    ///
+    /// `credential:NAME` is `$CREDENTIALS_DIRECTORY/NAME`, the name given to systemd's `LoadCredential=NAME:...`.
+    /// - Throws: ``PipelineError`` when `CREDENTIALS_DIRECTORY` is not set (not running under systemd).
+    public func file(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
+        if reference.hasPrefix("credential:") {
+            guard let directory = environment["CREDENTIALS_DIRECTORY"] else {
+                throw PipelineError(.configuration, "\(reference): CREDENTIALS_DIRECTORY is not set; run under systemd with LoadCredential=, or use \"${VAR}\" or \"file:/path\"")
+            }
+            return directory + "/" + reference.dropFirst("credential:".count)
+        }
+        if reference.hasPrefix("file:") { return String(reference.dropFirst("file:".count)) }
+        return nil
+    }
+
+    /// Where the secret will come from, for `ferry check-config`; never reads it.
+    public var source: String {
+        if reference.hasPrefix("${"), reference.hasSuffix("}") { return "the environment variable \(reference.dropFirst(2).dropLast())" }
+        if reference.hasPrefix("credential:") { return "the systemd credential \(reference.dropFirst("credential:".count)) ($CREDENTIALS_DIRECTORY)" }
+        if reference.hasPrefix("file:") { return "the file \(reference.dropFirst("file:".count))" }
+        return "the config file itself (a literal)"
     }
 
     /// Never the secret: only where it comes from.

@@ -276,7 +276,11 @@ actor StageRunner {
     /// both files sent) is undone and run again, with every file after it.
     private func process(_ runIDs: [String]) async {
         busy = true
-        defer { busy = false }
+        // The depth reported after the batch must not count it as still in hand (a drained queue read 1).
+        defer {
+            busy = false
+            reportDepth()
+        }
         let started = ContinuousClock.now
         var committed: [CommittedRun] = []
         var committing: CommittingGroup?
@@ -563,7 +567,7 @@ actor StageRunner {
             }
             attemptsThisProcess[run.entry.runID] = nil
             if run.logger.logLevel <= .info {
-                var metadata: Logger.Metadata = ["ferry.outputs": "\(run.outputs.map(\.name))"]
+                var metadata: Logger.Metadata = ["ferry.outputs": .array(run.outputs.map { .string($0.name) })]
                 for (name, value) in run.context.counters where value > 0 { metadata["ferry.\(name)"] = "\(value)" }
                 run.logger.info("processed", metadata: metadata)
             }
@@ -600,7 +604,7 @@ actor StageRunner {
             try commit(&entry, context: context)
             defer { reservedNames = [] }
             try finishCommitted(&entry)
-            logger.info("scheduled run finished", metadata: ["ferry.counters": "\(context.counters)"])
+            logger.info("scheduled run finished", metadata: ["ferry.counters": .dictionary(context.counters.mapValues { .stringConvertible($0) })])
             let seconds = (ContinuousClock.now - started).seconds
             engine.observers.forEach { $0.scheduledRunFinished(stage: stage.name, counters: context.counters, seconds: seconds, error: nil) }
         } catch {
@@ -609,7 +613,16 @@ actor StageRunner {
             entry.lastError = Redaction.message(of: error)
             entry.finishedAt = Date().timeIntervalSince1970
             try? environment.store.write { [entry] db in try entry.update(db) }
-            logger.error("scheduled run failed; it runs again at the next interval", metadata: ["ferry.reason": "\(entry.lastError ?? "")"])
+            // Shutdown (SIGTERM) or a reload (SIGHUP) cancels a download: not a failure. A transient one (the
+            // store down) is a warning that observers hear as such; anything else is an error.
+            if Task.isCancelled || error is CancellationError {
+                logger.info("scheduled run interrupted; it runs again at the next start", metadata: ["ferry.reason": "\(entry.lastError ?? "")"])
+            } else if FailureClass(error) == .transient {
+                logger.warning("scheduled run failed; it runs again at the next interval", metadata: ["ferry.reason": "\(entry.lastError ?? "")"])
+                engine.observers.forEach { $0.transientFailure(stage: stage.name, file: nil, reason: entry.lastError ?? "failed") }
+            } else {
+                logger.error("scheduled run failed; it runs again at the next interval", metadata: ["ferry.reason": "\(entry.lastError ?? "")"])
+            }
             let seconds = (ContinuousClock.now - started).seconds
             engine.observers.forEach {
                 $0.scheduledRunFinished(stage: stage.name, counters: context.counters, seconds: seconds, error: entry.lastError ?? "failed")
@@ -724,7 +737,7 @@ actor StageRunner {
         do {
             try finishCommitted(&entry)
             attemptsThisProcess[entry.runID] = nil
-            logger.info("processed", metadata: ["ferry.outputs": "\(entry.decodedOutputs.map(\.name))"])
+            logger.info("processed", metadata: ["ferry.outputs": .array(entry.decodedOutputs.map { .string($0.name) })])
             reportDepth()
         } catch {
             logger.error("cannot publish or archive a committed run; will retry", metadata: ["ferry.reason": "\(Redaction.message(of: error))"])
@@ -782,7 +795,7 @@ actor StageRunner {
         entry.nextAttempt = Date().timeIntervalSince1970 + Double(delay.components.seconds)
         try? environment.store.write { [entry] db in try entry.update(db) }
         retryAt[entry.runID] = .now + delay
-        logger.warning("will retry", metadata: ["ferry.reason": "\(message)", "ferry.retryIn": "\(delay)"])
+        logger.warning("will retry", metadata: ["ferry.reason": "\(message)", "ferry.retryIn": .stringConvertible(delay)])
         engine.observers.forEach { $0.transientFailure(stage: stage.name, file: entry.originalName, reason: message) }
     }
 

@@ -15,6 +15,8 @@ public struct StatusReport: Codable, Sendable {
         public var folder: String?
         /// `inotify`, `poll every N ms` (as the running daemon set it up), or `schedule`.
         public var watchMode: String
+        /// The same, structured for scripts.
+        public var trigger: Trigger
         /// Files waiting in the folder.
         public var pending: Int
         /// Files claimed and not finished (running, or waiting for a retry).
@@ -28,11 +30,38 @@ public struct StatusReport: Codable, Sendable {
         /// The last transient error since the last success (the store down, say), if any.
         public var lastError: String?
         /// `degraded` while the stage meets transient failures (its files wait for a retry, or its scheduled
-        /// run failed) and has not succeeded since; `ok` otherwise.
+        /// run failed) and has not succeeded since; else `quarantined` while files wait in `failed/<stage>/` for
+        /// a person; `ok` otherwise.
         public var health: String
         /// The task's counters summed over the journal's runs (`orders.downloaded`, `skus.uploaded`, ...): the
         /// same figures the metrics file exports.
         public var counters: [String: Int]
+    }
+
+    /// What starts a stage's work, structured (`watchMode` is the same as text).
+    public struct Trigger: Codable, Sendable {
+        /// `inotify`, `poll`, `schedule` (`everySeconds` inside `ferry watch`) or `on-demand` (`ferry download` only).
+        public var mode: String
+        /// The listing interval of a `poll` folder.
+        public var intervalMilliseconds: Int?
+        /// The interval of a `schedule` stage.
+        public var everySeconds: Int?
+        /// True when the running daemon polls a folder the config asked to watch with inotify (no inotify there).
+        public var fellBack: Bool
+
+        /// Reads a mode as `WatchMode` describes it (`inotify`, `poll every N ms`).
+        init(folderMode text: String, configured: String) {
+            let words = text.split(separator: " ")
+            mode = words.first == "poll" ? "poll" : "inotify"
+            intervalMilliseconds = mode == "poll" && words.count > 2 ? Int(words[2]) : nil
+            fellBack = mode == "poll" && configured == "inotify"
+        }
+
+        init(everySeconds: Int?) {
+            mode = everySeconds == nil ? "on-demand" : "schedule"
+            self.everySeconds = everySeconds
+            fellBack = false
+        }
     }
 
     /// A quarantined file.
@@ -43,6 +72,10 @@ public struct StatusReport: Codable, Sendable {
         public var reason: String
     }
 
+    /// The ferry that wrote the report (``FerryVersion/current``).
+    public var version: String
+    /// When the report was made (ISO 8601, UTC).
+    public var generatedAt: String
     /// Every stage in config order.
     public var stages: [Stage]
 
@@ -53,6 +86,8 @@ public struct StatusReport: Codable, Sendable {
             Dictionary(try Row.fetchAll(db, sql: "SELECT path, mode FROM pipeline_folders").map { ($0["path"] as String, $0["mode"] as String) }, uniquingKeysWith: { a, _ in a })
         }) ?? [:]
         let formatter = ISO8601DateFormatter()
+        version = FerryVersion.current
+        generatedAt = formatter.string(from: Date())
         stages = try config.stages.map { stage in
             let name = stage.name
             let (inProgress, processed, last, lastError, counters) = try pipeline.store.read { db in
@@ -84,12 +119,16 @@ public struct StatusReport: Codable, Sendable {
                     .map { $0.dropFirst("reason:".count).trimmingCharacters(in: .whitespaces) } ?? "(no reason file)"
                 return Failure(file: failedFolder.appendingPathComponent(file).path, reason: Redaction.scrub(reason))
             }
+            let configured = folder.map { "\(config.mode(of: URL(fileURLWithPath: $0)))" }
+            let every = stage.every.map { Int($0.components.seconds) }
+            let trigger = folder.map { Trigger(folderMode: modes[$0] ?? configured ?? "inotify", configured: configured ?? "inotify") } ?? Trigger(everySeconds: every)
             return Stage(
                 name: name, task: stage.task, folder: folder,
-                watchMode: folder.map { modes[$0] ?? "\(config.mode(of: URL(fileURLWithPath: $0)))" } ?? (stage.every.map { "schedule every \($0.components.seconds) s" } ?? "on demand"),
+                watchMode: folder.map { modes[$0] ?? configured ?? "inotify" } ?? (every.map { "schedule every \($0) s" } ?? "on demand"),
+                trigger: trigger,
                 pending: pending, inProgress: inProgress, failed: failures,
                 lastSuccess: last.map { formatter.string(from: Date(timeIntervalSince1970: $0)) }, processed: processed,
-                lastError: lastError.map(Redaction.scrub), health: lastError == nil ? "ok" : "degraded", counters: counters.filter { $0.value != 0 })
+                lastError: lastError.map(Redaction.scrub), health: lastError != nil ? "degraded" : failures.isEmpty ? "ok" : "quarantined", counters: counters.filter { $0.value != 0 })
         }
     }
 
@@ -97,7 +136,7 @@ public struct StatusReport: Codable, Sendable {
     public var text: String {
         var lines: [String] = []
         for stage in stages {
-            lines.append("\(stage.name) (\(stage.task))" + (stage.health == "ok" ? "" : " DEGRADED"))
+            lines.append("\(stage.name) (\(stage.task))" + (stage.health == "ok" ? "" : " " + stage.health.uppercased()))
             if let folder = stage.folder { lines.append("  folder:      \(folder) [\(stage.watchMode)]") } else { lines.append("  trigger:     \(stage.watchMode)") }
             lines.append("  pending:     \(stage.pending)   in progress: \(stage.inProgress)   processed: \(stage.processed)   failed: \(stage.failed.count)")
             lines.append("  last success: \(stage.lastSuccess ?? "never")")

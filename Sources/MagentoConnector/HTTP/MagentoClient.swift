@@ -7,6 +7,8 @@ public enum MagentoAuth: Sendable {
     case bearer(String)
     /// OAuth 1.0a request signing with the integration's four credentials.
     case oauth1(OAuth1Credentials)
+    /// Read when a call is made (see ``MagentoConnectionSettings/configuration(environment:resolve:locateCredentials:onSecrets:)``).
+    case deferred(@Sendable () throws -> MagentoAuth)
 }
 
 /// Retry policy: capped exponential backoff with jitter.
@@ -96,14 +98,16 @@ public final class MagentoClient: Sendable {
         if !query.isEmpty { url += "?" + Self.queryString(query) }
         let policy = configuration.retry
         var attempt = 0
+        let auth = try configuration.auth.resolved(method: method, path: fullPath)
         while true {
             attempt += 1
             var headers: [(name: String, value: String)] = [("Accept", "application/json")]
-            switch configuration.auth {
+            switch auth {
             case .bearer(let token): headers.append(("Authorization", "Bearer \(token)"))
             case .oauth1(let credentials):
                 headers.append(
                     ("Authorization", OAuth1Signer(credentials: credentials).authorizationHeader(method: method, url: url)))
+            case .deferred: break  // resolved above
             }
             if body != nil { headers.append(("Content-Type", "application/json")) }
             let request = HTTPRequest(method: method, url: url, headers: headers, body: body?.data, idempotent: idempotent)
@@ -151,7 +155,7 @@ public final class MagentoClient: Sendable {
                 "Magento call failed, retrying",
                 metadata: [
                     "ferry.endpoint": "\(method) \(fullPath)", "ferry.attempt": "\(attempt)",
-                    "ferry.error": "\(error)", "ferry.delay": "\(delay)",
+                    "ferry.error": "\(error)", "ferry.delay": .stringConvertible(Duration.seconds(delay)),
                 ])
             do { try await Task.sleep(for: .seconds(delay)) } catch { throw error_cancelled(method, fullPath) }
         }

@@ -14,6 +14,8 @@ public struct MagentoError: Error, CustomStringConvertible, Sendable {
         case maintenance
         /// The answer was not the JSON expected.
         case invalidResponse
+        /// The secrets could not be read (a missing credential file or variable): nothing was sent.
+        case credentials
     }
 
     public let code: Code
@@ -51,7 +53,7 @@ public struct MagentoError: Error, CustomStringConvertible, Sendable {
     /// True for faults worth retrying later: no answer, maintenance, 429 and 5xx.
     public var isTransient: Bool {
         switch code {
-        case .transport, .maintenance: true
+        case .transport, .maintenance, .credentials: true
         case .invalidResponse: false
         case .http: status.map { $0 == 429 || $0 >= 500 } ?? false
         }
@@ -68,6 +70,8 @@ public struct MagentoError: Error, CustomStringConvertible, Sendable {
             text = "\(path): \(message)"
         case .transport:
             text = "\(what): no answer from the store: \(message). Check the base URL, the network and the store."
+        case .credentials:
+            text = "\(what): not sent, no Magento credentials: \(message); ferry retries once they are readable"
         case .invalidResponse:
             text = "\(what): unexpected answer (HTTP \(status.map(String.init) ?? "?")): \(message)"
         case .http:
