@@ -38,7 +38,6 @@ public struct PreValidator: Sendable {
     /// The mapping settings (tolerance, long-field policy, tax rates).
     public let settings: OrderMappingSettings
     private let mapper: OrderMapper
-    private let tolerance: Amount
 
     /// Creates a validator.
     public init(settings: OrderMappingSettings) {
@@ -49,7 +48,6 @@ public struct PreValidator: Sendable {
     init(settings: OrderMappingSettings, mapper: OrderMapper) {
         self.settings = settings
         self.mapper = mapper
-        self.tolerance = Amount(settings.totalTolerance)
     }
 
     /// Checks `order` against Sage 50's limits and its totals against Magento's `grandTotal`.
@@ -57,8 +55,19 @@ public struct PreValidator: Sendable {
         validate(order, exactGrandTotal: grandTotal.map(Amount.init))
     }
 
+    /// Checks a mapped order: Sage 50's limits, the reasons the mapping found, and Sage's total against Magento's
+    /// `grand_total` to the penny, naming each line whose Sage figure is not Magento's.
+    public func validate(_ mapped: MappedOrder) -> ValidationOutcome {
+        validate(
+            mapped.salesOrder, exactGrandTotal: mapped._grandTotal, targets: mapped.targets,
+            mappingViolations: mapped.violations)
+    }
+
     /// ``validate(_:grandTotal:)`` with the grand total as the mapping holds it.
-    func validate(_ order: SalesOrder, exactGrandTotal grandTotal: Amount?) -> ValidationOutcome {
+    func validate(
+        _ order: SalesOrder, exactGrandTotal grandTotal: Amount?, targets: [MoneyTarget] = [],
+        mappingViolations: [Violation] = []
+    ) -> ValidationOutcome {
         var check = Checker(truncate: settings.longFields == "truncate")
         var order = order
         check.require(!order.id.isEmpty, "Id", order.id, "an external id is required (duplicate prevention)")
@@ -121,12 +130,11 @@ public struct PreValidator: Sendable {
                 ["SalesReceipt", "PaymentAlreadyReceived"].contains(type), "PaymentType", type,
                 "SalesReceipt or PaymentAlreadyReceived")
         }
-        if let grandTotal {
-            let predicted = mapper.exactPredictedSageTotal(order)
-            check.require(
-                (predicted - grandTotal).magnitude <= tolerance, "Totals",
-                "Sage \(predicted.amountText) vs Magento grand_total \(grandTotal.amountText)",
-                "within \(settings.totalTolerance.amountText)")
+        check.violations += mappingViolations
+        // A refusal the mapping found (an unmapped rate, fractions of a penny) is the reason; the totals it
+        // upsets would only repeat it.
+        if let grandTotal, mappingViolations.isEmpty {
+            totals(order, grandTotal: grandTotal, targets: targets, into: &check)
         }
         if !check.truncations.isEmpty {
             // Never silently: the record itself says what was shortened.
@@ -135,6 +143,47 @@ public struct PreValidator: Sendable {
             order.notes3 = String(note.prefix(60))
         }
         return ValidationOutcome(order: order, violations: check.violations, truncations: check.truncations)
+    }
+}
+
+extension PreValidator {
+    /// Every line's Sage figure (``SageDocumentTotal``) must be Magento's and Sage's total `grandTotal`, exactly;
+    /// each line that differs is named with both figures and the cause.
+    fileprivate func totals(_ order: SalesOrder, grandTotal: Amount, targets: [MoneyTarget], into check: inout Checker) {
+        let document = mapper.sageDocumentTotal(order)
+        let inclusive = order.vatInclusive == true
+        for (index, (line, target)) in zip(document.lines, targets).enumerated() where line._gross != target.gross {
+            let item = line.path == "Carriage" ? order.carriage : order.items[safe: index]
+            let cause: String
+            if !inclusive && line._vat != target.vat {
+                cause = "Sage's VAT on the net \(line._net.amountText) at T\(item?.taxCode ?? 1) is "
+                    + "\(line._vat.amountText), Magento's tax_amount \(target.vat.amountText)"
+            } else {
+                cause = "qty x (UnitPrice - UnitDiscountAmount) rounds to \(line._net.amountText) "
+                    + (inclusive ? "gross" : "net")
+            }
+            check.require(
+                false, line.path,
+                "\(target.sku): Sage \(line._gross.amountText) vs Magento \(target.gross.amountText)",
+                "equal to the penny (\(cause))")
+        }
+        // Lines that differ are refused even when their errors cancel out in the total: Sage would book other VAT.
+        guard document._total != grandTotal else { return }
+        let magento = targets.reduce(Amount.zero) { $0 + $1.gross }
+        let why =
+            !targets.isEmpty && magento != grandTotal
+            ? "equal to the penny: Magento's rows and shipping add up to \(magento.amountText), not to its "
+                + "grand_total (a fee or adjustment ferry does not map, or fractions of a penny)"
+            : "equal to the penny"
+        check.require(
+            false, "Totals", "Sage \(document._total.amountText) vs Magento grand_total \(grandTotal.amountText)", why)
+    }
+}
+
+extension Array {
+    fileprivate subscript(safe index: Int?) -> Element? {
+        guard let index, indices.contains(index) else { return nil }
+        return self[index]
     }
 }
 
