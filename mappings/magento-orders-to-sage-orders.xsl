@@ -98,6 +98,27 @@
       <Id><xsl:value-of select="normalize-space((order_id | entity_id)[1])"/></Id>
       <xsl:if test="$registered"><CustomerId><xsl:value-of select="$customerId"/></CustomerId></xsl:if>
       <CustomerOrderNumber><xsl:value-of select="normalize-space(increment_id)"/></CustomerOrderNumber>
+      <!-- Notes1-3: the customer's note, the coupon and the gift message, split at Sage's 60 characters. -->
+      <xsl:variable name="note">
+        <xsl:call-template name="field"><xsl:with-param name="name" select="'customer_note'"/></xsl:call-template>
+      </xsl:variable>
+      <xsl:variable name="coupon">
+        <xsl:call-template name="field"><xsl:with-param name="name" select="'coupon_code'"/></xsl:call-template>
+      </xsl:variable>
+      <xsl:variable name="gift"
+        select="normalize-space((extension_attributes/gift_message/message | gift_message/message)[1])"/>
+      <xsl:variable name="notes">
+        <xsl:if test="$note != ''">Note: <xsl:value-of select="$note"/></xsl:if>
+        <xsl:if test="$coupon != ''">
+          <xsl:if test="$note != ''"> | </xsl:if>Coupon: <xsl:value-of select="$coupon"/>
+        </xsl:if>
+        <xsl:if test="$gift != ''">
+          <xsl:if test="$note != '' or $coupon != ''"> | </xsl:if>Gift message: <xsl:value-of select="$gift"/>
+        </xsl:if>
+      </xsl:variable>
+      <xsl:if test="string-length($notes) &gt; 0"><Notes1><xsl:value-of select="substring($notes, 1, 60)"/></Notes1></xsl:if>
+      <xsl:if test="string-length($notes) &gt; 60"><Notes2><xsl:value-of select="substring($notes, 61, 60)"/></Notes2></xsl:if>
+      <xsl:if test="string-length($notes) &gt; 120"><Notes3><xsl:value-of select="substring($notes, 121)"/></Notes3></xsl:if>
       <Currency>
         <xsl:choose>
           <xsl:when test="normalize-space(order_currency_code) != ''">

@@ -154,7 +154,7 @@ let mappingCases: [MappingCase] = [
         check: { _, outcome in
             #expect(outcome.passed)
             #expect(outcome.order.deliveryAddress?.address1?.count == 60)
-            #expect(outcome.order.notes3 == "ferry truncated: SalesOrderDeliveryAddress/Address1")
+            #expect(outcome.order.notes3 == "ferry truncated: Delivery/Address1")
         }),
     MappingCase(
         description: "9-character account reference fails",

@@ -107,6 +107,13 @@ public struct OrderMapper: Sendable {
         sales.currency = order.currency
         sales.accountReference = accountReference(for: order, registered: registered)
         sales.salesOrderDate = try sageDate(order.createdAt, order: order)
+        if let text = SageNotes.text(of: order) {
+            // Split at Sage's 60 characters; the rest stays in Notes3 for the pre-validation to cut and record.
+            let pieces = SageNotes.split(text)
+            sales.notes1 = pieces.first
+            sales.notes2 = pieces.count > 1 ? pieces[1] : nil
+            sales.notes3 = pieces.count > 2 ? pieces[2...].joined() : nil
+        }
 
         let billing = order.billingAddress ?? order.shippingAddress
         let shipping = order.shippingAddress ?? order.billingAddress

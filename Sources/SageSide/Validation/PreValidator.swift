@@ -96,9 +96,6 @@ public struct PreValidator: Sendable {
                 currency.count == 3 && currency.allSatisfy({ $0.isASCII && $0.isUppercase }), "Currency", currency,
                 "a 3-letter ISO code")
         }
-        order.notes1 = check.text(order.notes1, "Notes1", 60)
-        order.notes2 = check.text(order.notes2, "Notes2", 60)
-        order.notes3 = check.text(order.notes3, "Notes3", 60)
         order.invoiceAddress = order.invoiceAddress.map { check.contact($0, "SalesOrderAddress") }
         order.deliveryAddress = order.deliveryAddress.map { check.contact($0, "SalesOrderDeliveryAddress") }
 
@@ -136,11 +133,13 @@ public struct PreValidator: Sendable {
         if let grandTotal, mappingViolations.isEmpty {
             totals(order, grandTotal: grandTotal, targets: targets, into: &check)
         }
-        if !check.truncations.isEmpty {
-            // Never silently: the record itself says what was shortened.
-            let note = "ferry truncated: " + check.truncations.map { $0.components(separatedBy: " ")[0] }
-                .joined(separator: ", ")
-            order.notes3 = String(note.prefix(60))
+        // The notes never fail an order: what does not fit is cut, and the record in the last notes says so.
+        let text = [order.notes1, order.notes2, order.notes3].compactMap { $0 }.joined()
+        if !check.truncations.isEmpty || text.count > 3 * SageNotes.width {
+            let fields = check.truncations.map { $0.components(separatedBy: " (")[0] }
+            let (notes, cut) = SageNotes.layout(text: text, truncated: fields)
+            if cut { check.truncations.append("Notes (\(text.count) > \(3 * SageNotes.width))") }
+            (order.notes1, order.notes2, order.notes3) = (notes[0], notes[1], notes[2])
         }
         return ValidationOutcome(order: order, violations: check.violations, truncations: check.truncations)
     }
