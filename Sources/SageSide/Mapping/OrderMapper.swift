@@ -65,6 +65,8 @@ public struct OrderMapper: Sendable {
     private let eu: Set<String>
     /// `taxCodes[destination]`, else T1: parsed once, not per line.
     private let fallbackCodes: [Destination: TaxCode]
+    /// ``OrderMappingSettings/stockCodes`` by lower-cased SKU.
+    private let stockCodes: [String: String]
     /// Made once: a Calendar per order was 5 % of the mapping's time.
     private let utcCalendar: Calendar
     private let localCalendar: Calendar
@@ -88,6 +90,8 @@ public struct OrderMapper: Sendable {
             fallbacks[destination] = TaxCode(settings.taxCodes[destination.rawValue] ?? "") ?? TaxCode(number: 1)
         }
         self.fallbackCodes = fallbacks
+        self.stockCodes = Dictionary(
+            settings.stockCodes.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         var utc = Calendar(identifier: .gregorian)
         utc.timeZone = TimeZone(identifier: "UTC")!
         self.utcCalendar = utc
@@ -124,7 +128,7 @@ public struct OrderMapper: Sendable {
         sales.vatInclusive = plan.vatInclusive ? true : nil
         sales.items = zip(rows, plan.items).map { item, line in
             var line = line
-            line.sku = settings.uppercaseSkus ? item.sku.uppercased() : item.sku
+            line.sku = stockCodes[item.sku.lowercased()] ?? (settings.uppercaseSkus ? item.sku.uppercased() : item.sku)
             line.name = Optional(item.name).nonEmpty
             line.nominalCode = settings.itemNominalCode
             return line

@@ -56,6 +56,9 @@ public struct OrderMappingSettings: Sendable, Codable, Hashable {
     public var longFields: String = "fail"
     /// Magento SKUs are case-sensitive, Sage stock codes upper case: upper-case them (true) or fail (false).
     public var uppercaseSkus: Bool = true
+    /// Sage stock codes for SKUs that break Sage 50's rules (over 30 characters, spaces, other characters):
+    /// `{"gift card £25": "GIFT-25"}`; SKUs are matched case-insensitively, as Magento matches them.
+    public var stockCodes: [String: String] = [:]
     /// Also write increment_id as SalesOrderNumber (the template does; only valid with manual numbering in Sage).
     public var incrementIdAsOrderNumber: Bool = false
     /// Ledger profile: orders are unique per profile.
@@ -77,7 +80,7 @@ public struct OrderMappingSettings: Sendable, Codable, Hashable {
         case guestAccountReference, guestAccountByCurrency, customerAccounts, unmappedCustomers, bundles, taxCodes
         case rateCodes, taxRates, homeCountries, euCountries, carriageTaxCode, carriageNominalCode
         case itemNominalCode, bankAccount, paymentType, includePayment, takenBy, timezone, totalTolerance
-        case longFields, uppercaseSkus, incrementIdAsOrderNumber, profile, linePrices
+        case longFields, uppercaseSkus, incrementIdAsOrderNumber, profile, linePrices, stockCodes
     }
 
     /// Decodes present keys over the defaults.
@@ -122,6 +125,7 @@ public struct OrderMappingSettings: Sendable, Codable, Hashable {
         try take(.incrementIdAsOrderNumber, \.incrementIdAsOrderNumber)
         try take(.profile, \.profile)
         try take(.linePrices, \.linePrices)
+        try take(.stockCodes, \.stockCodes)
         try validate()
     }
 

@@ -104,11 +104,12 @@ public struct PreValidator: Sendable {
             // Paths and values are only made into text for a violation (most orders have none).
             let path = { "SalesOrderItems/Item[\(index + 1)]" }
             let item = order.items[index]
+            let map = "; map the SKU to a stock code in the mapping's `stockCodes` setting"
             check.require(
-                !item.sku.isEmpty && item.sku.count <= 30, "\(path())/Sku", item.sku, "1 to 30 characters")
+                !item.sku.isEmpty && item.sku.count <= 30, "\(path())/Sku", item.sku, "1 to 30 characters" + map)
             check.require(
                 item.sku.allSatisfy(Self.stockCodeCharacters.contains), "\(path())/Sku", item.sku,
-                "stock codes use upper case A-Z, 0-9 and / . - # only")
+                "stock codes use upper case A-Z, 0-9 and / . - # only" + map)
             if let line = check.line(item, path) { order.items[index] = line }
         }
         if let carriage = order.carriage, let line = check.line(carriage, { "Carriage" }, isCarriage: true) {
