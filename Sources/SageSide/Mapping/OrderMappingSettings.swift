@@ -56,6 +56,9 @@ public struct OrderMappingSettings: Sendable, Codable, Hashable {
     public var longFields: String = "fail"
     /// Magento SKUs are case-sensitive, Sage stock codes upper case: upper-case them (true) or fail (false).
     public var uppercaseSkus: Bool = true
+    /// Text Windows-1252 (Sage 50's code page) cannot hold even transliterated (ễ -> ê and Ł -> L are): `fail`
+    /// the order naming the field, or `replace` the characters with "?" and record it in the notes.
+    public var unencodableText: String = "fail"
     /// Sage stock codes for SKUs that break Sage 50's rules (over 30 characters, spaces, other characters):
     /// `{"gift card £25": "GIFT-25"}`; SKUs are matched case-insensitively, as Magento matches them.
     public var stockCodes: [String: String] = [:]
@@ -80,7 +83,7 @@ public struct OrderMappingSettings: Sendable, Codable, Hashable {
         case guestAccountReference, guestAccountByCurrency, customerAccounts, unmappedCustomers, bundles, taxCodes
         case rateCodes, taxRates, homeCountries, euCountries, carriageTaxCode, carriageNominalCode
         case itemNominalCode, bankAccount, paymentType, includePayment, takenBy, timezone, totalTolerance
-        case longFields, uppercaseSkus, incrementIdAsOrderNumber, profile, linePrices, stockCodes
+        case longFields, uppercaseSkus, incrementIdAsOrderNumber, profile, linePrices, stockCodes, unencodableText
     }
 
     /// Decodes present keys over the defaults.
@@ -126,6 +129,7 @@ public struct OrderMappingSettings: Sendable, Codable, Hashable {
         try take(.profile, \.profile)
         try take(.linePrices, \.linePrices)
         try take(.stockCodes, \.stockCodes)
+        try take(.unencodableText, \.unencodableText)
         try validate()
     }
 
@@ -172,6 +176,9 @@ public struct OrderMappingSettings: Sendable, Codable, Hashable {
                     "\"\(key)\": \"\(code)\" should map a destination (uk, eu, euVatRegistered, restOfWorld), a "
                         + "rate (\"20\") or a country and rate (\"IE:23\") to a code T0..T99")
             }
+        }
+        guard ["fail", "replace"].contains(unencodableText) else {
+            throw fail(.unencodableText, "is '\(unencodableText)'; use \"fail\" or \"replace\"")
         }
         guard ["auto", "gross", "net"].contains(linePrices) else {
             throw fail(.linePrices, "is '\(linePrices)'; use \"auto\", \"gross\" or \"net\"")

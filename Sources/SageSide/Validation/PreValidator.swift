@@ -68,7 +68,8 @@ public struct PreValidator: Sendable {
         _ order: SalesOrder, exactGrandTotal grandTotal: Amount?, targets: [MoneyTarget] = [],
         mappingViolations: [Violation] = []
     ) -> ValidationOutcome {
-        var check = Checker(truncate: settings.longFields == "truncate")
+        var check = Checker(
+            truncate: settings.longFields == "truncate", replaceUnencodable: settings.unencodableText == "replace")
         var order = order
         check.require(!order.id.isEmpty, "Id", order.id, "an external id is required (duplicate prevention)")
         if let account = order.accountReference {
@@ -190,6 +191,8 @@ extension Array {
 /// Accumulates violations; truncates text when allowed.
 private struct Checker {
     let truncate: Bool
+    /// Characters Windows-1252 cannot hold become "?" and are recorded (else the order fails).
+    let replaceUnencodable: Bool
     var violations: [Violation] = []
     var truncations: [String] = []
 
@@ -201,7 +204,20 @@ private struct Checker {
 
     /// Checks a free-text field's length, truncating it in truncate mode.
     mutating func text(_ value: String?, _ field: @autoclosure () -> String, _ limit: Int) -> String? {
-        guard let value, value.utf8.count > limit, value.count > limit else { return value }
+        guard var value else { return nil }
+        // Sage 50's code page first: transliterated text is what the length limit applies to.
+        let (held, unencodable) = Windows1252.transliterate(value)
+        if !unencodable.isEmpty && !replaceUnencodable {
+            violations.append(
+                Violation(
+                    field: field(), value: value,
+                    limit: "Windows-1252 (Sage 50's code page) cannot hold '\(unencodable)': write it in Latin "
+                        + "letters in Magento, or set `unencodableText` to \"replace\""))
+            return value
+        }
+        if !unencodable.isEmpty { truncations.append("\(field()) (code page: '\(unencodable)')") }
+        value = held
+        guard value.utf8.count > limit, value.count > limit else { return value }
         let field = field()
         if truncate {
             truncations.append("\(field) (\(value.count) > \(limit))")
@@ -223,13 +239,11 @@ private struct Checker {
                     value.count == 2 && value.allSatisfy({ $0.isASCII && $0.isLetter }), "\(path)/Country", value,
                     "a 2-letter ISO country code")
             case "Telephone", "Fax", "Title":
-                if let short = text(value, "\(path)/\(name)", 30), short.utf8.count != value.utf8.count {
+                if let short = text(value, "\(path)/\(name)", 30), short != value {
                     contact.set(name, short)
                 }
             default:
-                if let short = text(value, "\(path)/\(name)", PreValidator.textLimit),
-                    short.utf8.count != value.utf8.count
-                {
+                if let short = text(value, "\(path)/\(name)", PreValidator.textLimit), short != value {
                     contact.set(name, short)
                 }
             }
