@@ -143,6 +143,7 @@ let package = Package(
         .executableTarget(
             name: "ferry-bench",
             dependencies: [
+                "FerryDemo",
                 "SageSide", "FerryState", "MagentoConnector", "MagentoSandbox",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

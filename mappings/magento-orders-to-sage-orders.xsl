@@ -9,7 +9,16 @@
      than Europe/London and UTC.
 
      Amounts: XSLT 1.0 computes in binary floating point; the native mapping in Decimal. Unit discounts are
-     rounded to 4 places in both, so they agree on ordinary prices. -->
+     rounded to 4 places in both, so they agree on ordinary prices.
+
+     Native only, because XSLT 1.0 cannot express it: the exact reconciliation (docs/mappings.md, "Money").
+     It needs penny arithmetic on exact decimals with halves rounded away from zero, over every line of an order
+     before the first is written (is Sage's VAT on each net line Magento's VAT?); XSLT 1.0 numbers are binary
+     doubles (1.005 is 1.00499..., and round() goes half towards +infinity), so the decision would differ from
+     the native one on some orders. This stylesheet always writes net lines (no VatInclusive); the native
+     mapping switches an order to gross lines (VatInclusive) when net lines cannot reconcile, and refuses
+     unmapped VAT rates and orders that do not reconcile to the penny. The equality test covers the orders the
+     native mapping sends net. -->
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
   <xsl:output method="xml" encoding="UTF-8" indent="yes"/>
 
@@ -89,6 +98,27 @@
       <Id><xsl:value-of select="normalize-space((order_id | entity_id)[1])"/></Id>
       <xsl:if test="$registered"><CustomerId><xsl:value-of select="$customerId"/></CustomerId></xsl:if>
       <CustomerOrderNumber><xsl:value-of select="normalize-space(increment_id)"/></CustomerOrderNumber>
+      <!-- Notes1-3: the customer's note, the coupon and the gift message, split at Sage's 60 characters. -->
+      <xsl:variable name="note">
+        <xsl:call-template name="field"><xsl:with-param name="name" select="'customer_note'"/></xsl:call-template>
+      </xsl:variable>
+      <xsl:variable name="coupon">
+        <xsl:call-template name="field"><xsl:with-param name="name" select="'coupon_code'"/></xsl:call-template>
+      </xsl:variable>
+      <xsl:variable name="gift"
+        select="normalize-space((extension_attributes/gift_message/message | gift_message/message)[1])"/>
+      <xsl:variable name="notes">
+        <xsl:if test="$note != ''">Note: <xsl:value-of select="$note"/></xsl:if>
+        <xsl:if test="$coupon != ''">
+          <xsl:if test="$note != ''"> | </xsl:if>Coupon: <xsl:value-of select="$coupon"/>
+        </xsl:if>
+        <xsl:if test="$gift != ''">
+          <xsl:if test="$note != '' or $coupon != ''"> | </xsl:if>Gift message: <xsl:value-of select="$gift"/>
+        </xsl:if>
+      </xsl:variable>
+      <xsl:if test="string-length($notes) &gt; 0"><Notes1><xsl:value-of select="substring($notes, 1, 60)"/></Notes1></xsl:if>
+      <xsl:if test="string-length($notes) &gt; 60"><Notes2><xsl:value-of select="substring($notes, 61, 60)"/></Notes2></xsl:if>
+      <xsl:if test="string-length($notes) &gt; 120"><Notes3><xsl:value-of select="substring($notes, 121)"/></Notes3></xsl:if>
       <Currency>
         <xsl:choose>
           <xsl:when test="normalize-space(order_currency_code) != ''">
@@ -144,7 +174,9 @@
         </SalesOrderItems>
       </xsl:if>
       <xsl:if test="normalize-space(shipping_method) != '' or sum(shipping_amount) != 0">
-        <xsl:variable name="net" select="sum(shipping_amount)"/>
+        <!-- Shipping net of its discount, the VAT the discount took off gross shipping added back. -->
+        <xsl:variable name="net"
+          select="sum(shipping_amount) + sum(shipping_discount_tax_compensation_amount) - sum(shipping_discount_amount)"/>
         <Carriage>
           <Sku>
             <xsl:choose>
@@ -171,16 +203,19 @@
         </Carriage>
       </xsl:if>
       <TakenBy><xsl:value-of select="$takenBy"/></TakenBy>
-      <xsl:if test="payment and sum(payment/amount_ordered) &gt; 0">
+      <!-- The payment is what the customer paid: grand_total, which Sage's total equals. -->
+      <xsl:if test="payment and sum(grand_total) &gt; 0">
         <PaymentRef><xsl:value-of select="normalize-space(payment/method)"/></PaymentRef>
-        <PaymentAmount><xsl:value-of select="format-number(sum(payment/amount_ordered), '0.####')"/></PaymentAmount>
+        <PaymentAmount><xsl:value-of select="format-number(sum(grand_total), '0.####')"/></PaymentAmount>
         <BankAccount><xsl:value-of select="$bankAccount"/></BankAccount>
         <PaymentType><xsl:value-of select="$paymentType"/></PaymentType>
       </xsl:if>
     </SalesOrder>
   </xsl:template>
 
-  <!-- One Sage line: qty x (price - unit discount) = Magento's discounted net row. -->
+  <!-- One Sage line: qty x (price - unit discount) = Magento's discounted net row, which is
+       row_total + discount_tax_compensation_amount - discount_amount (the compensation is the VAT a gross
+       discount took off the row: it belongs to the net). -->
   <xsl:template name="line">
     <xsl:param name="destination"/>
     <xsl:param name="variant" select="/.."/>
@@ -207,7 +242,8 @@
         <xsl:otherwise><xsl:value-of select="$qty * $price"/></xsl:otherwise>
       </xsl:choose>
     </xsl:variable>
-    <xsl:variable name="target" select="$row - ($discount * (1 - 2 * ($discount &lt; 0)))"/>
+    <xsl:variable name="target"
+      select="$row + sum(discount_tax_compensation_amount) - ($discount * (1 - 2 * ($discount &lt; 0)))"/>
     <xsl:variable name="unitDiscount">
       <xsl:choose>
         <xsl:when test="$qty &gt; 0"><xsl:value-of select="round(($qty * $price - $target) div $qty * 10000) div 10000"/></xsl:when>
@@ -238,13 +274,14 @@
     </Item>
   </xsl:template>
 
-  <!-- Tax code integer: T4/T0 for EU VAT-registered / rest of world; by rate (0, 5, 20) for UK and EU. -->
+  <!-- Tax code integer: T4/T0 for untaxed lines to EU VAT-registered / rest of world; else by rate (0, 5, 20).
+       The native mapping refuses a rate with no code; this stylesheet falls back to the destination's code. -->
   <xsl:template name="tax-code">
     <xsl:param name="percent"/>
     <xsl:param name="destination"/>
     <xsl:choose>
-      <xsl:when test="$destination = 'euVatRegistered'"><xsl:value-of select="$euVatRegisteredTaxCode"/></xsl:when>
-      <xsl:when test="$destination = 'restOfWorld'"><xsl:value-of select="$restOfWorldTaxCode"/></xsl:when>
+      <xsl:when test="$destination = 'euVatRegistered' and $percent = 0"><xsl:value-of select="$euVatRegisteredTaxCode"/></xsl:when>
+      <xsl:when test="$destination = 'restOfWorld' and $percent = 0"><xsl:value-of select="$restOfWorldTaxCode"/></xsl:when>
       <xsl:when test="$percent = 0 or round($percent) = 0">0</xsl:when>
       <xsl:when test="$percent = 5 or round($percent) = 5">5</xsl:when>
       <xsl:when test="$percent = 20 or round($percent) = 20">1</xsl:when>

@@ -28,7 +28,8 @@ public final class MagentoSandboxServer: Sendable {
         seed: UInt64 = 1, orders: Int = 50, options: MagentoSandboxOptions = .init(),
         catalogue: [SandboxProduct]? = nil, logger: Logger = Logger(label: "ferry.sandbox")
     ) {
-        self.store = SandboxStore(seed: seed, orders: orders, faultSeed: options.faults.seed, catalogue: catalogue)
+        self.store = SandboxStore(seed: seed, orders: orders, faultSeed: options.faults.seed, catalogue: catalogue,
+            taxSettings: options.taxSettings)
         self.options = Mutex(options)
         self.logger = logger
     }

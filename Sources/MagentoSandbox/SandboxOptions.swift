@@ -29,6 +29,8 @@ public struct MagentoSandboxOptions: Sendable {
     public var faults: SandboxFaults = .init()
     /// Records request/response pairs (for contract tests).
     public var recordRequests: Bool = true
+    /// The store's tax configuration, which prices the generated orders.
+    public var taxSettings = MagentoTaxSettings()
 
     /// Creates options.
     public init(

@@ -23,9 +23,15 @@ public actor SandboxStore {
     /// The clock orders are stamped with; tests may move it.
     var clock: @Sendable () -> Date = { Date() }
     var historyID = 1
+    /// The store's tax configuration: how generated orders are priced.
+    let taxSettings: MagentoTaxSettings
 
-    init(seed: UInt64, orders: Int, faultSeed: UInt64, catalogue: [SandboxProduct]? = nil) {
+    init(
+        seed: UInt64, orders: Int, faultSeed: UInt64, catalogue: [SandboxProduct]? = nil,
+        taxSettings: MagentoTaxSettings = MagentoTaxSettings()
+    ) {
         self.seed = seed
+        self.taxSettings = taxSettings
         self.catalogue = catalogue ?? SandboxData.catalogue(seed: seed)
         self.faultRandom = SeededRandom(seed: faultSeed)
         for p in self.catalogue where p.kind == .simple { stock[p.sku] = (Decimal(p.qty), p.qty > 0) }
@@ -38,7 +44,7 @@ public actor SandboxStore {
             let id = i + 1
             self.orders[id] = SandboxData.order(
                 entityID: id, seed: seed, catalogue: self.catalogue,
-                createdAt: MagentoDate.string(base.addingTimeInterval(Double(i) * 97)))
+                createdAt: MagentoDate.string(base.addingTimeInterval(Double(i) * 97)), settings: taxSettings)
         }
         orderIDs = (0..<orders).map { $0 + 1 }
         nextOrderID = orders + 1
@@ -50,7 +56,7 @@ public actor SandboxStore {
         let id = nextOrderID
         nextOrderID += 1
         orders[id] = SandboxData.order(
-            entityID: id, seed: seed, catalogue: catalogue, createdAt: createdAt ?? MagentoDate.string(clock()))
+            entityID: id, seed: seed, catalogue: catalogue, createdAt: createdAt ?? MagentoDate.string(clock()), settings: taxSettings)
         orderIDs.append(id)
         return id
     }

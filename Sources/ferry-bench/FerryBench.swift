@@ -7,7 +7,7 @@ import Foundation
 struct FerryBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ferry-bench", abstract: "Benchmarks of ferry against xsltproc and inotifywait loops.",
-        subcommands: [RunCommand.self, MapNativeCommand.self, GenerateCommand.self], defaultSubcommand: RunCommand.self)
+        subcommands: [RunCommand.self, MapNativeCommand.self, GenerateCommand.self, MoneyCheckCommand.self], defaultSubcommand: RunCommand.self)
 }
 
 struct RunCommand: AsyncParsableCommand {

@@ -154,7 +154,7 @@ let mappingCases: [MappingCase] = [
         check: { _, outcome in
             #expect(outcome.passed)
             #expect(outcome.order.deliveryAddress?.address1?.count == 60)
-            #expect(outcome.order.notes3 == "ferry truncated: SalesOrderDeliveryAddress/Address1")
+            #expect(outcome.order.notes3 == "ferry truncated: Delivery/Address1")
         }),
     MappingCase(
         description: "9-character account reference fails",
@@ -214,7 +214,10 @@ let mappingCases: [MappingCase] = [
     MappingCase(
         description: "totals that do not reconcile fail",
         order: { var o = baseOrder(); o.grandTotal = d("30.05"); return o }(),
-        check: { _, outcome in #expect(outcome.violations.map(\.field) == ["Totals"]) }),
+        check: { _, outcome in
+            #expect(outcome.violations.map(\.field) == ["Totals"])
+            #expect(outcome.violations.first?.limit.contains("add up to 30, not to its grand_total") == true)
+        }),
 ]
 
 func bundleOrder() -> MagentoOrder {
@@ -259,7 +262,7 @@ struct OrderMappingTests {
     @Test(arguments: mappingCases)
     func fixture(_ c: MappingCase) throws {
         let mapped = try OrderMapper(settings: c.settings).map(c.order)
-        let outcome = PreValidator(settings: c.settings).validate(mapped.salesOrder, grandTotal: mapped.grandTotal)
+        let outcome = PreValidator(settings: c.settings).validate(mapped)
         c.check(mapped, outcome)
     }
 
@@ -275,7 +278,7 @@ struct OrderMappingTests {
             let summary = try mapper.map(
                 input: input, output: { out }, fail: { fail }, sent: nil, lookup: nil)
             let expected = PreValidator(settings: c.settings).validate(
-                try OrderMapper(settings: c.settings).map(c.order).salesOrder, grandTotal: c.order.grandTotal)
+                try OrderMapper(settings: c.settings).map(c.order))
             #expect(summary.read == 1)
             if expected.passed {
                 let written = try records(out, ["Company", "SalesOrders", "SalesOrder"])
@@ -333,9 +336,16 @@ struct OrderMappingTests {
     @Test func settingsRejectUnknownValuesByKey() throws {
         let json = Data(#"{"longFields": "cut"}"#.utf8)
         #expect(throws: MappingSettingsError.self) { try JSONDecoder().decode(OrderMappingSettings.self, from: json) }
+        // Reconciliation is to the penny: an old tolerance is refused by name, not silently changed.
+        let tolerance = Data(#"{"totalTolerance": "0.02"}"#.utf8)
+        #expect(throws: MappingSettingsError.self) {
+            try JSONDecoder().decode(OrderMappingSettings.self, from: tolerance)
+        }
         let ok = try JSONDecoder().decode(
-            OrderMappingSettings.self, from: Data(#"{"totalTolerance": "0.02", "taxCodes": {"restOfWorld": "T9"}}"#.utf8))
-        #expect(ok.totalTolerance == d("0.02"))
+            OrderMappingSettings.self,
+            from: Data(#"{"totalTolerance": "0", "taxCodes": {"restOfWorld": "T9", "IE:23": "T10"}}"#.utf8))
+        #expect(ok.totalTolerance == 0)
+        #expect(ok.taxCodes["IE:23"] == "T10")
         #expect(ok.taxCodes["restOfWorld"] == "T9")
         #expect(ok.taxCodes["uk"] == "T1")
     }

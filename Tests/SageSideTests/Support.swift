@@ -83,7 +83,9 @@ func orderElement(_ o: MagentoOrder) -> OutputElement {
                 e("product_type", i.productType), e("qty_ordered", i.qtyOrdered.amountText),
                 e("price", i.price.amountText), e("tax_percent", i.taxPercent.amountText),
                 e("tax_amount", i.taxAmount.amountText), e("discount_amount", i.discountAmount.amountText),
-                e("row_total", i.rowTotal.amountText),
+                e("row_total", i.rowTotal.amountText), e("price_incl_tax", i.priceInclTax?.amountText),
+                i.discountTaxCompensationAmount == 0
+                    ? nil : e("discount_tax_compensation_amount", i.discountTaxCompensationAmount.amountText),
             ].compactMap { $0 })
     }
     let children: [OutputElement?] = [
@@ -94,6 +96,11 @@ func orderElement(_ o: MagentoOrder) -> OutputElement {
         e("subtotal", o.subtotal.amountText), e("tax_amount", o.taxAmount.amountText),
         e("shipping_amount", o.shippingAmount.amountText), e("shipping_tax_amount", o.shippingTaxAmount.amountText),
         e("discount_amount", o.discountAmount.amountText), e("grand_total", o.grandTotal.amountText),
+        o.shippingDiscountAmount == 0 ? nil : e("shipping_discount_amount", o.shippingDiscountAmount.amountText),
+        o.shippingDiscountTaxCompensationAmount == 0
+            ? nil
+            : e("shipping_discount_tax_compensation_amount", o.shippingDiscountTaxCompensationAmount.amountText),
+        e("coupon_code", o.couponCode), e("customer_note", o.customerNote),
         e("shipping_method", o.shippingMethod), e("shipping_description", o.shippingDescription),
         e("order_id", o.entityId), address("shipping_address", o.shippingAddress),
         address("billing_address", o.billingAddress), OutputElement("items", children: items),

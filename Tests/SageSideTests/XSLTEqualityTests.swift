@@ -15,11 +15,12 @@ let stylesheets = packageRoot.appendingPathComponent("mappings")
 
 @Suite("Native mappings equal the reference XSLT stylesheets")
 struct XSLTEqualityTests {
+    /// Default-settings fixtures the native mapping sends, with net lines: the stylesheet cannot make the
+    /// gross-or-net decision (it needs exact decimal arithmetic; see the top of the stylesheet).
     static let defaultCases = mappingCases.filter {
-        $0.settings == OrderMappingSettings()
-            && ((try? PreValidator(settings: $0.settings).validate(
-                OrderMapper(settings: $0.settings).map($0.order).salesOrder, grandTotal: $0.order.grandTotal).passed)
-                ?? false)
+        guard $0.settings == OrderMappingSettings(), let mapped = try? OrderMapper(settings: $0.settings).map($0.order)
+        else { return false }
+        return PreValidator(settings: $0.settings).validate(mapped).passed && mapped.salesOrder.vatInclusive != true
     }
 
     @Test func everyDefaultFixtureIsCovered() {

@@ -16,15 +16,21 @@ public enum OrderXMLWriter {
         "base_tax_amount", "shipping_amount", "base_shipping_amount", "shipping_tax_amount", "shipping_incl_tax",
         "discount_amount", "base_discount_amount", "discount_description", "coupon_code", "grand_total",
         "base_grand_total", "total_qty_ordered", "weight",
+        // The money the Sage mapping reconciles with, and what reaches Sage's notes and VAT codes (issue 12).
+        "customer_taxvat", "customer_note", "subtotal_incl_tax", "base_subtotal_incl_tax", "base_shipping_tax_amount",
+        "base_shipping_incl_tax", "shipping_discount_amount", "base_shipping_discount_amount",
+        "discount_tax_compensation_amount", "base_discount_tax_compensation_amount",
+        "shipping_discount_tax_compensation_amount", "base_shipping_discount_tax_compensation_amnt", "base_to_order_rate",
     ]
     static let addressFields = [
         "firstname", "lastname", "company", "street", "city", "region", "region_code", "postcode", "country_id",
-        "telephone", "fax", "email", "address_type",
+        "telephone", "fax", "email", "address_type", "vat_id",
     ]
     static let itemFields = [
         "sku", "name", "product_id", "item_id", "product_type", "qty_ordered", "price", "base_price", "original_price",
         "price_incl_tax", "tax_percent", "tax_amount", "discount_amount", "row_total", "row_total_incl_tax",
-        "parent_item_id",
+        "parent_item_id", "discount_tax_compensation_amount", "base_discount_tax_compensation_amount",
+        "base_row_total", "base_row_total_incl_tax", "base_price_incl_tax", "base_tax_amount", "base_discount_amount",
     ]
 
     static let paymentFields = ["method", "amount_ordered", "po_number"]

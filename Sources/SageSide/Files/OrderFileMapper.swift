@@ -95,7 +95,7 @@ public struct OrderFileMapper: Sendable {
                     [ZynkError(name: "Validation", description: "\(error)", date: now)])
                 return
             }
-            let outcome = validator.validate(mapped.salesOrder, exactGrandTotal: mapped._grandTotal)
+            let outcome = validator.validate(mapped)
             let order = outcome.order
             let meta: Logger.Metadata = ["ferry.order": "\(magento.incrementId)"]
             guard outcome.passed else {

@@ -18,6 +18,11 @@ public struct MappedOrder: Sendable, Hashable {
     public var salesOrder: SalesOrder
     /// The VAT destination the tax codes came from.
     public var destination: Destination
+    /// Magento's figures per line and for the carriage, in the sales order's line order.
+    var targets: [MoneyTarget] = []
+    /// Reasons found while mapping that the order cannot reach Sage to the penny (an unmapped VAT rate, a row
+    /// Sage cannot carry); the pre-validation refuses the order with them.
+    var violations: [Violation] = []
     /// Magento's grand total, which Sage's totals must reconcile with.
     public var grandTotal: Decimal {
         get { _grandTotal.decimal }
@@ -50,13 +55,18 @@ public struct OrderMapper: Sendable {
     /// The mapping's settings.
     public let settings: OrderMappingSettings
     private let timeZone: TimeZone
-    private let rateCodes: [Amount: TaxCode]
+    /// Tax codes by rate, per country ("" for every country): `rateCodes` and the rate keys of `taxCodes`.
+    private let rateCodes: [String: [Amount: TaxCode]]
+    /// Every rate with a code, for inferring shipping's rate.
+    let knownRates: [Amount]
     /// `settings.taxRates["T<n>"]` for n in 0...99, looked up once.
     private let taxRatesByCode: [Amount?]
     private let home: Set<String>
     private let eu: Set<String>
     /// `taxCodes[destination]`, else T1: parsed once, not per line.
     private let fallbackCodes: [Destination: TaxCode]
+    /// ``OrderMappingSettings/stockCodes`` by lower-cased SKU.
+    private let stockCodes: [String: String]
     /// Made once: a Calendar per order was 5 % of the mapping's time.
     private let utcCalendar: Calendar
     private let localCalendar: Calendar
@@ -65,11 +75,13 @@ public struct OrderMapper: Sendable {
     public init(settings: OrderMappingSettings) {
         self.settings = settings
         self.timeZone = TimeZone(identifier: settings.timezone) ?? TimeZone(identifier: "Europe/London")!
-        var codes: [Decimal: TaxCode] = [:]
-        for (rate, code) in settings.rateCodes {
-            if let rate = Decimal(amountText: rate), let code = TaxCode(code) { codes[rate] = code }
+        var codes: [String: [Amount: TaxCode]] = [:]
+        for (key, code) in settings.rateCodes.merging(settings.taxCodes, uniquingKeysWith: { _, new in new }) {
+            guard let (country, rate) = OrderMappingSettings.rateKey(key), let code = TaxCode(code) else { continue }
+            codes[country, default: [:]][rate] = code
         }
-        self.rateCodes = Dictionary(codes.map { (Amount($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+        self.rateCodes = codes
+        self.knownRates = Array(Set(codes.values.flatMap(\.keys)))
         self.taxRatesByCode = (0...99).map { settings.taxRates["T\($0)"].map(Amount.init) }
         self.home = Set(settings.homeCountries.map { $0.uppercased() })
         self.eu = Set(settings.euCountries.map { $0.uppercased() })
@@ -78,6 +90,8 @@ public struct OrderMapper: Sendable {
             fallbacks[destination] = TaxCode(settings.taxCodes[destination.rawValue] ?? "") ?? TaxCode(number: 1)
         }
         self.fallbackCodes = fallbacks
+        self.stockCodes = Dictionary(
+            settings.stockCodes.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         var utc = Calendar(identifier: .gregorian)
         utc.timeZone = TimeZone(identifier: "UTC")!
         self.utcCalendar = utc
@@ -97,21 +111,46 @@ public struct OrderMapper: Sendable {
         sales.currency = order.currency
         sales.accountReference = accountReference(for: order, registered: registered)
         sales.salesOrderDate = try sageDate(order.createdAt, order: order)
+        if let text = SageNotes.text(of: order) {
+            // Split at Sage's 60 characters; the rest stays in Notes3 for the pre-validation to cut and record.
+            let pieces = SageNotes.split(text)
+            sales.notes1 = pieces.first
+            sales.notes2 = pieces.count > 1 ? pieces[1] : nil
+            sales.notes3 = pieces.count > 2 ? pieces[2...].joined() : nil
+        }
 
         let billing = order.billingAddress ?? order.shippingAddress
         let shipping = order.shippingAddress ?? order.billingAddress
         sales.invoiceAddress = billing.map { contact($0, email: order.customerEmail) }
         sales.deliveryAddress = shipping.map { contact($0, email: order.customerEmail) }
-        sales.items = lines(of: order, destination: destination)
-        sales.carriage = carriage(of: order, destination: destination)
+        let rows = rows(of: order)
+        let plan = moneyPlan(order, rows: rows, destination: destination)
+        sales.vatInclusive = plan.vatInclusive ? true : nil
+        sales.items = zip(rows, plan.items).map { item, line in
+            var line = line
+            line.sku = stockCodes[item.sku.lowercased()] ?? (settings.uppercaseSkus ? item.sku.uppercased() : item.sku)
+            line.name = Optional(item.name).nonEmpty
+            line.nominalCode = settings.itemNominalCode
+            return line
+        }
+        sales.carriage = plan.carriage.map { line in
+            var line = line
+            line.name = order.shippingDescription.nonEmpty
+            line.nominalCode = settings.carriageNominalCode
+            return line
+        }
         sales.takenBy = settings.takenBy
-        if settings.includePayment, let payment = order.payment, payment._amountOrdered > .zero {
+        // The payment is what the customer paid: Magento's grand total, which Sage's total equals.
+        if settings.includePayment, let payment = order.payment, order._grandTotal > .zero {
             sales.paymentRef = payment.method
-            sales._paymentAmount = payment._amountOrdered
+            sales._paymentAmount = order._grandTotal
             sales.bankAccount = settings.bankAccount
             sales.paymentType = settings.paymentType
         }
-        return MappedOrder(salesOrder: sales, destination: destination, grandTotal: order._grandTotal)
+        var mapped = MappedOrder(salesOrder: sales, destination: destination, grandTotal: order._grandTotal)
+        mapped.targets = plan.targets
+        mapped.violations = plan.violations
+        return mapped
     }
 
     // MARK: Customer and addresses
@@ -190,32 +229,48 @@ public struct OrderMapper: Sendable {
             ? .euVatRegistered : .eu
     }
 
-    /// The tax code of a line taxed at `percent` going to `destination`.
-    func taxCode(percent: Amount, destination: Destination) -> TaxCode {
-        let fallback = fallbackCodes[destination] ?? TaxCode(number: 1)
-        switch destination {
-        case .euVatRegistered, .restOfWorld:
-            return fallback
-        case .uk, .eu:
-            return rateCodes[percent] ?? rateCodes[percent.rounded(0)] ?? fallback
+    /// The tax code of a line Magento taxed at `percent`, delivered to `country` (`destination`).
+    ///
+    /// Untaxed lines to VAT-registered EU businesses and to the rest of the world take their destination's code
+    /// (`taxCodes.euVatRegistered`, `taxCodes.restOfWorld`); every other line the code of its rate in the country
+    /// (`taxCodes["IE:23"]`), else of its rate (`taxCodes["20"]`, or `rateCodes`). A rate with no code is refused:
+    /// falling back to the standard code would book the wrong VAT.
+    func taxCode(percent: Amount, country: String, destination: Destination) -> Result<TaxCode, TaxCodeRefusal> {
+        if percent == .zero, destination == .euVatRegistered || destination == .restOfWorld,
+            let code = fallbackCodes[destination]
+        {
+            return .success(code)
         }
+        if let code = rateCodes[country]?[percent] ?? rateCodes[""]?[percent] { return .success(code) }
+        return .failure(
+            TaxCodeRefusal(
+                message: "VAT rate \(percent.amountText) % (\(country.isEmpty ? "no country" : country)) has no Sage "
+                    + "tax code: add it to `taxCodes`, e.g. \"\(country.isEmpty ? "" : country + ":")\(percent.amountText)\": \"T<n>\""))
+    }
+
+    /// The rate of a tax code in `taxRates`, nil when it has none.
+    func taxRate(_ code: TaxCode) -> Amount? {
+        (0...99).contains(code.number) ? taxRatesByCode[code.number] : nil
     }
 
     // MARK: Lines
 
-    func lines(of order: MagentoOrder, destination: Destination) -> [SalesOrderItem] {
+    /// The Magento rows that become Sage lines: configurables as their parent row named by the variant, bundles
+    /// as their parts or as the bundle line (``OrderMappingSettings/bundles``; fixed-price bundles always as the
+    /// bundle).
+    func rows(of order: MagentoOrder) -> [MagentoOrderItem] {
         let byId = Dictionary(order.items.map { ($0.itemId, $0) }, uniquingKeysWith: { first, _ in first })
         var childrenOf: [String: [MagentoOrderItem]] = [:]
         for item in order.items {
             if let parent = item.parentItemId.nonEmpty { childrenOf[parent, default: []].append(item) }
         }
-        var result: [SalesOrderItem] = []
+        var result: [MagentoOrderItem] = []
         for item in order.items {
             if let parentId = item.parentItemId.nonEmpty, let parent = byId[parentId] {
                 switch parent.productType {
                 case "configurable": continue  // merged into the parent's line below
                 case "bundle" where settings.bundles == "bundle" || isFixedPriceBundle(parent, childrenOf[parentId] ?? []): continue
-                default: result.append(line(item, destination: destination))
+                default: result.append(item)
                 }
                 continue
             }
@@ -228,11 +283,11 @@ public struct OrderMapper: Sendable {
                     merged.sku = child.sku
                     merged.name = child.name
                 }
-                result.append(line(merged, destination: destination))
+                result.append(merged)
             case "bundle" where settings.bundles == "children" && !children.isEmpty && !isFixedPriceBundle(item, children):
                 continue
             default:
-                result.append(line(item, destination: destination))
+                result.append(item)
             }
         }
         return result
@@ -245,66 +300,21 @@ public struct OrderMapper: Sendable {
             && children.allSatisfy { $0._rowTotal == .zero && $0._price == .zero }
     }
 
-    /// One Sage line whose qty x (price - unit discount) is Magento's discounted net row.
-    func line(_ item: MagentoOrderItem, destination: Destination) -> SalesOrderItem {
-        let sku = settings.uppercaseSkus ? item.sku.uppercased() : item.sku
-        let qty = item._qtyOrdered
-        var unitPrice = item._price
-        var unitDiscount = Amount.zero
-        let targetNet = item._rowTotal - item._discountAmount.magnitude
-        if qty > .zero {
-            unitDiscount = (qty * item._price - targetNet).divided(by: qty, rounded: 4)
-            if unitDiscount < .zero {
-                // Magento rounded the row up (gross pricing): Sage has no negative discount, so adjust the price.
-                unitPrice = targetNet.divided(by: qty, rounded: 4)
-                unitDiscount = .zero
-            }
-        }
-        return SalesOrderItem(
-            sku: sku, name: Optional(item.name).nonEmpty, qtyOrdered: qty, unitPrice: unitPrice,
-            unitDiscountAmount: unitDiscount == .zero ? nil : unitDiscount,
-            taxCode: taxCode(percent: item._taxPercent, destination: destination).number,
-            nominalCode: settings.itemNominalCode)
-    }
-
-    func carriage(of order: MagentoOrder, destination: Destination) -> SalesOrderItem? {
-        let method = order.shippingMethod.nonEmpty
-        guard method != nil || order._shippingAmount != .zero else { return nil }
-        let code: TaxCode
-        if let configured = settings.carriageTaxCode.flatMap(TaxCode.init) {
-            code = configured
-        } else {
-            let percent =
-                order._shippingAmount == .zero
-                ? Amount.zero : (order._shippingTaxAmount * 100).divided(by: order._shippingAmount, rounded: 2)
-            code = taxCode(percent: percent, destination: destination)
-        }
-        return SalesOrderItem(
-            sku: method ?? "CARRIAGE", name: order.shippingDescription.nonEmpty, qtyOrdered: 1,
-            unitPrice: order._shippingAmount, unitDiscountAmount: nil, taxCode: code.number,
-            nominalCode: settings.carriageNominalCode)
-    }
-
     // MARK: Totals
 
-    /// The order total Sage 50 will compute: net per line rounded, VAT per line rounded (Sage's way).
+    /// The order total Sage 50 will compute (``SageDocumentTotal``).
     public func predictedSageTotal(_ order: SalesOrder) -> Decimal {
         exactPredictedSageTotal(order).decimal
     }
 
     /// ``predictedSageTotal(_:)`` as the pre-validation computes with it.
     func exactPredictedSageTotal(_ order: SalesOrder) -> Amount {
-        var total = Amount.zero
-        func add(_ item: SalesOrderItem) {
-            let net = item.exactSageNet
-            let code = item.taxCode ?? 1
-            let rate = (0...99).contains(code) ? taxRatesByCode[code] : settings.taxRates["T\(code)"].map(Amount.init)
-            // net x rate / 100: dividing by 100 is exact, as it was with Decimal.
-            total += net + (net * (rate ?? .zero)).divided(by: 100, rounded: 2)
-        }
-        for item in order.items { add(item) }
-        if let carriage = order.carriage { add(carriage) }
-        return total
+        sageDocumentTotal(order)._total
+    }
+
+    /// `order` as Sage computes it, with this mapping's tax rates.
+    func sageDocumentTotal(_ order: SalesOrder) -> SageDocumentTotal {
+        SageDocumentTotal(order, rate: { (0...99).contains($0) ? taxRatesByCode[$0] : nil })
     }
 }
 

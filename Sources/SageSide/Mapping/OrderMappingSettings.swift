@@ -16,10 +16,17 @@ public struct OrderMappingSettings: Sendable, Codable, Hashable {
     public var unmappedCustomers: String = "webAccount"
     /// Bundles: `children` (one line per component, the bundle row dropped) or `bundle` (the bundle line only).
     public var bundles: String = "children"
-    /// Tax code per destination for taxed lines: keys `uk`, `eu`, `euVatRegistered`, `restOfWorld`.
+    /// Sage tax codes. Keys `euVatRegistered` and `restOfWorld`: the code of untaxed lines to those destinations
+    /// (T4, T0); `uk` and `eu`: kept for older configurations (rates decide UK and EU lines). A rate (`"20"`) or a
+    /// country and rate (`"IE:23"`) maps Magento's `tax_percent` to a code; the country's entry wins. A taxed line
+    /// whose rate has no code is refused.
     public var taxCodes: [String: String] = ["uk": "T1", "eu": "T1", "euVatRegistered": "T4", "restOfWorld": "T0"]
-    /// UK and EU lines: tax code by Magento's tax percent ("20" -> T1); a rate not listed uses ``taxCodes``.
+    /// Tax code by Magento's tax percent ("20" -> T1), the same as rate keys in ``taxCodes``.
     public var rateCodes: [String: String] = ["0": "T0", "5": "T5", "20": "T1"]
+    /// How lines carry money: `gross` (Zynk `VatInclusive`: unit prices include VAT and Sage takes it out of each
+    /// line), `net` (Sage adds VAT to each net line), or `auto`: net when Sage's VAT on every net line is
+    /// Magento's, else gross. Either way Sage's total is Magento's `grand_total` or the order is refused.
+    public var linePrices: String = "auto"
     /// Rates of Sage's tax codes, to predict Sage's totals for the reconciliation check.
     public var taxRates: [String: Decimal] = ["T0": 0, "T1": 20, "T2": 0, "T4": 0, "T5": 5, "T9": 0]
     /// Countries treated as the UK (home) destination.
@@ -42,12 +49,19 @@ public struct OrderMappingSettings: Sendable, Codable, Hashable {
     public var takenBy: String = "Magento"
     /// Timezone Sage's dates are in; Magento's `created_at` is UTC.
     public var timezone: String = "Europe/London"
-    /// Maximum difference between Sage's predicted total and Magento's grand total.
-    public var totalTolerance: Decimal = Decimal(string: "0.01")!
+    /// Maximum difference between Sage's total and Magento's grand total: 0, the only value accepted (kept so
+    /// that a configuration written for the 0.01 of older versions is refused by name, not silently changed).
+    public var totalTolerance: Decimal = 0
     /// Over-long text fields: `fail` the order, or `truncate` and say so in Notes3.
     public var longFields: String = "fail"
     /// Magento SKUs are case-sensitive, Sage stock codes upper case: upper-case them (true) or fail (false).
     public var uppercaseSkus: Bool = true
+    /// Text Windows-1252 (Sage 50's code page) cannot hold even transliterated (ễ -> ê and Ł -> L are): `fail`
+    /// the order naming the field, or `replace` the characters with "?" and record it in the notes.
+    public var unencodableText: String = "fail"
+    /// Sage stock codes for SKUs that break Sage 50's rules (over 30 characters, spaces, other characters):
+    /// `{"gift card £25": "GIFT-25"}`; SKUs are matched case-insensitively, as Magento matches them.
+    public var stockCodes: [String: String] = [:]
     /// Also write increment_id as SalesOrderNumber (the template does; only valid with manual numbering in Sage).
     public var incrementIdAsOrderNumber: Bool = false
     /// Ledger profile: orders are unique per profile.
@@ -69,7 +83,7 @@ public struct OrderMappingSettings: Sendable, Codable, Hashable {
         case guestAccountReference, guestAccountByCurrency, customerAccounts, unmappedCustomers, bundles, taxCodes
         case rateCodes, taxRates, homeCountries, euCountries, carriageTaxCode, carriageNominalCode
         case itemNominalCode, bankAccount, paymentType, includePayment, takenBy, timezone, totalTolerance
-        case longFields, uppercaseSkus, incrementIdAsOrderNumber, profile
+        case longFields, uppercaseSkus, incrementIdAsOrderNumber, profile, linePrices, stockCodes, unencodableText
     }
 
     /// Decodes present keys over the defaults.
@@ -113,7 +127,23 @@ public struct OrderMappingSettings: Sendable, Codable, Hashable {
         try take(.uppercaseSkus, \.uppercaseSkus)
         try take(.incrementIdAsOrderNumber, \.incrementIdAsOrderNumber)
         try take(.profile, \.profile)
+        try take(.linePrices, \.linePrices)
+        try take(.stockCodes, \.stockCodes)
+        try take(.unencodableText, \.unencodableText)
         try validate()
+    }
+
+    /// The destination keys of ``taxCodes``.
+    static let destinationKeys = ["uk", "eu", "euVatRegistered", "restOfWorld"]
+
+    /// A rate key of ``taxCodes`` or ``rateCodes``: `"20"` (country "") or `"IE:23"`; nil for anything else.
+    static func rateKey(_ key: String) -> (country: String, rate: Amount)? {
+        let parts = key.split(separator: ":", omittingEmptySubsequences: false)
+        let country = parts.count == 2 ? parts[0].trimmingCharacters(in: .whitespaces).uppercased() : ""
+        guard parts.count <= 2, parts.count == 1 || (country.count == 2 && country.allSatisfy(\.isLetter)),
+            let rate = Amount(amountText: String(parts[parts.count - 1]).trimmingCharacters(in: .whitespaces))
+        else { return nil }
+        return (country, rate)
     }
 
     /// Checks values a typo could break, naming the key and the accepted values.
@@ -136,8 +166,27 @@ public struct OrderMappingSettings: Sendable, Codable, Hashable {
         guard TimeZone(identifier: timezone) != nil else {
             throw fail(.timezone, "'\(timezone)' is not a known time zone; use an IANA name like Europe/London")
         }
-        for key in ["uk", "eu", "euVatRegistered", "restOfWorld"] where TaxCode(taxCodes[key] ?? "") == nil {
+        for key in Self.destinationKeys where TaxCode(taxCodes[key] ?? "") == nil {
             throw fail(.taxCodes, "'\(key)' is '\(taxCodes[key] ?? "missing")'; use a code T0..T99")
+        }
+        for (key, code) in taxCodes where !Self.destinationKeys.contains(key) {
+            guard Self.rateKey(key) != nil, TaxCode(code) != nil else {
+                throw fail(
+                    .taxCodes,
+                    "\"\(key)\": \"\(code)\" should map a destination (uk, eu, euVatRegistered, restOfWorld), a "
+                        + "rate (\"20\") or a country and rate (\"IE:23\") to a code T0..T99")
+            }
+        }
+        guard ["fail", "replace"].contains(unencodableText) else {
+            throw fail(.unencodableText, "is '\(unencodableText)'; use \"fail\" or \"replace\"")
+        }
+        guard ["auto", "gross", "net"].contains(linePrices) else {
+            throw fail(.linePrices, "is '\(linePrices)'; use \"auto\", \"gross\" or \"net\"")
+        }
+        guard totalTolerance == 0 else {
+            throw fail(
+                .totalTolerance,
+                "is \(totalTolerance.amountText); orders now reconcile to the penny or are refused: remove the key")
         }
         for (rate, code) in rateCodes where TaxCode(code) == nil || Decimal(amountText: rate) == nil {
             throw fail(.rateCodes, "\"\(rate)\": \"\(code)\" should map a percent to a code T0..T99")

@@ -77,6 +77,25 @@ public struct MagentoOrder: Sendable, Hashable {
     public var shippingAddress: MagentoAddress?
     /// `items/OrderProduct`, in file order (parents before their children).
     public var items: [MagentoOrderItem]
+    /// `shipping_discount_amount`: the part of the discount taken off shipping (positive; gross on a store whose
+    /// discounts apply to prices including tax).
+    public var shippingDiscountAmount: Decimal {
+        get { _shippingDiscountAmount.decimal }
+        set { _shippingDiscountAmount = Amount(newValue) }
+    }
+    var _shippingDiscountAmount: Amount = .zero
+    /// `shipping_discount_tax_compensation_amount`: the VAT the shipping discount took off gross shipping.
+    public var shippingDiscountTaxCompensationAmount: Decimal {
+        get { _shippingDiscountTaxCompensationAmount.decimal }
+        set { _shippingDiscountTaxCompensationAmount = Amount(newValue) }
+    }
+    var _shippingDiscountTaxCompensationAmount: Amount = .zero
+    /// `coupon_code`, for Sage's notes.
+    public var couponCode: String?
+    /// `customer_note`, for Sage's notes.
+    public var customerNote: String?
+    /// The gift message (`extension_attributes/gift_message/message` or `gift_message`), for Sage's notes.
+    public var giftMessage: String?
     /// `payment`.
     public var payment: MagentoPayment?
     /// Line of the record in its file, for messages.
@@ -225,6 +244,18 @@ public struct MagentoOrderItem: Sendable, Hashable {
     }
     /// Backing storage: the mapping computes with it.
     var _rowTotal: Amount
+    /// `discount_tax_compensation_amount`: the VAT a discount took off a gross row (0 when prices are net).
+    public var discountTaxCompensationAmount: Decimal {
+        get { _discountTaxCompensationAmount.decimal }
+        set { _discountTaxCompensationAmount = Amount(newValue) }
+    }
+    var _discountTaxCompensationAmount: Amount = .zero
+    /// `price_incl_tax`, the unit price shown to a customer of a store pricing gross (nil when not downloaded).
+    public var priceInclTax: Decimal? {
+        get { _priceInclTax?.decimal }
+        set { _priceInclTax = newValue.map(Amount.init) }
+    }
+    var _priceInclTax: Amount?
 
     /// Creates an item row.
     public init(

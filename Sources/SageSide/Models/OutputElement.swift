@@ -145,6 +145,7 @@ extension SalesOrder {
         try sink.leaf("Notes2", ifPresent: notes2)
         try sink.leaf("Notes3", ifPresent: notes3)
         try sink.leaf("Currency", ifPresent: currency)
+        if vatInclusive == true { try sink.leaf("VatInclusive", "true") }
         try sink.leaf("AccountReference", ifPresent: accountReference)
         try sink.leaf("SalesOrderDate", ifPresent: salesOrderDate)
         try invoiceAddress?.emit("SalesOrderAddress", into: &sink)

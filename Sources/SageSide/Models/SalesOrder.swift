@@ -18,6 +18,9 @@ public struct SalesOrder: Sendable, Hashable {
     public var notes3: String?
     /// ISO currency code of the order.
     public var currency: String?
+    /// `VatInclusive`: true when unit prices and discounts are gross (VAT included) and Sage takes the VAT out of
+    /// each line's gross total; nil or false when they are net and Sage adds VAT to each line.
+    public var vatInclusive: Bool?
     /// Sage account (8 characters); nil lets the Sage job create or find the account.
     public var accountReference: String?
     /// Local date-time, `2011-01-01T11:11:11`.

@@ -38,7 +38,6 @@ public struct PreValidator: Sendable {
     /// The mapping settings (tolerance, long-field policy, tax rates).
     public let settings: OrderMappingSettings
     private let mapper: OrderMapper
-    private let tolerance: Amount
 
     /// Creates a validator.
     public init(settings: OrderMappingSettings) {
@@ -49,7 +48,6 @@ public struct PreValidator: Sendable {
     init(settings: OrderMappingSettings, mapper: OrderMapper) {
         self.settings = settings
         self.mapper = mapper
-        self.tolerance = Amount(settings.totalTolerance)
     }
 
     /// Checks `order` against Sage 50's limits and its totals against Magento's `grandTotal`.
@@ -57,9 +55,21 @@ public struct PreValidator: Sendable {
         validate(order, exactGrandTotal: grandTotal.map(Amount.init))
     }
 
+    /// Checks a mapped order: Sage 50's limits, the reasons the mapping found, and Sage's total against Magento's
+    /// `grand_total` to the penny, naming each line whose Sage figure is not Magento's.
+    public func validate(_ mapped: MappedOrder) -> ValidationOutcome {
+        validate(
+            mapped.salesOrder, exactGrandTotal: mapped._grandTotal, targets: mapped.targets,
+            mappingViolations: mapped.violations)
+    }
+
     /// ``validate(_:grandTotal:)`` with the grand total as the mapping holds it.
-    func validate(_ order: SalesOrder, exactGrandTotal grandTotal: Amount?) -> ValidationOutcome {
-        var check = Checker(truncate: settings.longFields == "truncate")
+    func validate(
+        _ order: SalesOrder, exactGrandTotal grandTotal: Amount?, targets: [MoneyTarget] = [],
+        mappingViolations: [Violation] = []
+    ) -> ValidationOutcome {
+        var check = Checker(
+            truncate: settings.longFields == "truncate", replaceUnencodable: settings.unencodableText == "replace")
         var order = order
         check.require(!order.id.isEmpty, "Id", order.id, "an external id is required (duplicate prevention)")
         if let account = order.accountReference {
@@ -87,9 +97,6 @@ public struct PreValidator: Sendable {
                 currency.count == 3 && currency.allSatisfy({ $0.isASCII && $0.isUppercase }), "Currency", currency,
                 "a 3-letter ISO code")
         }
-        order.notes1 = check.text(order.notes1, "Notes1", 60)
-        order.notes2 = check.text(order.notes2, "Notes2", 60)
-        order.notes3 = check.text(order.notes3, "Notes3", 60)
         order.invoiceAddress = order.invoiceAddress.map { check.contact($0, "SalesOrderAddress") }
         order.deliveryAddress = order.deliveryAddress.map { check.contact($0, "SalesOrderDeliveryAddress") }
 
@@ -98,11 +105,12 @@ public struct PreValidator: Sendable {
             // Paths and values are only made into text for a violation (most orders have none).
             let path = { "SalesOrderItems/Item[\(index + 1)]" }
             let item = order.items[index]
+            let map = "; map the SKU to a stock code in the mapping's `stockCodes` setting"
             check.require(
-                !item.sku.isEmpty && item.sku.count <= 30, "\(path())/Sku", item.sku, "1 to 30 characters")
+                !item.sku.isEmpty && item.sku.count <= 30, "\(path())/Sku", item.sku, "1 to 30 characters" + map)
             check.require(
                 item.sku.allSatisfy(Self.stockCodeCharacters.contains), "\(path())/Sku", item.sku,
-                "stock codes use upper case A-Z, 0-9 and / . - # only")
+                "stock codes use upper case A-Z, 0-9 and / . - # only" + map)
             if let line = check.line(item, path) { order.items[index] = line }
         }
         if let carriage = order.carriage, let line = check.line(carriage, { "Carriage" }, isCarriage: true) {
@@ -121,26 +129,70 @@ public struct PreValidator: Sendable {
                 ["SalesReceipt", "PaymentAlreadyReceived"].contains(type), "PaymentType", type,
                 "SalesReceipt or PaymentAlreadyReceived")
         }
-        if let grandTotal {
-            let predicted = mapper.exactPredictedSageTotal(order)
-            check.require(
-                (predicted - grandTotal).magnitude <= tolerance, "Totals",
-                "Sage \(predicted.amountText) vs Magento grand_total \(grandTotal.amountText)",
-                "within \(settings.totalTolerance.amountText)")
+        check.violations += mappingViolations
+        // A refusal the mapping found (an unmapped rate, fractions of a penny) is the reason; the totals it
+        // upsets would only repeat it.
+        if let grandTotal, mappingViolations.isEmpty {
+            totals(order, grandTotal: grandTotal, targets: targets, into: &check)
         }
-        if !check.truncations.isEmpty {
-            // Never silently: the record itself says what was shortened.
-            let note = "ferry truncated: " + check.truncations.map { $0.components(separatedBy: " ")[0] }
-                .joined(separator: ", ")
-            order.notes3 = String(note.prefix(60))
+        // The notes never fail an order: what does not fit is cut, and the record in the last notes says so.
+        let text = [order.notes1, order.notes2, order.notes3].compactMap { $0 }.joined()
+        if !check.truncations.isEmpty || text.count > 3 * SageNotes.width {
+            let fields = check.truncations.map { $0.components(separatedBy: " (")[0] }
+            let (notes, cut) = SageNotes.layout(text: text, truncated: fields)
+            if cut { check.truncations.append("Notes (\(text.count) > \(3 * SageNotes.width))") }
+            (order.notes1, order.notes2, order.notes3) = (notes[0], notes[1], notes[2])
         }
         return ValidationOutcome(order: order, violations: check.violations, truncations: check.truncations)
+    }
+}
+
+extension PreValidator {
+    /// Every line's Sage figure (``SageDocumentTotal``) must be Magento's and Sage's total `grandTotal`, exactly;
+    /// each line that differs is named with both figures and the cause.
+    fileprivate func totals(_ order: SalesOrder, grandTotal: Amount, targets: [MoneyTarget], into check: inout Checker) {
+        let document = mapper.sageDocumentTotal(order)
+        let inclusive = order.vatInclusive == true
+        for (index, (line, target)) in zip(document.lines, targets).enumerated() where line._gross != target.gross {
+            let item = line.path == "Carriage" ? order.carriage : order.items[safe: index]
+            let cause: String
+            if !inclusive && line._vat != target.vat {
+                cause = "Sage's VAT on the net \(line._net.amountText) at T\(item?.taxCode ?? 1) is "
+                    + "\(line._vat.amountText), Magento's tax_amount \(target.vat.amountText)"
+            } else {
+                cause = "qty x (UnitPrice - UnitDiscountAmount) rounds to \(line._net.amountText) "
+                    + (inclusive ? "gross" : "net")
+            }
+            check.require(
+                false, line.path,
+                "\(target.sku): Sage \(line._gross.amountText) vs Magento \(target.gross.amountText)",
+                "equal to the penny (\(cause))")
+        }
+        // Lines that differ are refused even when their errors cancel out in the total: Sage would book other VAT.
+        guard document._total != grandTotal else { return }
+        let magento = targets.reduce(Amount.zero) { $0 + $1.gross }
+        let why =
+            !targets.isEmpty && magento != grandTotal
+            ? "equal to the penny: Magento's rows and shipping add up to \(magento.amountText), not to its "
+                + "grand_total (a fee or adjustment ferry does not map, or fractions of a penny)"
+            : "equal to the penny"
+        check.require(
+            false, "Totals", "Sage \(document._total.amountText) vs Magento grand_total \(grandTotal.amountText)", why)
+    }
+}
+
+extension Array {
+    fileprivate subscript(safe index: Int?) -> Element? {
+        guard let index, indices.contains(index) else { return nil }
+        return self[index]
     }
 }
 
 /// Accumulates violations; truncates text when allowed.
 private struct Checker {
     let truncate: Bool
+    /// Characters Windows-1252 cannot hold become "?" and are recorded (else the order fails).
+    let replaceUnencodable: Bool
     var violations: [Violation] = []
     var truncations: [String] = []
 
@@ -152,7 +204,20 @@ private struct Checker {
 
     /// Checks a free-text field's length, truncating it in truncate mode.
     mutating func text(_ value: String?, _ field: @autoclosure () -> String, _ limit: Int) -> String? {
-        guard let value, value.utf8.count > limit, value.count > limit else { return value }
+        guard var value else { return nil }
+        // Sage 50's code page first: transliterated text is what the length limit applies to.
+        let (held, unencodable) = Windows1252.transliterate(value)
+        if !unencodable.isEmpty && !replaceUnencodable {
+            violations.append(
+                Violation(
+                    field: field(), value: value,
+                    limit: "Windows-1252 (Sage 50's code page) cannot hold '\(unencodable)': write it in Latin "
+                        + "letters in Magento, or set `unencodableText` to \"replace\""))
+            return value
+        }
+        if !unencodable.isEmpty { truncations.append("\(field()) (code page: '\(unencodable)')") }
+        value = held
+        guard value.utf8.count > limit, value.count > limit else { return value }
         let field = field()
         if truncate {
             truncations.append("\(field) (\(value.count) > \(limit))")
@@ -174,13 +239,11 @@ private struct Checker {
                     value.count == 2 && value.allSatisfy({ $0.isASCII && $0.isLetter }), "\(path)/Country", value,
                     "a 2-letter ISO country code")
             case "Telephone", "Fax", "Title":
-                if let short = text(value, "\(path)/\(name)", 30), short.utf8.count != value.utf8.count {
+                if let short = text(value, "\(path)/\(name)", 30), short != value {
                     contact.set(name, short)
                 }
             default:
-                if let short = text(value, "\(path)/\(name)", PreValidator.textLimit),
-                    short.utf8.count != value.utf8.count
-                {
+                if let short = text(value, "\(path)/\(name)", PreValidator.textLimit), short != value {
                     contact.set(name, short)
                 }
             }

@@ -81,14 +81,17 @@ extension MagentoOrder {
             let sku = row.value("sku") ?? ""
             let qty = try row.exactAmount("qty_ordered", record: key)
             let price = try row.exactAmount("price", record: key)
-            items.append(
+            var item =
                 MagentoOrderItem(
                     itemId: row.value("item_id") ?? "\(items.count + 1)", parentItemId: row.value("parent_item_id"),
                     sku: sku, name: row.value("name") ?? sku, productType: row.value("product_type") ?? "simple",
                     qtyOrdered: qty, price: price, taxPercent: try row.exactAmount("tax_percent", record: key),
                     taxAmount: try row.exactAmount("tax_amount", record: key),
                     discountAmount: try row.exactAmount("discount_amount", record: key),
-                    rowTotal: try row.optionalExactAmount("row_total", record: key) ?? qty * price))
+                    rowTotal: try row.optionalExactAmount("row_total", record: key) ?? qty * price)
+            item._discountTaxCompensationAmount = try row.exactAmount("discount_tax_compensation_amount", record: key)
+            item._priceInclTax = try row.optionalExactAmount("price_incl_tax", record: key)
+            items.append(item)
         }
         var payment: MagentoPayment?
         if let node = record.child("payment") {
@@ -111,6 +114,14 @@ extension MagentoOrder {
             billingAddress: record.child("billing_address").map(MagentoAddress.init(record:)),
             shippingAddress: record.child("shipping_address").map(MagentoAddress.init(record:)),
             items: items, payment: payment, line: record.line)
+        _shippingDiscountAmount = try record.exactAmount("shipping_discount_amount", record: key)
+        _shippingDiscountTaxCompensationAmount = try record.exactAmount(
+            "shipping_discount_tax_compensation_amount", record: key)
+        couponCode = record.value("coupon_code")
+        customerNote = record.value("customer_note")
+        giftMessage =
+            record.child("extension_attributes")?.child("gift_message")?.value("message")
+            ?? record.child("gift_message")?.value("message") ?? record.value("gift_message")
     }
 }
 
@@ -158,6 +169,7 @@ extension SalesOrder {
             carriage: try record.child("Carriage").map(item), takenBy: record.value("TakenBy"),
             paymentRef: record.value("PaymentRef"), paymentAmount: try record.optionalExactAmount("PaymentAmount", record: key).map(\.decimal),
             bankAccount: record.value("BankAccount"), paymentType: record.value("PaymentType"))
+        if let inclusive = record.value("VatInclusive")?.lowercased() { vatInclusive = inclusive == "true" || inclusive == "1" }
     }
 
     /// The `<Errors>` of a fail record, in order.
