@@ -198,6 +198,7 @@ let package = Package(
             dependencies: [
                 "Sage200Connector", "Sage200Sandbox", "MagentoConnector", "FerryStages", "FerryPipeline", "FerryState",
                 "SageSide", "FerryXML",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings),
         // Process-level crash, hostile-input and resource-fault tests: they run the built `ferry` binary.

@@ -49,9 +49,10 @@ public struct Sage200StockExporter: Sendable {
         guard wanted.count == Set(warehouses).count else {
             throw Sage200Error(code: .configuration, message: "settings.warehouses names a warehouse Sage 200 does not have: \(warehouses.joined(separator: ", "))")
         }
-        // Keyset paging: (time, id) strictly after the last row seen.
-        var after = watermark.map { Self.shift($0, by: -overlapSeconds) }
-        var afterId = 0
+        // Keyset paging: (time, id) strictly after the last row seen; the watermark is "time|id".
+        let parts = watermark?.split(separator: "|").map(String.init) ?? []
+        var after = parts.first.map { overlapSeconds > 0 ? Self.shift($0, by: -overlapSeconds) : $0 }
+        var afterId = overlapSeconds > 0 ? 0 : parts.dropFirst().first.flatMap { Int($0) } ?? 0
         var fetched: [Int: (product: Int, warehouse: Int, free: Decimal)] = [:]
         var newest = watermark
         while true {
@@ -70,7 +71,8 @@ public struct Sage200StockExporter: Sendable {
                 fetched[id] = (product, warehouse, free)
                 after = Self.utc(stamp)
                 afterId = id
-                if newest.map({ ODataTime.less($0, Self.utc(stamp)) }) ?? true { newest = Self.utc(stamp) }
+                // Pages come in (time, id) order: the last row read is the newest.
+                newest = "\(Self.utc(stamp))|\(id)"
             }
             if page.count < Sage200Client.pageSize { break }
         }
@@ -140,18 +142,5 @@ public struct Sage200StockExporter: Sendable {
         let plain = ISO8601DateFormatter()
         guard let date = formatter.date(from: utc(stamp)) ?? plain.date(from: utc(stamp)) else { return utc(stamp) }
         return formatter.string(from: date.addingTimeInterval(seconds))
-    }
-}
-
-/// Time stamps compared as instants whatever their fractional digits.
-enum ODataTime {
-    static func less(_ a: String, _ b: String) -> Bool { key(a) < key(b) }
-
-    private static func key(_ text: String) -> String {
-        var fraction = ""
-        if let dot = text.firstIndex(of: ".") {
-            fraction = String(text[text.index(after: dot)...].prefix { $0.isNumber })
-        }
-        return String(text.prefix(19)) + "." + (fraction + "0000000").prefix(7)
     }
 }

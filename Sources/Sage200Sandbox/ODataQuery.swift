@@ -114,15 +114,20 @@ indirect enum FilterExpression {
 /// Comparison of JSON values as OData does it: numbers as numbers, date-times as instants, else text.
 enum ODataValue {
     static func compare(_ a: JSONValue, _ b: JSONValue) -> ComparisonResult {
-        if let x = a.decimal, let y = b.decimal, case .number = a {
+        // JSONValue's accessors are lenient (any string has a `bool`): compare by the cases themselves.
+        switch (a, b) {
+        case (.number, .number):
+            let (x, y) = (a.decimal ?? 0, b.decimal ?? 0)
+            return x == y ? .orderedSame : (x < y ? .orderedAscending : .orderedDescending)
+        case (.null, .null): return .orderedSame
+        case (.null, _): return .orderedAscending
+        case (_, .null): return .orderedDescending
+        case (.bool(let x), .bool(let y)): return x == y ? .orderedSame : (!x ? .orderedAscending : .orderedDescending)
+        default:
+            let x = sortableDate(a.text ?? "") ?? (a.text ?? "")
+            let y = sortableDate(b.text ?? "") ?? (b.text ?? "")
             return x == y ? .orderedSame : (x < y ? .orderedAscending : .orderedDescending)
         }
-        if case .null = a { return b == .null ? .orderedSame : .orderedAscending }
-        if case .null = b { return .orderedDescending }
-        if let x = a.bool, let y = b.bool { return x == y ? .orderedSame : (!x ? .orderedAscending : .orderedDescending) }
-        let x = sortableDate(a.text ?? "") ?? (a.text ?? "")
-        let y = sortableDate(b.text ?? "") ?? (b.text ?? "")
-        return x == y ? .orderedSame : (x < y ? .orderedAscending : .orderedDescending)
     }
 
     /// `2025-01-02T03:04:05.6Z` -> `2025-01-02T03:04:05.6000000`: fixed width, so text order is time order.
