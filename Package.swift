@@ -89,6 +89,22 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .target(
+            name: "Sage200Connector",
+            dependencies: [
+                "MagentoConnector", "FerryPipeline", "FerryState", "SageSide",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+        .target(
+            name: "Sage200Sandbox",
+            dependencies: [
+                "MagentoConnector", "SageSide",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+        .target(
             name: "SageSimulator",
             dependencies: [
                 "SageSide", "FerryXML", "FileWatching",
@@ -102,6 +118,7 @@ let package = Package(
             name: "FerryStages",
             dependencies: [
                 "FerryPipeline", "FerryXML", "FerryState", "MagentoConnector", "SageSide",
+                "Sage200Connector",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -176,6 +193,14 @@ let package = Package(
         .testTarget(
             name: "SageSideTests",
             dependencies: ["SageSide", "SageSimulator", "FerryStages", "FerryPipeline"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "Sage200Tests",
+            dependencies: [
+                "Sage200Connector", "Sage200Sandbox", "MagentoConnector", "FerryStages", "FerryPipeline", "FerryState",
+                "SageSide", "FerryXML",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings),
         // Process-level crash, hostile-input and resource-fault tests: they run the built `ferry` binary.
         .testTarget(

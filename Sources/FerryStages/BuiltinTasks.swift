@@ -4,6 +4,8 @@ import FerryPipeline
 public enum BuiltinTasks {
     /// The registry `ferry` uses.
     public static var registry: TaskRegistry {
-        TaskRegistry([XSLTTask.kind] + MagentoTasks.all + SageTasks.all)
+        TaskRegistry([XSLTTask.kind] + MagentoTasks.all + SageTasks.all
+            + [Sage200ImportOrdersTask.kind]
+            + [Sage200ExportStockTask.kind])
     }
 }

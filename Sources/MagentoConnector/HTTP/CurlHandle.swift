@@ -62,12 +62,13 @@ public struct HTTPClientOptions: Sendable {
 }
 
 /// A transfer failed below HTTP: no connection, a timeout, a connection dropped mid-body.
-struct CurlTransportError: Error {
+public struct CurlTransportError: Error {
     let code: CURLcode
-    let message: String
+    /// curl's text for the failure.
+    public let message: String
 
     /// Connection refused / DNS: the request certainly never reached the store.
-    var neverSent: Bool {
+    public var neverSent: Bool {
         code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY
     }
 }
@@ -184,13 +185,20 @@ final class CurlHandle: @unchecked Sendable {
 }
 
 /// Idle easy handles, one per connection slot: a request takes one (or makes one) and gives it back.
-final class CurlPool: Sendable {
+///
+/// Public so the other connectors (Sage 200) share the one libcurl client rather than keeping a copy.
+public final class CurlPool: Sendable {
     // Unchecked: the handles are only touched under the mutex or by the one request that took them out.
     private struct Idle { var handles: [CurlHandle] = [] }
     private let idle = Mutex(Idle())
 
+    /// Creates an empty pool.
+    public init() {}
+
     /// Runs the request on a dispatch thread (curl_easy_perform blocks) and resumes the caller when done.
-    func perform(_ request: HTTPRequest, options: HTTPClientOptions) async throws -> HTTPResponse {
+    ///
+    /// - Throws: ``CurlTransportError`` when no HTTP answer arrived.
+    public func perform(_ request: HTTPRequest, options: HTTPClientOptions) async throws -> HTTPResponse {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
             // A serial queue of its own, which gets a thread at once. A shared concurrent queue draws on the global
             // pool, which on Linux has one thread per core and adds one a second while they are all blocked: the

@@ -1,0 +1,88 @@
+import FerryPipeline
+import FerryXML
+import Foundation
+import Logging
+import Sage200Connector
+import SageSide
+
+/// `sage200.import-orders`: a Magento order file -> Sage 200 sales orders through the API, each exactly once.
+///
+/// Outputs: `success` (Sage's order numbers, in the Sage 50 side's success-file shape, so
+/// `sage-success-to-magento-updates` and `magento.update-orders` take it unchanged) and `fail` (orders Sage cannot
+/// take, with the reason in Zynk `<Errors>`). A network fault leaves the file to be retried; the Sage 200 ledger
+/// makes the retry report the orders already created instead of creating them again.
+struct Sage200ImportOrdersTask: StageTask {
+    static let kind = TaskKind(
+        name: "sage200.import-orders", settingsKeys: Sage200OrderSettings.keys, migrations: Sage200Ledger.migrations
+    ) { settings, environment in
+        Sage200ImportOrdersTask(
+            importer: Sage200OrderImporter(
+                client: try environment.sage200Client(), ledger: Sage200Ledger(store: environment.store),
+                settings: try settings.decode(Sage200OrderSettings.self), logger: environment.logger))
+    }
+
+    let importer: Sage200OrderImporter
+
+    func run(_ context: TaskContext) async throws {
+        guard let input = context.input else {
+            throw TaskError.badInput("\(Self.kind.name) needs an input file: give the stage a \"watch\" folder")
+        }
+        let records: [XMLNode]
+        do {
+            records = try await offload {
+                var records: [XMLNode] = []
+                try XMLRecordReader(url: input.url).forEachRecord(path: ["ArrayOfOrderInfo", "OrderInfo"]) { records.append($0) }
+                return records
+            }
+        } catch let error as XMLError {
+            throw TaskError.badInput("\(input.name): \(error)")
+        }
+        let now = ISO8601DateFormatter().string(from: Date())
+        var successes: [OutputElement] = []
+        var failures: [OutputElement] = []
+        for (index, record) in records.enumerated() {
+            let order: MagentoOrder
+            do { order = try MagentoOrder(record: record) } catch {
+                let failed = SalesOrder(id: record.child("order_id")?.text ?? "", customerOrderNumber: record.child("increment_id")?.text)
+                failures.append(failed.element(errors: [ZynkError(name: "Validation", description: "\(error)", date: now)]))
+                context.count("orders.failed")
+                continue
+            }
+            let outcome = try await importer.importOrder(order)
+            let meta: Logger.Metadata = ["ferry.order": "\(order.incrementId)"]
+            switch outcome {
+            case .refused(let reason):
+                context.logger.warning("order not imported into Sage 200: \(reason)", metadata: meta)
+                failures.append(
+                    SalesOrder(id: order.entityId, customerOrderNumber: order.incrementId)
+                        .element(errors: [ZynkError(name: "Sage 200", description: reason, date: now)]))
+                context.count("orders.failed")
+            case .created(let number, _), .adopted(let number, _), .alreadyImported(let number):
+                successes.append(
+                    SalesOrder(id: order.entityId, salesOrderNumber: number, customerOrderNumber: order.incrementId).element())
+                context.count(
+                    {
+                        switch outcome {
+                        case .created: "orders.imported"
+                        case .adopted: "orders.adopted"
+                        default: "orders.duplicates"
+                        }
+                    }())
+            }
+            context.progress("orders", done: index + 1, total: records.count)
+        }
+        for (output, elements, suffix) in [("success", successes, "sage200-success"), ("fail", failures, "sage200-fail")]
+        where !elements.isEmpty && context.hasOutput(output) {
+            let url = try context.createOutput(output, name: "\(input.baseName)-\(suffix).xml").url
+            try await offload {
+                let writer = try XMLStreamWriter(url: url)
+                try writer.startElement("Company")
+                try writer.startElement("SalesOrders")
+                for element in elements { try writer.write(element) }
+                try writer.endElement()
+                try writer.endElement()
+                try writer.finish()
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The Sage ID tokens ferry keeps between runs.
+public struct Sage200Tokens: Sendable, Codable, Equatable {
+    /// The refresh token: rotated on every refresh, the old one dies at once.
+    public var refreshToken: String
+    /// The current access token (may be expired).
+    public var accessToken: String
+    /// When ``accessToken`` expires.
+    public var accessExpiresAt: Date
+    /// When the operator authorized ferry; the refresh token chain dies `refreshTokenDays` after it.
+    public var authorizedAt: Date
+
+    /// Creates tokens.
+    public init(refreshToken: String, accessToken: String, accessExpiresAt: Date, authorizedAt: Date) {
+        self.refreshToken = refreshToken
+        self.accessToken = accessToken
+        self.accessExpiresAt = accessExpiresAt
+        self.authorizedAt = authorizedAt
+    }
+}
+
+/// The token file in the state folder: JSON, mode 0600, replaced atomically (temporary file, fsync, rename, fsync
+/// of the folder), so a crash leaves either the old or the new refresh token, never half of one or none.
+public struct Sage200TokenFile: Sendable {
+    /// The file's path.
+    public let url: URL
+
+    /// A token file at `url`.
+    public init(url: URL) { self.url = url }
+
+    /// The stored tokens, or nil when ferry was never authorized.
+    /// - Throws: ``Sage200Error`` (configuration) when the file exists but cannot be read.
+    public func load() throws -> Sage200Tokens? {
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        do {
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            let tokens = try decoder.decode(Sage200Tokens.self, from: Data(contentsOf: url))
+            return tokens
+        } catch {
+            throw Sage200Error(
+                code: .configuration,
+                message: "the token file \(url.path) cannot be read (\(type(of: error))): delete it and run `ferry sage200 authorize`")
+        }
+    }
+
+    /// Stores `tokens` durably; blocking (fsync), so call it off the cooperative pool.
+    /// - Throws: ``Sage200Error`` naming the file when it cannot be written.
+    public func save(_ tokens: Sage200Tokens) throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(tokens)
+        let folder = url.deletingLastPathComponent()
+        let temp = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        func fail(_ what: String) -> Sage200Error {
+            Sage200Error(
+                code: .configuration,
+                message: "cannot \(what) the token file \(url.path) (errno \(errno)): check the state folder exists and ferry may write it")
+        }
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // 0600 from the start: the secret is never readable by others, not even for an instant.
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw fail("create") }
+        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd)
+        close(fd)
+        guard written == data.count, synced == 0 else {
+            unlink(temp.path)
+            throw fail("write")
+        }
+        guard rename(temp.path, url.path) == 0 else {
+            unlink(temp.path)
+            throw fail("replace")
+        }
+        let dir = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 {
+            _ = fsync(dir)
+            close(dir)
+        }
+    }
+}
