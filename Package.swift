@@ -72,9 +72,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .target(
+            name: "StandInHTTP",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+        .target(
             name: "MagentoSandbox",
             dependencies: [
-                "MagentoConnector",
+                "MagentoConnector", "StandInHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -99,7 +106,7 @@ let package = Package(
         .target(
             name: "Sage200Sandbox",
             dependencies: [
-                "MagentoConnector", "SageSide",
+                "MagentoConnector", "SageSide", "StandInHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 public import MagentoConnector
 import NIOCore
+import StandInHTTP
 import Synchronization
 
 /// A Magento 2 REST stand-in for tests and demos: the contract of Adobe's admin schema, seeded data, faults.
@@ -17,8 +18,7 @@ public final class MagentoSandboxServer: Sendable {
     /// The data; tests read and change it directly.
     public let store: SandboxStore
     private let options: Mutex<MagentoSandboxOptions>
-    private let running = Mutex<(task: Task<Void, any Error>?, port: Int?)>((nil, nil))
-    private let logger: Logger
+    private let http: LoopbackHTTPServer<SandboxRequestContext>
 
     /// Creates a sandbox with `orders` generated orders.
     ///
@@ -31,7 +31,7 @@ public final class MagentoSandboxServer: Sendable {
         self.store = SandboxStore(seed: seed, orders: orders, faultSeed: options.faults.seed, catalogue: catalogue,
             taxSettings: options.taxSettings)
         self.options = Mutex(options)
-        self.logger = logger
+        self.http = LoopbackHTTPServer(serverName: "ferry-sandbox", logger: logger)
     }
 
     /// The current options.
@@ -41,52 +41,20 @@ public final class MagentoSandboxServer: Sendable {
     public func updateOptions(_ change: (inout MagentoSandboxOptions) -> Void) { options.withLock { change(&$0) } }
 
     /// `http://127.0.0.1:<port>` once started.
-    public var baseURL: String { "http://127.0.0.1:\(running.withLock { $0.port } ?? 0)" }
+    public var baseURL: String { "http://127.0.0.1:\(http.port ?? 0)" }
 
-    /// Starts listening; returns the bound port (pass 0 for any free port).
+    /// Starts listening; returns the bound port (0 picks a free one).
     public func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
-        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
-        let responder = CallbackResponder<SandboxRequestContext> { [self] request, context in
+        try await http.start(host: host, port: port) { [self] request, context in
             try await self.respond(request, context: context)
         }
-        var serverLogger = logger
-        // Shutdown of a test server logs cancellations as errors: only real trouble is worth showing.
-        serverLogger.logLevel = .critical
-        let app = Application(
-            responder: responder,
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "ferry-sandbox"),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: serverLogger)
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
-        var bound = 0
-        for await p in portStream {
-            bound = p
-            break
-        }
-        running.withLock { $0 = (task, bound) }
-        return bound
     }
 
     /// Runs until the calling task is cancelled (the `ferry sandbox` command).
-    public func run() async throws {
-        guard let task = running.withLock({ $0.task }) else { return }
-        try await withTaskCancellationHandler {
-            try await task.value
-        } onCancel: {
-            task.cancel()
-        }
-    }
+    public func run() async throws { try await http.run() }
 
     /// Stops the server.
-    public func stop() async {
-        guard let task = running.withLock({ $0.task }) else { return }
-        task.cancel()
-        _ = try? await task.value
-        running.withLock { $0 = (nil, nil) }
-    }
+    public func stop() async { await http.stop() }
 
     static let maintenancePage = """
         <!doctype html><html><head><title>Service Temporarily Unavailable</title></head>

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import MagentoConnector
 import NIOCore
+import StandInHTTP
 import Synchronization
 
 /// A Sage 200 API stand-in for tests and demos (`ferry sage200-sandbox`): Sage ID's token endpoint with rotating
@@ -18,8 +19,7 @@ public final class Sage200SandboxServer: Sendable {
     /// The data; tests read and change it directly.
     public let store: Sage200SandboxStore
     private let options: Mutex<Sage200SandboxOptions>
-    private let running = Mutex<(task: Task<Void, any Error>?, port: Int?)>((nil, nil))
-    private let logger: Logger
+    private let http: LoopbackHTTPServer<BasicRequestContext>
 
     /// Creates a stand-in stocked with `catalogue` (code, name, stock) or the shared demo catalogue.
     public init(
@@ -28,7 +28,7 @@ public final class Sage200SandboxServer: Sendable {
     ) {
         self.store = Sage200SandboxStore(catalogue: catalogue, faultSeed: options.faults.seed)
         self.options = Mutex(options)
-        self.logger = logger
+        self.http = LoopbackHTTPServer(serverName: "ferry-sage200", logger: logger)
     }
 
     /// The current options.
@@ -38,55 +38,23 @@ public final class Sage200SandboxServer: Sendable {
     public func updateOptions(_ change: (inout Sage200SandboxOptions) -> Void) { options.withLock { change(&$0) } }
 
     /// `http://127.0.0.1:<port>` once started.
-    public var baseURL: String { "http://127.0.0.1:\(running.withLock { $0.port } ?? 0)" }
+    public var baseURL: String { "http://127.0.0.1:\(http.port ?? 0)" }
 
     /// The API base URL a client is configured with.
     public var apiURL: String { baseURL + "/uk/sage200/accounts/v1" }
 
     /// Starts listening; returns the bound port (0 picks a free one).
     public func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
-        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
-        let responder = CallbackResponder<BasicRequestContext> { [self] request, context in
+        try await http.start(host: host, port: port) { [self] request, context in
             try await self.respond(request, context: context)
         }
-        var serverLogger = logger
-        // Shutdown of a test server logs cancellations as errors: only real trouble is worth showing.
-        serverLogger.logLevel = .critical
-        let app = Application(
-            responder: responder,
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "ferry-sage200"),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: serverLogger)
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
-        var bound = 0
-        for await p in portStream {
-            bound = p
-            break
-        }
-        running.withLock { $0 = (task, bound) }
-        return bound
     }
 
     /// Runs until the calling task is cancelled (the `ferry sage200-sandbox` command).
-    public func run() async throws {
-        guard let task = running.withLock({ $0.task }) else { return }
-        try await withTaskCancellationHandler {
-            try await task.value
-        } onCancel: {
-            task.cancel()
-        }
-    }
+    public func run() async throws { try await http.run() }
 
     /// Stops the server.
-    public func stop() async {
-        guard let task = running.withLock({ $0.task }) else { return }
-        task.cancel()
-        _ = try? await task.value
-        running.withLock { $0 = (nil, nil) }
-    }
+    public func stop() async { await http.stop() }
 
     private func respond(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let options = currentOptions

@@ -195,9 +195,13 @@ struct RetryCommand: AsyncParsableCommand {
     }
 }
 
-/// Runs `body`, printing an operational error (state store, permissions) and exiting 1.
+/// Runs `body`, printing an operational error (state store, permissions) and exiting 1; a task's settings that
+/// only show their problem when the task is built are a config error all the same (78).
 func operational<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch {
+    do { return try body() } catch let error as TaskSettingsError {
+        FileHandleOutput.error("error: \(Redaction.message(of: error))")
+        throw ExitCode(ExitStatus.config)
+    } catch {
         FileHandleOutput.error("error: \(Redaction.message(of: error))")
         throw ExitCode(1)
     }

@@ -17,8 +17,10 @@ struct OutputKindTests {
               "outputs": { "out": "outbox/out", "fail": "outbox/sage-fail" } }
             """,
         ])
-        let refused = try await root.run(["check-config"])
-        #expect(refused.status != 0)
+        let run = try await root.run(["check-config"])
+        #expect(run.status == 78)
+        // check-config writes its problems to stderr (the log file), as every command does for a bad config.
+        let refused = (status: run.status, output: run.log)
         let folder = root.outbox.standardizedFileURL.path
         #expect(refused.output.contains("stages[1].outputs.out"), "\(refused.output)")
         #expect(refused.output.contains("'orders'") && refused.output.contains("'map'") && refused.output.contains(folder), "\(refused.output)")

@@ -12,7 +12,7 @@ import Testing
             { "name": "download-orders", "task": "magento.download-orders", "settings": { "stages": ["pending"] },
               "outputs": { "out": "inbox/orders" } },
             { "name": "update-orders", "watch": "inbox/updates", "task": "magento.update-orders",
-              "settings": { "notifyStage": "exported" }, "outputs": { "success": "outbox/updated" } } ] }
+              "settings": { "notifyCustomer": false }, "outputs": { "success": "outbox/updated" } } ] }
         """
     }
 

@@ -109,7 +109,7 @@ import Testing
             { "name": "download-orders", "task": "magento.download-orders", "everySeconds": 3600,
               "settings": { "stages": ["pending"] }, "outputs": { "out": "outbox/orders" } },
             { "name": "update-orders", "watch": "inbox/updates", "task": "magento.update-orders",
-              "settings": { "notifyStage": "exported" }, "outputs": { "success": "outbox/updated" } } ] }
+              "settings": { "notifyCustomer": false }, "outputs": { "success": "outbox/updated" } } ] }
         """
     }
 
