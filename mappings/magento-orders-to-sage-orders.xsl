@@ -44,6 +44,14 @@
 
   <xsl:template match="/">
     <Company>
+      <!-- An order whose customer has a VAT number brings a Customer record carrying it to the account (the
+           schema puts Customers first; a SalesOrder has no VAT number). -->
+      <xsl:variable name="vatCustomers" select="ArrayOfOrderInfo/OrderInfo[normalize-space(customer_taxvat) != ''
+        or normalize-space(Fields/Field[@Name = 'customer_taxvat']/@Value) != ''
+        or normalize-space(billing_address/vat_id) != '' or normalize-space(shipping_address/vat_id) != '']"/>
+      <xsl:if test="$vatCustomers">
+        <Customers><xsl:apply-templates select="$vatCustomers" mode="customer"/></Customers>
+      </xsl:if>
       <SalesOrders>
         <xsl:apply-templates select="ArrayOfOrderInfo/OrderInfo"/>
       </SalesOrders>
@@ -119,15 +127,13 @@
       <xsl:if test="string-length($notes) &gt; 0"><Notes1><xsl:value-of select="substring($notes, 1, 60)"/></Notes1></xsl:if>
       <xsl:if test="string-length($notes) &gt; 60"><Notes2><xsl:value-of select="substring($notes, 61, 60)"/></Notes2></xsl:if>
       <xsl:if test="string-length($notes) &gt; 120"><Notes3><xsl:value-of select="substring($notes, 121)"/></Notes3></xsl:if>
-      <Currency>
-        <xsl:choose>
-          <xsl:when test="normalize-space(order_currency_code) != ''">
-            <xsl:value-of select="normalize-space(order_currency_code)"/>
-          </xsl:when>
-          <xsl:otherwise>GBP</xsl:otherwise>
-        </xsl:choose>
-      </Currency>
-      <AccountReference><xsl:value-of select="$guestAccountReference"/></AccountReference>
+      <Currency><xsl:call-template name="currency"/></Currency>
+      <!-- A VAT number belongs to one business: never on the shared web account; the Sage job finds the
+           customer's account by e-mail or creates it from the Customer record. -->
+      <xsl:variable name="vatNumber"><xsl:call-template name="vat-number"/></xsl:variable>
+      <xsl:if test="$vatNumber = ''">
+        <AccountReference><xsl:value-of select="$guestAccountReference"/></AccountReference>
+      </xsl:if>
       <SalesOrderDate>
         <xsl:call-template name="sage-date"><xsl:with-param name="utc" select="normalize-space(created_at)"/></xsl:call-template>
       </SalesOrderDate>
@@ -211,6 +217,59 @@
         <PaymentType><xsl:value-of select="$paymentType"/></PaymentType>
       </xsl:if>
     </SalesOrder>
+  </xsl:template>
+
+  <!-- The customer record of an order with a VAT number (native: SageCustomer). -->
+  <xsl:template match="OrderInfo" mode="customer">
+    <xsl:variable name="customerId" select="normalize-space(customer_id)"/>
+    <xsl:variable name="guestFlag" select="normalize-space(customer_is_guest)"/>
+    <xsl:variable name="invoice" select="(billing_address | shipping_address)[1]"/>
+    <xsl:variable name="email" select="normalize-space(customer_email)"/>
+    <xsl:variable name="fullName" select="normalize-space(concat($invoice/firstname, ' ', $invoice/lastname))"/>
+    <Customer>
+      <xsl:if test="$customerId != '' and not($guestFlag = '1' or $guestFlag = 'true')">
+        <Id><xsl:value-of select="$customerId"/></Id>
+      </xsl:if>
+      <xsl:choose>
+        <xsl:when test="normalize-space($invoice/company) != ''">
+          <CompanyName><xsl:value-of select="normalize-space($invoice/company)"/></CompanyName>
+        </xsl:when>
+        <xsl:when test="$fullName != ''"><CompanyName><xsl:value-of select="substring($fullName, 1, 60)"/></CompanyName></xsl:when>
+      </xsl:choose>
+      <VatNumber><xsl:call-template name="vat-number"/></VatNumber>
+      <xsl:for-each select="$invoice">
+        <xsl:call-template name="contact">
+          <xsl:with-param name="element" select="'CustomerInvoiceAddress'"/>
+          <xsl:with-param name="email" select="$email"/>
+        </xsl:call-template>
+      </xsl:for-each>
+      <xsl:for-each select="(shipping_address | billing_address)[1]">
+        <xsl:call-template name="contact">
+          <xsl:with-param name="element" select="'CustomerDeliveryAddress'"/>
+          <xsl:with-param name="email" select="$email"/>
+        </xsl:call-template>
+      </xsl:for-each>
+      <Currency><xsl:call-template name="currency"/></Currency>
+    </Customer>
+  </xsl:template>
+
+  <!-- The customer's VAT number: customer_taxvat, else the invoice's vat_id, else the delivery's. -->
+  <xsl:template name="vat-number">
+    <xsl:variable name="taxvat">
+      <xsl:call-template name="field"><xsl:with-param name="name" select="'customer_taxvat'"/></xsl:call-template>
+    </xsl:variable>
+    <xsl:choose>
+      <xsl:when test="$taxvat != ''"><xsl:value-of select="$taxvat"/></xsl:when>
+      <xsl:when test="normalize-space(billing_address/vat_id) != ''"><xsl:value-of select="normalize-space(billing_address/vat_id)"/></xsl:when>
+      <xsl:otherwise><xsl:value-of select="normalize-space(shipping_address/vat_id)"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template name="currency">
+    <xsl:choose>
+      <xsl:when test="normalize-space(order_currency_code) != ''"><xsl:value-of select="normalize-space(order_currency_code)"/></xsl:when>
+      <xsl:otherwise>GBP</xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 
   <!-- One Sage line: qty x (price - unit discount) = Magento's discounted net row, which is

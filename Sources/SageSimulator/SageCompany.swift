@@ -56,6 +56,10 @@ final class SageCompany: Sendable {
                         fail_description TEXT, PRIMARY KEY (file, record));
                     """)
         }
+        migrator.registerMigration("company.v3") { db in
+            // Accounts hold the VAT number a Customer record brings (EU B2B orders).
+            try db.execute(sql: "ALTER TABLE customers ADD COLUMN vat_number TEXT")
+        }
         try migrator.migrate(queue)
     }
 
@@ -242,24 +246,38 @@ final class SageCompany: Sendable {
         guard autoCreate else {
             return .failure(AccountFailure(message: "No account for this customer and AutoCreateCustomer is off"))
         }
-        // Convention CompanyOtherwiseFullname: three letters, then a three-digit counter.
+        switch try freeReference(db, for: address) {
+        case .success(let ref):
+            try insertCustomer(
+                db, ref, name: name.isEmpty ? ref : name, email: address?.email?.lowercased(), currency: currency,
+                now: now)
+            return .success(ref)
+        case .failure(let letters):
+            return .failure(AccountFailure(message: "No free account reference left for \(letters)"))
+        }
+    }
+
+    /// Zynk's AutoGenerateAccountReference, convention CompanyOtherwiseFullname: three letters of the company
+    /// (else surname and forename), then the first free three-digit counter; the letters when none is free.
+    func freeReference(_ db: Database, for address: SalesOrderContact?) throws -> Result<String, ReferencesExhausted> {
         let source = address?.company ?? ((address?.surname ?? "") + (address?.forename ?? ""))
         var letters = String(source.uppercased().filter { $0.isASCII && $0.isLetter }.prefix(3))
         letters += String(repeating: "X", count: 3 - letters.count)
         for counter in 1...999 {
             let ref = letters + String(format: "%03d", counter)
             let taken = try Int.fetchOne(db, sql: "SELECT count(*) FROM customers WHERE account_ref = ?", arguments: [ref]) ?? 0
-            if taken == 0 {
-                try insertCustomer(
-                    db, ref, name: name.isEmpty ? ref : name, email: address?.email?.lowercased(), currency: currency,
-                    now: now)
-                return .success(ref)
-            }
+            if taken == 0 { return .success(ref) }
         }
-        return .failure(AccountFailure(message: "No free account reference left for \(letters)"))
+        return .failure(ReferencesExhausted(letters: letters))
     }
 
-    private func insertCustomer(_ db: Database, _ ref: String, name: String, email: String?, currency: String, now: Date)
+    /// Every reference with these three letters is taken.
+    struct ReferencesExhausted: Error, CustomStringConvertible {
+        let letters: String
+        var description: String { letters }
+    }
+
+    func insertCustomer(_ db: Database, _ ref: String, name: String, email: String?, currency: String, now: Date)
         throws
     {
         try db.execute(

@@ -103,7 +103,11 @@ public struct SageSimulator: Sendable {
     /// Imports one file; returns (imported, failed).
     func importFile(_ file: URL) async throws -> (Int, Int) {
         var records: [XMLNode] = []
+        var customers: [XMLNode] = []
         do {
+            try XMLRecordReader(url: file).forEachRecord(path: ["Company", "Customers", "Customer"]) {
+                customers.append($0)
+            }
             try XMLRecordReader(url: file).forEachRecord(path: ["Company", "SalesOrders", "SalesOrder"]) {
                 records.append($0)
             }
@@ -120,6 +124,17 @@ public struct SageSimulator: Sendable {
         var failures: [XMLNode] = []
         let base = file.lastPathComponent
         let identity = Self.identity(file)
+        // Accounts first, as the schema orders them: the orders after them find their account by reference or
+        // e-mail. Updating an account again on a restart changes nothing.
+        for record in customers where !settings.faults.usernameInUse {
+            let customer = SageCustomer(record: record)
+            switch try company.importCustomer(customer, autoCreate: settings.autoCreateCustomers) {
+            case .created(let account), .updated(let account):
+                logger.info("sage-sim: \(base): account \(account) holds VAT number \(customer.vatNumber)")
+            case .failed(let reason):
+                logger.error("sage-sim: \(base): customer record \(customer.id ?? customer.vatNumber) not imported: \(reason)")
+            }
+        }
         for (index, record) in records.enumerated() {
             if settings.faults.usernameInUse {
                 failures.append(

@@ -20,7 +20,8 @@ public struct OrderFileSummary: Sendable, Hashable {
 }
 
 /// Mapping 1 over a whole file: streams `ArrayOfOrderInfo/OrderInfo` records one at a time into
-/// `Company/SalesOrders/SalesOrder` records, so memory stays flat whatever the file's size.
+/// `Company/SalesOrders/SalesOrder` records, so memory stays flat whatever the file's size. An order whose customer
+/// has a VAT number also gets a `Company/Customers/Customer` record (``SageCustomer``, ``CustomerSpool``).
 ///
 /// One bad order goes to the fail output with Zynk `<Errors>` and the others go on. Orders the ledger already has
 /// are skipped. The orders sent are listed in a ``SentOrders``, which the caller loads into the ledger in the
@@ -65,6 +66,7 @@ public struct OrderFileMapper: Sendable {
         var summary = OrderFileSummary()
         var out: XMLStreamWriter?
         var failWriter: XMLStreamWriter?
+        var customers: CustomerSpool?
         var seen = Set<String>()
         let now = OrderMapper.sageDateText(Date(), timeZone: TimeZone(identifier: settings.timezone) ?? .gmt)
 
@@ -137,10 +139,15 @@ public struct OrderFileMapper: Sendable {
             }
             if out == nil { out = try Self.openCompany(try output()) }
             if var sink = out.map(WriterSink.init) { try order.emit(into: &sink) }
+            if let customer = SageCustomer(order: order, vatNumber: mapped.vatNumber) {
+                if customers == nil { customers = try CustomerSpool() }
+                try customers?.add(customer)
+            }
             try sent?.add(externalId: order.id, externalRef: magento.incrementId, hash: hash)
             summary.sent += 1
         }
         try Self.closeCompany(out)
+        if let customers, let out { try customers.merge(into: out.url) }
         try Self.closeCompany(failWriter)
         return summary
     }

@@ -18,6 +18,9 @@ public struct MappedOrder: Sendable, Hashable {
     public var salesOrder: SalesOrder
     /// The VAT destination the tax codes came from.
     public var destination: Destination
+    /// The customer's VAT number (`customer_taxvat`, else the invoice's or the delivery's `vat_id`): the order is
+    /// preceded by a ``SageCustomer`` record carrying it to the account.
+    public var vatNumber: String?
     /// Magento's figures per line and for the carriage, in the sales order's line order.
     var targets: [MoneyTarget] = []
     /// Reasons found while mapping that the order cannot reach Sage to the penny (an unmapped VAT rate, a row
@@ -110,6 +113,12 @@ public struct OrderMapper: Sendable {
         if settings.incrementIdAsOrderNumber { sales.salesOrderNumber = order.incrementId }
         sales.currency = order.currency
         sales.accountReference = accountReference(for: order, registered: registered)
+        let vatNumber = Self.vatNumber(of: order)
+        // A VAT number belongs to one business: it is never stamped on an account every guest shares, so such an
+        // order goes to the account the Sage job finds by e-mail or creates from its customer record.
+        if vatNumber != nil, let account = sales.accountReference, isSharedAccount(account) {
+            sales.accountReference = nil
+        }
         sales.salesOrderDate = try sageDate(order.createdAt, order: order)
         if let text = SageNotes.text(of: order) {
             // Split at Sage's 60 characters; the rest stays in Notes3 for the pre-validation to cut and record.
@@ -150,6 +159,13 @@ public struct OrderMapper: Sendable {
         var mapped = MappedOrder(salesOrder: sales, destination: destination, grandTotal: order._grandTotal)
         mapped.targets = plan.targets
         mapped.violations = plan.violations
+        mapped.vatNumber = vatNumber
+        if let vatNumber, vatNumber.count > SageCustomer.vatNumberLimit || !vatNumber.allSatisfy(\.isASCII) {
+            mapped.violations.append(
+                Violation(
+                    field: "Customer/VatNumber", value: vatNumber,
+                    limit: "at most \(SageCustomer.vatNumberLimit) ASCII characters (the account's VAT registration number)"))
+        }
         return mapped
     }
 
@@ -166,6 +182,16 @@ public struct OrderMapper: Sendable {
             if settings.unmappedCustomers == "autoCreate" { return nil }
         }
         return settings.guestAccountByCurrency[order.currency] ?? settings.guestAccountReference
+    }
+
+    /// The web accounts many customers share (``OrderMappingSettings/guestAccountReference``, the per-currency ones).
+    func isSharedAccount(_ account: String) -> Bool {
+        account == settings.guestAccountReference || settings.guestAccountByCurrency.values.contains(account)
+    }
+
+    /// The customer's VAT number: `customer_taxvat`, else the invoice address's `vat_id`, else the delivery's.
+    static func vatNumber(of order: MagentoOrder) -> String? {
+        order.customerTaxvat.nonEmpty ?? order.billingAddress?.vatId.nonEmpty ?? order.shippingAddress?.vatId.nonEmpty
     }
 
     func contact(_ address: MagentoAddress, email: String?) -> SalesOrderContact {
@@ -224,9 +250,7 @@ public struct OrderMapper: Sendable {
         let country = (order.shippingAddress?.countryId ?? order.billingAddress?.countryId ?? "").uppercased()
         if country.isEmpty || home.contains(country) { return .uk }
         guard eu.contains(country) else { return .restOfWorld }
-        let vat = [order.customerTaxvat, order.shippingAddress?.vatId, order.billingAddress?.vatId]
-        return vat.contains(where: { !($0 ?? "").trimmingWhitespace().isEmpty })
-            ? .euVatRegistered : .eu
+        return Self.vatNumber(of: order) != nil ? .euVatRegistered : .eu
     }
 
     /// The tax code of a line Magento taxed at `percent`, delivered to `country` (`destination`).

@@ -152,12 +152,7 @@ extension SalesOrder {
                 department: node.value("Department").flatMap { Int($0) },
                 qtyAllocated: try node.optionalExactAmount("QtyAllocated", record: key))
         }
-        func contact(_ node: XMLNode?) -> SalesOrderContact? {
-            guard let node else { return nil }
-            var contact = SalesOrderContact()
-            for (name, _) in contact.fields { contact.set(name, node.value(name)) }
-            return contact
-        }
+        let contact = SalesOrderContact.init(record:)
         self.init(
             id: record.value("Id") ?? "", customerId: record.value("CustomerId"),
             salesOrderNumber: record.value("SalesOrderNumber"), customerOrderNumber: record.value("CustomerOrderNumber"),
@@ -178,6 +173,15 @@ extension SalesOrder {
             ZynkError(
                 name: $0.value("Name") ?? "", description: $0.value("Description") ?? "", date: $0.value("Date") ?? "")
         }
+    }
+}
+
+extension SalesOrderContact {
+    /// Reads a `Contact` element (an order's or an account's address); nil when there is none.
+    init?(record node: XMLNode?) {
+        guard let node else { return nil }
+        self.init()
+        for (name, _) in fields { set(name, node.value(name)) }
     }
 }
 
