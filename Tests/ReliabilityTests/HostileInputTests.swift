@@ -29,6 +29,10 @@ struct CorpusCase: Sendable {
     var name: String
     var expected: Outcome
     var make: @Sendable (URL) throws -> Void
+    /// The name as raw bytes, when it is not UTF-8 (`name` is then its escaped form, as ferry takes it).
+    var bytes: [UInt8]? = nil
+    /// Written in place in this many chunks, the descriptor held open, rather than renamed in whole.
+    var inPlaceChunks = 0
 }
 
 /// The three real stages the corpus goes through, each with its record shape.
@@ -204,21 +208,39 @@ struct HostileInputTests {
         try await child.waitUntilWatching()
 
         let bigBytes = longRun ? 4 << 30 : 1 << 30
-        let cases = Corpus.cases(outsideFile: outside, bigFileBytes: bigBytes)
+        let cases = Corpus.cases(outsideFile: outside, bigFileBytes: bigBytes) + IssueThirteen.cases()
         #expect(cases.count >= 40)
+        var writers: [Task<Void, any Error>] = []
         for item in cases {
             // Generated under a hidden name, then renamed in: the daemon sees only complete files.
             let folder = root.url.appendingPathComponent("inbox/\(item.stage)")
             let hidden = folder.appendingPathComponent(".gen-\(UUID().uuidString)")
             // Generation (a 1 GiB file among them) runs on its own thread, not on a cooperative one.
             try await offload { try item.make(hidden) }
-            #expect(rename(hidden.path, folder.appendingPathComponent(item.name).path) == 0, "\(item.name)")
+            if item.inPlaceChunks > 0 {
+                // Pauses of 300 ms, three times the settle time: the half-written file looks finished to a timer.
+                let data = try Data(contentsOf: hidden)
+                try FileManager.default.removeItem(at: hidden)
+                let target = folder.appendingPathComponent(item.name)
+                writers.append(Task {
+                    try await IssueThirteen.writeInPlace(data, to: target, chunks: item.inPlaceChunks, pause: .milliseconds(300))
+                })
+            } else if let bytes = item.bytes {
+                try IssueThirteen.rename(hidden, toBytes: bytes, in: folder)
+            } else {
+                #expect(rename(hidden.path, folder.appendingPathComponent(item.name).path) == 0, "\(item.name)")
+            }
         }
+        for writer in writers { try await writer.value }
         // The good file beside them, in each stage.
         try root.deliver("good.xml", CorpusStage.map.document(id: 1), into: root.url.appendingPathComponent("inbox/map"))
         try root.deliver("good.xml", CorpusStage.orders.document(id: 9001), into: root.url.appendingPathComponent("inbox/orders"))
         try root.deliver("good.xml", CorpusStage.stock.document(id: 1), into: root.url.appendingPathComponent("inbox/stock"))
 
+        func reason(_ item: CorpusCase) -> String {
+            let url = root.failed.appendingPathComponent("\(item.stage)/\(item.name).error.txt")
+            return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+        }
         func placed(_ item: CorpusCase) -> Outcome? {
             if root.archived(stage: item.stage).contains(item.name) { return .processed }
             if root.quarantined(stage: item.stage).contains(item.name) { return .quarantined }
@@ -245,11 +267,29 @@ struct HostileInputTests {
                 #expect(FileManager.default.fileExists(atPath: root.url.appendingPathComponent("inbox/\(item.stage)/\(item.name)/inside.xml").path))
             }
             if outcome.map({ "\($0)" }) == "quarantined" {
-                let reason = root.failed.appendingPathComponent("\(item.stage)/\(item.name).error.txt")
-                let text = (try? String(contentsOf: reason, encoding: .utf8)) ?? ""
+                let text = reason(item)
                 #expect(text.contains("reason:"), "\(item.name) has its reason: \(text.prefix(200))")
+                if item.name.hasSuffix("-truncated.xml") {
+                    // #13.5: a document that ends early says so, not "Extra content at the end of the document".
+                    let saysTruncated = text.contains("truncated: the document ends") && !text.contains("Extra content")
+                    if item.stage == CorpusStage.map.rawValue {
+                        #expect(saysTruncated, "\(item.name): \(text.prefix(300))")
+                    } else {
+                        withKnownIssue(
+                            "the streaming tasks wrap libxml2's error in a badInput, so the engine's truncation check (for an XMLError) misses it"
+                        ) {
+                            #expect(saysTruncated, "\(item.name): \(text.prefix(300))")
+                        }
+                    }
+                }
             }
         }
+        print(IssueThirteen.table(
+            cases: cases, outcome: { placed($0).map { "\($0)" } ?? "not placed" },
+            reason: { item in
+                let line = reason(item).split(separator: "\n").first { $0.contains("reason:") } ?? ""
+                return String(line.replacingOccurrences(of: "|", with: "/").prefix(90))
+            }))
         #expect(try await child.stop() == 0)
         // The good files made it through each stage.
         #expect(root.files(in: root.url.appendingPathComponent("outbox/out")).contains("good.xml"))

@@ -9,11 +9,7 @@ struct OddNameTests {
     static func deliver(bytes name: [UInt8], _ text: String, into folder: URL) throws {
         let hidden = folder.appendingPathComponent(".gen-\(UUID().uuidString)")
         try Data(text.utf8).write(to: hidden)
-        let target = Array(folder.path.utf8) + [UInt8(ascii: "/")] + name + [0]
-        let renamed = target.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { rename(hidden.path, $0.baseAddress!) }
-        }
-        guard renamed == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        try IssueThirteen.rename(hidden, toBytes: name, in: folder)
     }
 
     @Test func namesThatAreNotUTF8OrHoldADashOrANewlineAreTakenAndShownEscaped() async throws {
