@@ -19,17 +19,8 @@ struct InstallTests {
     /// ProtectProc= and RemoveIPC=); the margin allows for another systemd version's weights.
     static let exposureLimit = 2.0
 
-    /// The built `ferry` beside the test bundle.
-    static var ferry: URL {
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while url.path != "/" {
-            let candidate = url.appendingPathComponent("ferry")
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue { return candidate }
-            url = url.deletingLastPathComponent()
-        }
-        return repository.appendingPathComponent(".build/debug/ferry")
-    }
+    /// The debug `ferry` that `swift build --build-tests` leaves (the test installs it, so no release build runs).
+    static var ferry: URL { repository.appendingPathComponent(".build/debug/ferry") }
 
     /// An installation in a temporary folder: `usr` is the prefix, `srv` the folder tree holding an admin's
     /// config.json (one XSLT stage, no network) written before the install.
