@@ -115,7 +115,9 @@ struct InstallTests {
     }
 
     /// Runs `command` under `unit`'s restrictions as nobody (when the tests run as root; as the current user otherwise).
-    static func sandboxed(_ installation: Installation, _ unit: String, _ command: [String], log: URL) throws -> Process {
+    static func sandboxed(
+        _ installation: Installation, _ unit: String, _ command: [String], log: URL, environment: [String: String] = [:]
+    ) throws -> Process {
         var user: [String] = []
         if getuid() == 0 {
             user = ["--uid", "65534", "--gid", "65534"]
@@ -126,7 +128,7 @@ struct InstallTests {
         process.arguments = [repository.appendingPathComponent("scripts/unit-sandbox").path, installation.units.appendingPathComponent(unit).path]
             + user + ["--"] + command
         process.currentDirectoryURL = installation.tree
-        process.environment = ["PATH": "/usr/bin:/bin"]
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: log)
         process.standardError = process.standardOutput
@@ -185,5 +187,46 @@ struct InstallTests {
         let text = Self.text(log)
         #expect(watch.terminationStatus == 0, "\(text)")
         #expect(!text.contains("level=error"), "\(text)")
+    }
+
+    @Test("ferry-download.service's command line downloads over libcurl from a local Magento sandbox under its restrictions",
+          .enabled(if: analyze != nil && python != nil, "systemd-analyze or python3 is not installed"))
+    func downloadRunsSandboxed() async throws {
+        let installation = try Installation()
+        defer { installation.remove() }
+        #expect(try installation.install().status == 0)
+        let tree = installation.tree
+        try FileManager.default.createDirectory(at: tree.appendingPathComponent("inbox/orders"), withIntermediateDirectories: true)
+        // The Magento sandbox, unrestricted, on a free port it prints first (stdbuf: a line at a time into the file).
+        let banner = installation.root.appendingPathComponent("sandbox.log")
+        _ = FileManager.default.createFile(atPath: banner.path, contents: nil)
+        let sandbox = Process()
+        sandbox.executableURL = URL(fileURLWithPath: "/usr/bin/stdbuf")
+        sandbox.arguments = ["-oL", Self.ferry.path, "sandbox", "--port", "0", "--orders", "30"]
+        sandbox.standardOutput = try FileHandle(forWritingTo: banner)
+        sandbox.standardError = FileHandle.nullDevice
+        try sandbox.run()
+        defer {
+            sandbox.terminate()
+            sandbox.waitUntilExit()
+        }
+        #expect(try await Self.eventually { Self.text(banner).contains("(token: ") }, "\(Self.text(banner))")
+        let text = Self.text(banner)
+        let url = try #require(text.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") })
+        let token = try #require(text.components(separatedBy: "(token: ").last?.split(separator: ";").first)
+        let config = tree.appendingPathComponent("download.json")
+        try Data("""
+            { "stateStore": "state/download.sqlite", "connections": { "magento": { "baseUrl": "\(url)", "tokenEnv": "MAGENTO_TOKEN" } },
+              "stages": [ { "name": "download-orders", "task": "magento.download-orders", "settings": { "stages": ["pending"] },
+                "outputs": { "out": "inbox/orders" } } ] }
+            """.utf8).write(to: config)
+        var command = try installation.command("ferry-download.service")
+        command[command.count - 1] = config.path
+        let log = installation.root.appendingPathComponent("download.log")
+        let download = try Self.sandboxed(installation, "ferry-download.service", command, log: log, environment: ["MAGENTO_TOKEN": String(token)])
+        while download.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(download.terminationStatus == 0, "\(Self.text(log))")
+        #expect(Self.text(log).contains("orders.downloaded:30"), "\(Self.text(log))")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tree.appendingPathComponent("inbox/orders").path).count == 1)
     }
 }
