@@ -123,11 +123,16 @@ struct InstallTests {
             user = ["--uid", "65534", "--gid", "65534"]
             #expect(try SystemdUnitTests.capture("/bin/chown", ["-R", "65534:65534", installation.tree.path]).status == 0)
         }
+        let arguments = [repository.appendingPathComponent("scripts/unit-sandbox").path, installation.units.appendingPathComponent(unit).path]
+        return try start(python!, arguments + user + ["--"] + command, log: log, in: installation.tree, environment: environment)
+    }
+
+    /// Starts `executable` with stdout and stderr into `log` (created empty) and only PATH and `environment` set.
+    static func start(_ executable: String, _ arguments: [String], log: URL, in directory: URL? = nil, environment: [String: String] = [:]) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: python!)
-        process.arguments = [repository.appendingPathComponent("scripts/unit-sandbox").path, installation.units.appendingPathComponent(unit).path]
-            + user + ["--"] + command
-        process.currentDirectoryURL = installation.tree
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
         process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: log)
@@ -199,13 +204,7 @@ struct InstallTests {
         try FileManager.default.createDirectory(at: tree.appendingPathComponent("inbox/orders"), withIntermediateDirectories: true)
         // The Magento sandbox, unrestricted, on a free port it prints first (stdbuf: a line at a time into the file).
         let banner = installation.root.appendingPathComponent("sandbox.log")
-        _ = FileManager.default.createFile(atPath: banner.path, contents: nil)
-        let sandbox = Process()
-        sandbox.executableURL = URL(fileURLWithPath: "/usr/bin/stdbuf")
-        sandbox.arguments = ["-oL", Self.ferry.path, "sandbox", "--port", "0", "--orders", "30"]
-        sandbox.standardOutput = try FileHandle(forWritingTo: banner)
-        sandbox.standardError = FileHandle.nullDevice
-        try sandbox.run()
+        let sandbox = try Self.start("/usr/bin/stdbuf", ["-oL", Self.ferry.path, "sandbox", "--port", "0", "--orders", "30"], log: banner)
         defer {
             sandbox.terminate()
             sandbox.waitUntilExit()
