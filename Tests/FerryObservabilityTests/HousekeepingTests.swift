@@ -83,6 +83,12 @@ struct HousekeepingTests {
             #expect(capture.text.contains("archive day removed by retention") && capture.text.contains(Self.dayName(31)))
             #expect(capture.text.contains("quarantined file removed by retention") && capture.text.contains("stale.xml"), "\(capture.text)")
 
+            // A file of a zipped day is replayed by its old path, from the zip.
+            let placed = try pipeline.retry(archive.appendingPathComponent("\(Self.dayName(9))/probe/b.xml"))
+            #expect(try String(contentsOf: placed, encoding: .utf8) == "<b>9 days</b>")
+            #expect(throws: PipelineError.self) { try pipeline.retry(archive.appendingPathComponent("\(Self.dayName(9))/probe/none.xml")) }
+            try FileManager.default.removeItem(at: placed)
+
             let after = try StatusReport(pipeline: pipeline)
             #expect(after.archive.days == 1 && after.archive.zippedDays == 2 && after.archive.oldest == Self.dayName(9))
             #expect(after.archive.nextZip.isEmpty && after.archive.nextRemove.isEmpty && after.failed.nextRemove.isEmpty)

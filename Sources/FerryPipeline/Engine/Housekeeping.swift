@@ -169,6 +169,19 @@ public struct Housekeeping: Sendable {
         try Durable.sync(directory: archiveFolder)
     }
 
+    /// The bytes of `archive/DAY/STAGE/NAME` from `archive/DAY.zip` once the day is zipped (`ferry retry` replays
+    /// from it), or nil when there is no such zip or entry. The CRC-32 is checked.
+    static func zippedContents(of file: URL, archiveFolder: URL) -> Data? {
+        let stage = file.deletingLastPathComponent()
+        let day = stage.deletingLastPathComponent().lastPathComponent
+        guard let archive = try? Archive(url: archiveFolder.appendingPathComponent(day + ".zip"), accessMode: .read),
+            let entry = archive["\(day)/\(stage.lastPathComponent)/\(file.lastPathComponent)"]
+        else { return nil }
+        var data = Data()
+        guard (try? archive.extract(entry) { data.append($0) }) != nil else { return nil }
+        return data
+    }
+
     /// Zip temporaries a crash left behind (ferry holds the folder tree's lock, so none is being written).
     private func removeStaleTemporaries(logger: Logger) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: archiveFolder.path)) ?? []

@@ -196,8 +196,11 @@ extension Pipeline {
         guard let stage = config.stages.first(where: { $0.name == stageName }), let folder = stage.watch else {
             throw PipelineError(.configuration, "no file-triggered stage named '\(stageName)' in \(config.file.path)")
         }
-        guard let data = FileManager.default.contents(atPath: file.path) else {
-            throw PipelineError(.operational, "cannot read \(file.path)")
+        // A zipped day (archive.zipAfterDays) is replayed from its zip, by the same path.
+        guard let data = FileManager.default.contents(atPath: file.path)
+            ?? Housekeeping.zippedContents(of: file, archiveFolder: config.archiveFolder.standardizedFileURL)
+        else {
+            throw PipelineError(.operational, "cannot read \(file.path), nor find it in its day's zip: check the name with `ls` or `unzip -l`")
         }
         let temp = folder.appendingPathComponent(".ferry-replay-\(UUID().uuidString).tmp")
         try Durable.write(data, to: temp)
