@@ -42,7 +42,7 @@ struct UpdateOrdersTask: StageTask {
             indexed.append((record, requests.count))
             requests.append(OrderUpdateRequest(incrementID: id, comment: record.string("comment")))
         }
-        let outcomes = try await updater.update(requests)
+        let outcomes = try await updater.update(requests) { done, total in context.progress("orders", done: done, total: total) }
         var successes: [XMLNode] = []
         for (record, index) in indexed {
             switch outcomes[index] {

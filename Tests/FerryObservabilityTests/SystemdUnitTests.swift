@@ -6,11 +6,12 @@ import Testing
 struct SystemdUnitTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("contrib/systemd")
-    static let units = ["ferry.service", "ferry-drain.path", "ferry-drain.service"]
+    static let units = ["ferry.service", "ferry-drain.path", "ferry-drain.service", "ferry-download.timer", "ferry-download.service"]
+    static let services = ["ferry.service", "ferry-drain.service", "ferry-download.service"]
     static let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// `[Section] Key=value` lines (comments dropped); a key may repeat.
-    static func directives(_ unit: String) throws -> [(section: String, key: String, value: String)] {
+    static func directives(_ unit: String, in folder: URL = folder) throws -> [(section: String, key: String, value: String)] {
         var section = ""
         var result: [(String, String, String)] = []
         for raw in try String(contentsOf: folder.appendingPathComponent(unit), encoding: .utf8).split(separator: "\n") {
@@ -23,8 +24,23 @@ struct SystemdUnitTests {
         return result
     }
 
-    static func values(_ unit: String, _ section: String, _ key: String) throws -> [String] {
-        try directives(unit).filter { $0.section == section && $0.key == key }.map(\.value)
+    static func values(_ unit: String, _ section: String, _ key: String, in folder: URL = folder) throws -> [String] {
+        try directives(unit, in: folder).filter { $0.section == section && $0.key == key }.map(\.value)
+    }
+
+    /// Runs `executable` to its end; stdout and stderr together.
+    static func capture(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
     @Test("ferry.service: notify with watchdog, reload by SIGHUP, restart on failure, hardened, the Magento credential")
@@ -57,6 +73,29 @@ struct SystemdUnitTests {
         #expect(Set(try Self.values("ferry-drain.service", "Service", "ReadWritePaths")) == daemon)
     }
 
+    @Test("ferry-download.timer runs `ferry download` every 5 minutes after the last one ended; 75 is success")
+    func downloadTimer() throws {
+        #expect(try Self.values("ferry-download.timer", "Timer", "Unit") == ["ferry-download.service"])
+        #expect(try Self.values("ferry-download.timer", "Timer", "OnUnitInactiveSec") == ["5min"])
+        #expect(try Self.values("ferry-download.timer", "Install", "WantedBy") == ["timers.target"])
+        #expect(try Self.values("ferry-download.service", "Service", "Type") == ["oneshot"])
+        #expect(try Self.values("ferry-download.service", "Service", "ExecStart") == ["/usr/local/bin/ferry download --config /srv/ferry/config.json"])
+        #expect(try Self.values("ferry-download.service", "Service", "SuccessExitStatus") == ["75"])
+        let daemon = Set(try Self.values("ferry.service", "Service", "ReadWritePaths"))
+        #expect(Set(try Self.values("ferry-download.service", "Service", "ReadWritePaths")) == daemon)
+    }
+
+    @Test("Every service: system calls of a system service only, no writable code, other processes hidden, IPC removed", arguments: services)
+    func hardened(unit: String) throws {
+        for (key, value) in [
+            ("SystemCallFilter", "@system-service"), ("SystemCallErrorNumber", "EPERM"), ("MemoryDenyWriteExecute", "yes"),
+            ("ProtectProc", "invisible"), ("RemoveIPC", "yes"), ("NoNewPrivileges", "yes"), ("CapabilityBoundingSet", ""),
+            ("ProtectSystem", "strict"), ("SystemCallArchitectures", "native"),
+        ] {
+            #expect(try Self.values(unit, "Service", key) == [value], "\(unit): \(key)")
+        }
+    }
+
     /// Copies the units with ExecStart's binary (absent on a test machine) replaced by /bin/true and runs
     /// `systemd-analyze verify`; the output must be empty.
     static func verify(_ rewrite: (String, String) -> String = { $1 }) throws -> (status: Int32, output: String) {
@@ -68,17 +107,7 @@ struct SystemdUnitTests {
                 .replacingOccurrences(of: "/usr/local/bin/ferry", with: "/bin/true")
             try Data(rewrite(unit, text).utf8).write(to: copy.appendingPathComponent(unit))
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: analyze!)
-        process.arguments = ["verify", "--man=no"] + units.map { copy.appendingPathComponent($0).path }
-        process.currentDirectoryURL = copy
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return try capture(analyze!, ["verify", "--man=no"] + units.map { copy.appendingPathComponent($0).path }, in: copy)
     }
 
     @Test("systemd-analyze verify passes with no warning", .enabled(if: analyze != nil, "systemd-analyze is not installed"))

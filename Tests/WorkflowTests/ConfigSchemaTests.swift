@@ -82,6 +82,7 @@ import Testing
             ConfigLoader.schema[""]!, section: "top", rows: rows,
             nested: [
                 "archive": object(ConfigLoader.schema["archive"]!, section: "archive", rows: rows),
+                "failed": object(ConfigLoader.schema["failed"]!, section: "failed", rows: rows),
                 "retry": object(ConfigLoader.schema["retry"]!, section: "retry", rows: rows),
                 "folders": ["type": "object", "additionalProperties": object(ConfigLoader.schema["folders.*"]!, section: "folders.*", rows: rows)],
                 "connections": [

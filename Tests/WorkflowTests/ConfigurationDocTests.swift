@@ -28,7 +28,7 @@ import Testing
 
     @Test func engineKeysAreDocumented() throws {
         let documented = try Self.documentedKeys()
-        let names = ["": "top", "archive": "archive", "retry": "retry", "folders.*": "folders.*", "stages[]": "stages[]"]
+        let names = ["": "top", "archive": "archive", "failed": "failed", "retry": "retry", "folders.*": "folders.*", "stages[]": "stages[]"]
         for (section, keys) in ConfigLoader.schema {
             #expect(documented[names[section]!] == keys, "section \(section)")
         }

@@ -54,10 +54,11 @@ public enum ConfigLoader {
     /// docs/configuration.md documents exactly these (a test keeps the two in step).
     public static let schema: [String: Set<String>] = [
         "": [
-            "root", "stateStore", "logLevel", "settleMilliseconds", "rescanSeconds", "archive", "failedFolder", "retry",
+            "root", "stateStore", "logLevel", "settleMilliseconds", "rescanSeconds", "archive", "failedFolder", "failed", "retry",
             "folders", "connections", "stages", "alerts", "metrics", "$comment", "$schema",
         ],
-        "archive": ["folder", "retentionDays"],
+        "archive": ["folder", "retentionDays", "zipAfterDays"],
+        "failed": ["retentionDays"],
         "retry": ["initialSeconds", "maxSeconds", "maxAttempts"],
         "folders.*": ["mode", "intervalMilliseconds"],
         "stages[]": ["name", "task", "watch", "everySeconds", "settings", "outputs", "$comment"],
@@ -98,12 +99,24 @@ public enum ConfigLoader {
 
         var archiveFolder = root.appendingPathComponent("archive")
         var retention: Int?
+        var zipAfter: Int?
         if let archive = reader.object(top, "archive", at: "") {
             reader.rejectUnknown(archive, allowed: schema["archive"]!, at: "archive")
             if let folder = reader.string(archive, "folder", at: "archive") { archiveFolder = resolve(folder, against: root) }
             retention = reader.int(archive, "retentionDays", at: "archive", range: 1...36_500)
+            zipAfter = reader.int(archive, "zipAfterDays", at: "archive", range: 1...36_500)
+            if let zipAfter, let retention, zipAfter >= retention {
+                problems.append(ConfigProblem(
+                    "archive.zipAfterDays", "is \(zipAfter), not less than retentionDays (\(retention)): days are deleted before they are zipped; lower it or remove it",
+                    warning: true))
+            }
         }
         let failedFolder = resolve(reader.string(top, "failedFolder", at: "") ?? "failed", against: root)
+        var failedRetention: Int?
+        if let failed = reader.object(top, "failed", at: "") {
+            reader.rejectUnknown(failed, allowed: schema["failed"]!, at: "failed")
+            failedRetention = reader.int(failed, "retentionDays", at: "failed", range: 1...36_500)
+        }
 
         var retry = RetryPolicy.standard
         if let object = reader.object(top, "retry", at: "") {
@@ -151,11 +164,13 @@ public enum ConfigLoader {
         problems += checkOutputKinds(stages, registry: registry)
         problems += checkSecrets(connections: connections, stages: stages, file: file)
 
-        let config = FerryConfig(
+        var config = FerryConfig(
             file: file, root: root, stateStore: stateStore, logLevel: logLevel, settle: .milliseconds(settle),
             rescanInterval: .seconds(rescan), archiveFolder: archiveFolder, archiveRetentionDays: retention,
             failedFolder: failedFolder, retry: retry, folderModes: modes, connections: connections, sections: sections,
             stages: stages)
+        config.archiveZipAfterDays = zipAfter
+        config.failedRetentionDays = failedRetention
         if problems.contains(where: { !$0.isWarning }) {
             throw ConfigError(file: file.path, problems: problems)
         }

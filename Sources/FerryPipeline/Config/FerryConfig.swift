@@ -22,8 +22,12 @@ public struct FerryConfig: Sendable {
     public var archiveFolder: URL
     /// Archive days older than this are deleted; nil keeps everything.
     public var archiveRetentionDays: Int?
+    /// Archive days older than this are zipped into `YYYY-MM-DD.zip`; nil leaves them as folders.
+    public var archiveZipAfterDays: Int? = nil
     /// `failed/<stage>/<name>`: quarantined inputs with their reasons.
     public var failedFolder: URL
+    /// Quarantined files (and their reason files) older than this are deleted; nil keeps them until retried.
+    public var failedRetentionDays: Int? = nil
     /// Backoff for transient failures.
     public var retry: RetryPolicy
     /// Watch mode per folder (default inotify).

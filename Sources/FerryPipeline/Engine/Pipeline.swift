@@ -102,10 +102,11 @@ public final class Pipeline: Sendable {
                     }
                 }
             }
-            if let days = config.archiveRetentionDays {
+            // Archive zipping and retention, failed/ retention: at start, then hourly.
+            if Housekeeping(config: config).isEnabled {
                 group.addTask {
                     while !Task.isCancelled {
-                        self.applyRetention(days: days)
+                        await self.cleanUp()
                         try? await Task.sleep(for: .seconds(3600))
                     }
                 }
@@ -179,6 +180,8 @@ public final class Pipeline: Sendable {
             }
             for runner in chosen { await runner.stop() }
         }
+        // Path units never run `ferry watch`: each drain does the clean-up (nothing to do is a few listings).
+        await cleanUp()
         for observer in observers { await observer.flush() }
         return report(stages: chosen.map(\.stage.name), since: started)
     }
@@ -258,20 +261,11 @@ public final class Pipeline: Sendable {
         }
     }
 
-    /// Deletes archive day folders older than `days`.
-    func applyRetention(days: Int) {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd"
-        let cutoff = formatter.string(from: Date().addingTimeInterval(-Double(days) * 86_400))
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: config.archiveFolder.path) else { return }
-        for name in names where name.count == 10 && formatter.date(from: name) != nil && name < cutoff {
-            do {
-                try FileManager.default.removeItem(at: config.archiveFolder.appendingPathComponent(name))
-                logger.info("archive day removed by retention", metadata: ["ferry.day": "\(name)"])
-            } catch {
-                logger.warning("cannot remove an archive day", metadata: ["ferry.day": "\(name)", "ferry.reason": "\(error)"])
-            }
-        }
+    /// Zips and deletes what ``Housekeeping`` says is due, off the cooperative pool (zipping a day is file work).
+    func cleanUp() async {
+        let housekeeping = Housekeeping(config: config)
+        guard housekeeping.isEnabled else { return }
+        let logger = logger
+        _ = try? await offload { housekeeping.clean(logger: logger) }
     }
 }

@@ -78,6 +78,10 @@ public struct StatusReport: Codable, Sendable {
     public var generatedAt: String
     /// Every stage in config order.
     public var stages: [Stage]
+    /// The archive: days, zipped days, the oldest, what the next clean-up zips and deletes.
+    public var archive: Housekeeping.ArchiveSummary
+    /// `failed/`: quarantined files, the oldest, what the next clean-up deletes.
+    public var failed: Housekeeping.FailedSummary
 
     /// Reads the figures from the folders and the state store.
     public init(pipeline: Pipeline) throws {
@@ -87,7 +91,11 @@ public struct StatusReport: Codable, Sendable {
         }) ?? [:]
         let formatter = ISO8601DateFormatter()
         version = FerryVersion.current
-        generatedAt = formatter.string(from: Date())
+        let now = Date()
+        generatedAt = formatter.string(from: now)
+        let survey = Housekeeping(config: config).survey(now: now)
+        archive = survey.archive
+        failed = survey.failed
         stages = try config.stages.map { stage in
             let name = stage.name
             let (inProgress, processed, last, lastError, counters) = try pipeline.store.read { db in
@@ -147,6 +155,7 @@ public struct StatusReport: Codable, Sendable {
             for failure in stage.failed.prefix(10) { lines.append("  failed: \(FileNameBytes.display(failure.file)): \(failure.reason)") }
             if stage.failed.count > 10 { lines.append("  ... and \(stage.failed.count - 10) more in the failed folder") }
         }
+        lines += housekeepingText
         return lines.joined(separator: "\n")
     }
 }
@@ -187,8 +196,11 @@ extension Pipeline {
         guard let stage = config.stages.first(where: { $0.name == stageName }), let folder = stage.watch else {
             throw PipelineError(.configuration, "no file-triggered stage named '\(stageName)' in \(config.file.path)")
         }
-        guard let data = FileManager.default.contents(atPath: file.path) else {
-            throw PipelineError(.operational, "cannot read \(file.path)")
+        // A zipped day (archive.zipAfterDays) is replayed from its zip, by the same path.
+        guard let data = FileManager.default.contents(atPath: file.path)
+            ?? Housekeeping.zippedContents(of: file, archiveFolder: config.archiveFolder.standardizedFileURL)
+        else {
+            throw PipelineError(.operational, "cannot read \(file.path), nor find it in its day's zip: check the name with `ls` or `unzip -l`")
         }
         let temp = folder.appendingPathComponent(".ferry-replay-\(UUID().uuidString).tmp")
         try Durable.write(data, to: temp)

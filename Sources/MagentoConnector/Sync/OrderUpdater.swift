@@ -124,22 +124,27 @@ public struct OrderUpdater: Sendable {
 
     /// Updates every order, returning one outcome per request, in order.
     ///
+    /// - Parameter progress: told `(done, total)` after each order, so a file of thousands of orders shows its
+    ///   progress order by order rather than once at the end.
     /// - Throws: a transient ``MagentoError`` when the store cannot be reached: orders done so far are in the ledger,
     ///   so a retry of the whole input neither skips nor repeats any.
-    public func update(_ requests: [OrderUpdateRequest]) async throws -> [UpdateOutcome] {
+    public func update(
+        _ requests: [OrderUpdateRequest], progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
+    ) async throws -> [UpdateOutcome] {
         let resolved = try await resolve(requests.map(\.incrementID))
         var outcomes: [UpdateOutcome] = []
         for request in requests {
             // A safe point: every order before this one is `posted` in the ledger (or was refused).
             if Task.isCancelled { throw MagentoError.stopped("order update") }
-            guard let order = resolved[request.incrementID] else {
+            if let order = resolved[request.incrementID] {
+                outcomes.append(try await update(request, order: order))
+            } else {
                 outcomes.append(
                     .failed(
                         "order \(request.incrementID) not found in Magento (no order has this increment_id): "
                             + "check the order number in the input"))
-                continue
             }
-            outcomes.append(try await update(request, order: order))
+            progress?(outcomes.count, requests.count)
         }
         return outcomes
     }
