@@ -18,7 +18,8 @@ struct ConsoleSecurity: Sendable {
         ),
         ("X-Content-Type-Options", "nosniff"),
         ("X-Frame-Options", "DENY"),
-        ("Referrer-Policy", "no-referrer"),
+        // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on the console's own forms.
+        ("Referrer-Policy", "same-origin"),
         ("Cache-Control", "no-store"),
     ]
 

@@ -9,7 +9,6 @@ final class OverviewFeed: Sendable {
     private struct State {
         var subscribers: [UUID: AsyncStream<String>.Continuation] = [:]
         var producer: Task<Void, Never>?
-        var latest: String?
         var closed = false
     }
 
@@ -28,8 +27,9 @@ final class OverviewFeed: Sendable {
     /// How many streams are open now.
     var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 
-    /// A stream of events: the latest figures at once (when known), then each new reading. It ends when the
-    /// consumer stops iterating or the feed is closed.
+    /// A stream of events: each reading from the next one on (the page that subscribes was rendered with fresh
+    /// figures; an older reading sent now would overwrite them). It ends when the consumer stops iterating or the
+    /// feed is closed.
     func subscribe() -> AsyncStream<String> {
         let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1))
         let id = UUID()
@@ -39,7 +39,6 @@ final class OverviewFeed: Sendable {
                 return false
             }
             state.subscribers[id] = continuation
-            if let latest = state.latest { continuation.yield(latest) }
             return state.producer == nil
         }
         continuation.onTermination = { [weak self] _ in
@@ -71,10 +70,7 @@ final class OverviewFeed: Sendable {
                 }
                 if idle { return }
                 if let event = await self.read() {
-                    let listeners = self.state.withLock { state in
-                        state.latest = event
-                        return Array(state.subscribers.values)
-                    }
+                    let listeners = self.state.withLock { Array($0.subscribers.values) }
                     listeners.forEach { $0.yield(event) }
                 }
                 try? await Task.sleep(for: interval)

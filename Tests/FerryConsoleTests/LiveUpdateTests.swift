@@ -9,12 +9,16 @@ import Testing
     /// 200 streams open at once cost one reading of the figures, and every stream gets it.
     @Test func twoHundredStreamsShareOneReading() async throws {
         let reads = Mutex(0)
-        // An interval far longer than the test: only the first reading can happen.
+        let open = Mutex(false)
+        // An interval far longer than the test: only the first reading can happen. It waits until all 200 streams
+        // are open, so each of them is sent that one reading.
         let feed = OverviewFeed(interval: .seconds(3600)) {
+            while !open.withLock({ $0 }) { await Task.yield() }
             reads.withLock { $0 += 1 }
             return "event: overview\ndata: {}\n\n"
         }
         let streams = (0..<200).map { _ in feed.subscribe() }
+        open.withLock { $0 = true }
         #expect(feed.subscriberCount == 200)
         for stream in streams {
             var iterator = stream.makeAsyncIterator()
