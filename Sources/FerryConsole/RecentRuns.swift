@@ -81,7 +81,7 @@ struct RecentRuns: Sendable, Encodable {
     /// `{"orders.mapped":3}` as `orders.mapped 3`.
     static func counters(_ json: String?) -> String {
         guard let data = json?.data(using: .utf8), let values = try? JSONDecoder().decode([String: Int].self, from: data) else { return "" }
-        return values.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        return values.filter { $0.value != 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     }
 
     /// The journal's outputs (`[{"temp":..,"folder":..,"name":..}]`) as `folder/name` lines.
