@@ -57,7 +57,7 @@ extension ConsoleService {
         }
         let number = Int(page.query["page"] ?? "") ?? 0
         let content = try await offload { try FilePage.read(path: path, page: number) }
-        let failedRoot = FerryFolders.realPath(pipeline.config.failedFolder.path) ?? pipeline.config.failedFolder.path
+        let failedRoot = pipeline.config.failedFolder.standardizedFileURL.path
         let quarantined = path.hasPrefix(failedRoot + "/")
         let reason = quarantined ? (try? String(contentsOfFile: path + ".error.txt", encoding: .utf8)).map(Redaction.scrub) : nil
         let view: [String: Any] = [
@@ -78,7 +78,7 @@ extension ConsoleService {
     func act(_ action: Action, form: [String: String], user: String, pipeline: Pipeline) async throws -> Response {
         let path = form["path"] ?? ""
         let folders = FerryFolders(config: pipeline.config)
-        let failedRoot = FerryFolders.realPath(pipeline.config.failedFolder.path) ?? pipeline.config.failedFolder.path
+        let failedRoot = pipeline.config.failedFolder.standardizedFileURL.path
         if let problem = folders.problem(with: path) ?? (path.hasPrefix(failedRoot + "/") ? nil : "not a quarantined file") {
             logger.warning("console: refused an action", metadata: ["ferry.user": "\(user)", "ferry.action": "\(action.rawValue)", "ferry.file": "\(path)", "ferry.reason": "\(problem)"])
             return Self.text("cannot \(action.rawValue) \(path): \(problem)\n", status: .notFound)

@@ -5,8 +5,9 @@ import Foundation
 /// stage's watched and output folders), reached without `..`, empty or `.` components, and without a symbolic
 /// link anywhere on the way.
 struct FerryFolders: Sendable {
-    /// The folders' real paths (symbolic links resolved), each without a trailing slash.
-    let roots: [String]
+    /// Each folder as the config names it and as it really is (a root reached through a symbolic link, such as
+    /// `/srv/ferry -> /data/ferry`, is fine: only links below it are refused).
+    let roots: [(named: String, real: String)]
 
     init(config: FerryConfig) {
         var folders = [config.archiveFolder, config.failedFolder]
@@ -14,7 +15,7 @@ struct FerryFolders: Sendable {
             if let watch = stage.watch { folders.append(watch) }
             folders += stage.outputs.values
         }
-        roots = Array(Set(folders.map { Self.realPath($0.standardizedFileURL.path) ?? $0.standardizedFileURL.path })).sorted()
+        roots = Set(folders.map(\.standardizedFileURL.path)).sorted().map { ($0, Self.realPath($0) ?? $0) }
     }
 
     /// Why the console will not open `path`; nil when it is a regular file below one of the roots.
@@ -26,13 +27,15 @@ struct FerryFolders: Sendable {
         guard !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
             return "the path has an empty, . or .. component: only files in ferry's folders can be shown"
         }
+        guard let root = roots.first(where: { path.hasPrefix($0.named + "/") }) else {
+            return "not in ferry's folders (the archive, failed/, the stages' folders)"
+        }
         var info = stat()
         guard lstat(path, &info) == 0 else { return "no such file (retried, dismissed or removed by retention?)" }
         guard info.st_mode & S_IFMT == S_IFREG else { return "not a regular file (a symbolic link, a folder or a device is never opened)" }
-        guard let real = Self.realPath(path), real == path else {
+        guard Self.realPath(path) == root.real + path.dropFirst(root.named.count) else {
             return "the path goes through a symbolic link: only files in ferry's folders can be shown"
         }
-        guard roots.contains(where: { real.hasPrefix($0 + "/") }) else { return "not in ferry's folders (the archive, failed/, the stages' folders)" }
         return nil
     }
 

@@ -27,9 +27,11 @@ struct OrderSearch: Sendable, Encodable {
         var modified: String
     }
 
-    /// How many files a search reads at most (the newest), and the largest it reads: a search stays quick.
+    /// How many files a search reads at most (the newest), the largest it reads, and how many bytes in all: a
+    /// search stays quick whatever the archive holds.
     static let fileLimit = 5_000
     static let sizeLimit = 8 << 20
+    static let byteBudget = 256 << 20
 
     var term: String
     var facts: [Fact]
@@ -118,17 +120,19 @@ struct OrderSearch: Sendable, Encodable {
         }
         candidates.sort { $0.file.modified > $1.file.modified }
         let needles = needles(for: term)
+        var budget = byteBudget
         let hits = candidates.prefix(fileLimit).filter { candidate in
-            guard candidate.file.size <= sizeLimit, !candidate.file.name.hasSuffix(".dismissed.txt"),
+            guard candidate.file.size <= sizeLimit, candidate.file.size <= budget, !candidate.file.name.hasSuffix(".dismissed.txt"),
                 let data = FileManager.default.contents(atPath: candidate.file.path)
             else { return false }
+            budget -= data.count
             let text = String(decoding: data, as: UTF8.self)
             return needles.contains { text.range(of: $0, options: .caseInsensitive) != nil }
         }
         return (
             hits.map { FileHit(
                 place: $0.place, stage: $0.stage, name: $0.file.name, path: $0.file.path, pathQuery: ConsoleService.queryValue($0.file.path), modified: Overview.time($0.file.modified)) },
-            candidates.count > fileLimit
+            candidates.count > fileLimit || budget < sizeLimit
         )
     }
 
