@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // MARK: C libraries of the design card, each a thin system module with typed shims.
@@ -143,6 +144,20 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // MARK: The operator console (`"console"` in config.json): pages over the folders, the state store and the status report.
+        .target(
+            name: "FerryConsole",
+            dependencies: [
+                "FerryPipeline", "FerryState", "StandInHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings),
+
         // MARK: The demo: sandbox, simulator and the default workflow wired together (used by `ferry demo` and tests).
         .target(
             name: "FerryDemo",
@@ -159,6 +174,7 @@ let package = Package(
             name: "ferry",
             dependencies: [
                 "FerryStages", "FerryPipeline", "FerryDemo", "FerryObservability", "MagentoSandbox", "SageSimulator", "SageSide", "FerryState",
+                "FerryConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -196,7 +212,7 @@ let package = Package(
             name: "WorkflowTests",
             dependencies: [
                 "FerryDemo", "FerryObservability", "FerryPipeline", "FerryStages", "FerryState", "FerryXML", "MagentoConnector",
-                "MagentoSandbox",
+                "MagentoSandbox", "FerryConsole",
                 "SageSimulator", "SageSide",
             ],
             swiftSettings: strictSettings),
@@ -210,6 +226,14 @@ let package = Package(
                 "Sage200Connector", "Sage200Sandbox", "MagentoConnector", "FerryStages", "FerryPipeline", "FerryState",
                 "SageSide", "FerryXML",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "FerryConsoleTests",
+            dependencies: [
+                "FerryConsole", "FerryPipeline", "FerryStages", "FerryState", "FerryDemo", "FerryObservability", "MagentoConnector",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
         // Process-level crash, hostile-input and resource-fault tests: they run the built `ferry` binary.

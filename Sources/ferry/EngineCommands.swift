@@ -1,4 +1,5 @@
 import ArgumentParser
+import FerryConsole
 import FerryObservability
 import FerryPipeline
 import FerryStages
@@ -18,14 +19,19 @@ struct WatchCommand: AsyncParsableCommand {
         let lock = try SingleFerry.lock(config, command: "watch")
         defer { withExtendedLifetime(lock) {} }
         let logger = options.bootstrapLogging(config.logLevel)
+        let observers = LiveObservers()
         let pipeline = try operational {
-            try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger, observers: try Observers.make(config: config, logger: logger))
+            try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger, observers: try observers.make(config: config, logger: logger))
         }
         let service = WatchService(
             pipeline: pipeline, configFile: options.url, registry: BuiltinTasks.registry, logger: logger,
-            makeObservers: { try Observers.make(config: $0, logger: logger) })
+            makeObservers: { try observers.make(config: $0, logger: logger) })
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
+        if let console = try ConsoleHook.service(config: config, watch: service, observers: observers, logger: logger) {
+            services.append(.init(service: console))
+        }
         let group = ServiceGroup(
-            configuration: .init(services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }
@@ -138,7 +144,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let (config, loaderWarnings) = try ConfigLoader.load(file: options.url, registry: BuiltinTasks.registry)
-            let sectionProblems = ObservabilitySettings.problems(in: config)
+            let sectionProblems = ObservabilitySettings.problems(in: config) + ConsoleSettings.problems(in: config)
             if sectionProblems.contains(where: { !$0.isWarning }) {
                 for problem in loaderWarnings + sectionProblems { FileHandleOutput.error("\(problem)") }
                 throw ExitCode(ExitStatus.config)

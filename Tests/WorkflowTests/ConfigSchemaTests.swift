@@ -1,3 +1,4 @@
+import FerryConsole
 import FerryObservability
 import FerryPipeline
 import FerryStages
@@ -92,6 +93,7 @@ import Testing
                 "stages": ["type": "array", "items": stage.merging(["allOf": perTask]) { $1 }],
                 "alerts": alerts,
                 "metrics": object(ObservabilitySettings.schema["metrics"]!, section: "metrics", rows: rows),
+                "console": object(ConsoleSettings.keys, section: "console", rows: rows),
             ])
         return top.merging([
             "$schema": "https://json-schema.org/draft/2020-12/schema",

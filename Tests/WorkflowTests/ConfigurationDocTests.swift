@@ -1,3 +1,4 @@
+import FerryConsole
 import FerryObservability
 import FerryPipeline
 import FerryStages
@@ -36,6 +37,7 @@ import Testing
         for (section, keys) in ObservabilitySettings.schema {
             #expect(documented[section] == keys, "section \(section)")
         }
+        #expect(documented["console"] == ConsoleSettings.keys)
     }
 
     @Test func everyTasksKeysAreDocumented() throws {

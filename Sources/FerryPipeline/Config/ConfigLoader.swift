@@ -29,6 +29,12 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
     /// Every problem found, errors and warnings.
     public let problems: [ConfigProblem]
 
+    /// Creates the error (also for the sections read outside the engine, such as `console`).
+    public init(file: String, problems: [ConfigProblem]) {
+        self.file = file
+        self.problems = problems
+    }
+
     public var description: String {
         "\(file) is not valid:\n" + problems.map { "  \($0)" }.joined(separator: "\n")
     }
@@ -56,6 +62,7 @@ public enum ConfigLoader {
         "": [
             "root", "stateStore", "logLevel", "settleMilliseconds", "rescanSeconds", "archive", "failedFolder", "failed", "retry",
             "folders", "connections", "stages", "alerts", "metrics", "$comment", "$schema",
+            "console",
         ],
         "archive": ["folder", "retentionDays", "zipAfterDays"],
         "failed": ["retentionDays"],
@@ -143,9 +150,9 @@ public enum ConfigLoader {
 
         var connections: [String: JSONValue] = [:]
         if let object = reader.object(top, "connections", at: "") { connections = object }
-        // Sections read by the observers (alerts, metrics); they validate their own keys.
+        // Sections read by the observers (alerts, metrics) and the console; they validate their own keys.
         var sections: [String: JSONValue] = [:]
-        for key in ["alerts", "metrics"] {
+        for key in ["alerts", "metrics", "console"] {
             if let object = reader.object(top, key, at: "") { sections[key] = .object(object) }
         }
 

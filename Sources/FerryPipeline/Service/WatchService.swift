@@ -32,6 +32,9 @@ public final class WatchService: Service, Sendable {
         current.withLock { $0 = pipeline }
     }
 
+    /// The pipeline running now (a SIGHUP reload replaces it), for the operator console.
+    public var pipeline: Pipeline? { current.withLock { $0 } }
+
     public func run() async throws {
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         signal(SIGHUP, SIG_IGN)
