@@ -105,7 +105,7 @@ public final class Sage200OrderImporter: Sendable {
     func search(_ incrementId: String) async throws(Sage200Error) -> Found? {
         let found = try await client.getAll(
             "/sop_orders", filter: "customer_document_no eq \(Sage200Client.quoted(incrementId))",
-            select: "id,document_no,customer_document_no")
+            select: "id,customer_id,document_no,customer_document_no")
         guard let first = found.first, let id = first["id"]?.int, let number = first["document_no"]?.text else {
             return nil
         }
