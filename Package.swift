@@ -156,6 +156,7 @@ let package = Package(
             name: "ferry",
             dependencies: [
                 "FerryStages", "FerryPipeline", "FerryDemo", "FerryObservability", "MagentoSandbox", "SageSimulator", "SageSide", "FerryState",
+                "Sage200Connector", "Sage200Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
