@@ -145,6 +145,7 @@ let package = Package(
             name: "FerryDemo",
             dependencies: [
                 "FerryPipeline", "FerryStages", "FerryXML", "MagentoSandbox", "MagentoConnector", "SageSimulator", "SageSide",
+                "Sage200Connector", "Sage200Sandbox",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -207,6 +208,7 @@ let package = Package(
             dependencies: [
                 "Sage200Connector", "Sage200Sandbox", "MagentoConnector", "FerryStages", "FerryPipeline", "FerryState",
                 "SageSide", "FerryXML",
+                "MagentoSandbox", "FerryDemo",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings),

@@ -1,4 +1,6 @@
 import ArgumentParser
+import FerryDemo
+import FerryObservability
 import FerryPipeline
 import FerryStages
 import Foundation
@@ -162,16 +164,28 @@ struct Sage200SandboxCommand: AsyncParsableCommand {
         fflush(nil)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: StandIn(server: server))], gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+                services: [.init(service: Sage200StandInService(server: server))],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
+}
 
-    private struct StandIn: Service {
-        let server: Sage200SandboxServer
-        func run() async throws {
-            try? await gracefulShutdown()
-            await server.stop()
+extension DemoCommand {
+    /// `ferry demo --sage200`: config.sage200.json's workflow against the Magento sandbox and the Sage 200 stand-in.
+    func runSage200(_ demoOptions: DemoWorkflow.Options) async throws {
+        // The Sage 200 workflow's own config unless --config names another.
+        var options = self.options
+        if options.config == "config.json" { options.config = "config.sage200.json" }
+        let config = try options.load()
+        let logger = options.bootstrapLogging(config.logLevel)
+        let demo = try operational {
+            try Sage200DemoWorkflow(
+                config: config, options: demoOptions, logger: logger, observers: try Observers.make(config: config, logger: logger))
+        }
+        if once {
+            print(try await operationalAsync { try await demo.runOnce() }.table)
+        } else {
+            try await demo.runUntilStopped(configFile: options.url)
         }
     }
 }

@@ -137,3 +137,15 @@ func runProcess(
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+/// Creates the folders a config's stages watch and write, beside it (the repository keeps them with .gitkeep files).
+func makeStageFolders(of config: URL) throws {
+    let json = try JSONSerialization.jsonObject(with: Data(contentsOf: config)) as? [String: Any]
+    for stage in json?["stages"] as? [[String: Any]] ?? [] {
+        let folders = [stage["watch"] as? String].compactMap { $0 } + ((stage["outputs"] as? [String: String]) ?? [:]).values
+        for folder in folders {
+            try FileManager.default.createDirectory(
+                at: config.deletingLastPathComponent().appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+    }
+}
