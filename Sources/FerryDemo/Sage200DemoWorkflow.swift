@@ -29,21 +29,11 @@ public final class Sage200DemoWorkflow: Sendable {
         config: FerryConfig, options: DemoWorkflow.Options = .init(), logger: Logger,
         observers: [any PipelineObserver] = []
     ) throws {
-        var config = config
-        if let every = options.downloadEvery {
-            for index in config.stages.indices where config.stages[index].task == "magento.download-orders" {
-                config.stages[index].every = every
-            }
-        }
-        self.config = config
+        self.config = options.adjusting(config)
         self.options = options
         self.logger = logger
         self.observers = observers
-        var sandboxOptions = MagentoSandboxOptions()
-        sandboxOptions.recordRequests = false
-        sandbox = MagentoSandboxServer(
-            seed: options.seed, orders: options.initialOrders, options: sandboxOptions,
-            catalogue: DemoCatalogueBridge.sandboxCatalogue(), logger: logger)
+        sandbox = options.makeSandbox(logger: logger)
         sage = Sage200SandboxServer(logger: logger)
         try FileManager.default.createDirectory(
             at: config.stateStore.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -111,22 +101,51 @@ public final class Sage200DemoWorkflow: Sendable {
 
     /// Runs both stand-ins and `ferry watch` until SIGINT/SIGTERM; new sandbox orders keep arriving.
     public func runUntilStopped(configFile: URL) async throws {
-        let config = try await start()
-        let pipeline = try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger, observers: observers)
-        let observers = self.observers
-        let watch = WatchService(
-            pipeline: pipeline, configFile: configFile, registry: BuiltinTasks.registry, logger: logger,
-            makeObservers: { _ in observers })
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: SandboxService(sandbox: sandbox, newOrderEvery: options.newOrderEvery, logger: logger)),
-                    .init(service: Sage200StandInService(server: sage)),
-                    .init(service: watch),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await watchWithStandIns(
+            config: try await start(), configFile: configFile,
+            standIns: [
+                SandboxService(sandbox: sandbox, newOrderEvery: options.newOrderEvery, logger: logger),
+                Sage200StandInService(server: sage),
+            ],
+            logger: logger, observers: observers)
     }
+}
+
+extension DemoWorkflow.Options {
+    /// `config` with the download stage's interval overridden (``downloadEvery``), so new orders show up quickly.
+    func adjusting(_ config: FerryConfig) -> FerryConfig {
+        var config = config
+        if let every = downloadEvery {
+            for index in config.stages.indices where config.stages[index].task == "magento.download-orders" {
+                config.stages[index].every = every
+            }
+        }
+        return config
+    }
+
+    /// The Magento sandbox both demos run: these options' orders and seed, the demo catalogue.
+    func makeSandbox(logger: Logger) -> MagentoSandboxServer {
+        var sandboxOptions = MagentoSandboxOptions()
+        sandboxOptions.recordRequests = false
+        return MagentoSandboxServer(
+            seed: seed, orders: initialOrders, options: sandboxOptions, catalogue: DemoCatalogueBridge.sandboxCatalogue(),
+            logger: logger)
+    }
+}
+
+/// `ferry watch` on `config` beside the demo's stand-ins, until SIGINT/SIGTERM stops them all.
+func watchWithStandIns(
+    config: FerryConfig, configFile: URL, standIns: [any Service], logger: Logger, observers: [any PipelineObserver]
+) async throws {
+    let pipeline = try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger, observers: observers)
+    let watch = WatchService(
+        pipeline: pipeline, configFile: configFile, registry: BuiltinTasks.registry, logger: logger,
+        makeObservers: { _ in observers })
+    let group = ServiceGroup(
+        configuration: .init(
+            services: (standIns + [watch]).map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+    try await group.run()
 }
 
 /// Keeps the Sage 200 stand-in listening until shutdown (the demo and `ferry sage200-sandbox`).
