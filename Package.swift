@@ -163,6 +163,7 @@ let package = Package(
             name: "FerryDemo",
             dependencies: [
                 "FerryPipeline", "FerryStages", "FerryXML", "MagentoSandbox", "MagentoConnector", "SageSimulator", "SageSide",
+                "Sage200Connector", "Sage200Sandbox",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -175,6 +176,7 @@ let package = Package(
             dependencies: [
                 "FerryStages", "FerryPipeline", "FerryDemo", "FerryObservability", "MagentoSandbox", "SageSimulator", "SageSide", "FerryState",
                 "FerryConsole",
+                "Sage200Connector", "Sage200Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -225,6 +227,7 @@ let package = Package(
             dependencies: [
                 "Sage200Connector", "Sage200Sandbox", "MagentoConnector", "FerryStages", "FerryPipeline", "FerryState",
                 "SageSide", "FerryXML",
+                "MagentoSandbox", "FerryDemo",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings),

@@ -47,21 +47,11 @@ public final class DemoWorkflow: Sendable {
 
     /// Prepares the sandbox and the simulator for `config` (the sandbox is not listening yet).
     public init(config: FerryConfig, options: Options = Options(), logger: Logger, observers: [any PipelineObserver] = []) throws {
-        var config = config
-        if let every = options.downloadEvery {
-            for index in config.stages.indices where config.stages[index].task == "magento.download-orders" {
-                config.stages[index].every = every
-            }
-        }
-        self.config = config
+        self.config = options.adjusting(config)
         self.options = options
         self.logger = logger
         self.observers = observers
-        var sandboxOptions = MagentoSandboxOptions()
-        sandboxOptions.recordRequests = false
-        sandbox = MagentoSandboxServer(
-            seed: options.seed, orders: options.initialOrders, options: sandboxOptions,
-            catalogue: DemoCatalogueBridge.sandboxCatalogue(), logger: logger)
+        sandbox = options.makeSandbox(logger: logger)
         try FileManager.default.createDirectory(at: config.stateStore.deletingLastPathComponent(), withIntermediateDirectories: true)
         var settings = SageSimulatorSettings(root: config.root, databasePath: config.stateStore.deletingLastPathComponent().appendingPathComponent("sage-sim.sqlite").path)
         settings.pollInterval = .milliseconds(500)
@@ -169,21 +159,13 @@ public final class DemoWorkflow: Sendable {
     /// Runs the sandbox, the simulator and `ferry watch` together until SIGINT/SIGTERM; new sandbox orders
     /// keep arriving. The three stop cleanly.
     public func runUntilStopped(configFile: URL) async throws {
-        let config = try await startSandbox()
-        let pipeline = try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger, observers: observers)
-        let observers = self.observers
-        let watch = WatchService(
-            pipeline: pipeline, configFile: configFile, registry: BuiltinTasks.registry, logger: logger,
-            makeObservers: { _ in observers })
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: SandboxService(sandbox: sandbox, newOrderEvery: options.newOrderEvery, logger: logger)),
-                    .init(service: SimulatorService(simulator: simulator)),
-                    .init(service: watch),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await watchWithStandIns(
+            config: try await startSandbox(), configFile: configFile,
+            standIns: [
+                SandboxService(sandbox: sandbox, newOrderEvery: options.newOrderEvery, logger: logger),
+                SimulatorService(simulator: simulator),
+            ],
+            logger: logger, observers: observers)
     }
 }
 

@@ -13,15 +13,20 @@ import SageSide
 /// makes the retry report the orders already created instead of creating them again.
 struct Sage200ImportOrdersTask: StageTask {
     static let kind = TaskKind(
-        name: "sage200.import-orders", settingsKeys: Sage200OrderSettings.keys, migrations: Sage200Ledger.migrations
+        name: "sage200.import-orders", settingsKeys: Sage200OrderSettings.keys,
+        migrations: Sage200Ledger.migrations + Ledger.migrations
     ) { settings, environment in
         Sage200ImportOrdersTask(
             importer: Sage200OrderImporter(
                 client: try environment.sage200Client(), ledger: Sage200Ledger(store: environment.store),
-                settings: try settings.decode(Sage200OrderSettings.self), logger: environment.logger))
+                settings: try settings.decode(Sage200OrderSettings.self), logger: environment.logger),
+            sent: Ledger(store: environment.store, profile: SuccessMappingSettings().profile))
     }
 
     let importer: Sage200OrderImporter
+    /// The order ledger `sage-success-to-magento-updates` confirms against: an order is entered there once Sage
+    /// 200 holds it, as the Sage 50 mapping enters the orders it hands to the import job.
+    let sent: Ledger
 
     func run(_ context: TaskContext) async throws {
         guard let input = context.input else {
@@ -40,6 +45,7 @@ struct Sage200ImportOrdersTask: StageTask {
         let now = ISO8601DateFormatter().string(from: Date())
         var successes: [OutputElement] = []
         var failures: [OutputElement] = []
+        var imported: [(id: String, ref: String)] = []
         for (index, record) in records.enumerated() {
             let order: MagentoOrder
             do { order = try MagentoOrder(record: record) } catch {
@@ -58,6 +64,7 @@ struct Sage200ImportOrdersTask: StageTask {
                         .element(errors: [ZynkError(name: "Sage 200", description: reason, date: now)]))
                 context.count("orders.failed")
             case .created(let number, _), .adopted(let number, _), .alreadyImported(let number):
+                imported.append((order.entityId, order.incrementId))
                 successes.append(
                     SalesOrder(id: order.entityId, salesOrderNumber: number, customerOrderNumber: order.incrementId).element())
                 context.count(
@@ -70,6 +77,12 @@ struct Sage200ImportOrdersTask: StageTask {
                     }())
             }
             context.progress("orders", done: index + 1, total: records.count)
+        }
+        let sent = self.sent
+        let entered = imported
+        context.onCommit { db in
+            // INSERT OR IGNORE: a file run again after a crash finds its orders entered already.
+            for order in entered { try sent.record(db, externalId: order.id, externalRef: order.ref, hash: "sage200") }
         }
         for (output, elements, suffix) in [("success", successes, "sage200-success"), ("fail", failures, "sage200-fail")]
         where !elements.isEmpty && context.hasOutput(output) {

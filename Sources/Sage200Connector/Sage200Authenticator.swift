@@ -58,8 +58,19 @@ public actor Sage200Authenticator {
             ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", configuration.redirectURI),
         ])
         let tokens = try Self.parseTokens(from: answer, authorizedAt: now)
+        let file = self.file
+        let lock = try await offload { try Sage200TokenLock.acquire(beside: file) }
+        defer { lock.release() }
         try await persist(tokens)
         return tokens
+    }
+
+    /// Takes tokens another process stored (it refreshed first).
+    private func adopt(_ stored: Sage200Tokens) {
+        Redaction.register(stored.refreshToken)
+        Redaction.register(stored.accessToken)
+        tokens = stored
+        logger.debug("Sage 200 tokens refreshed by another process adopted", metadata: ["ferry.file": "\(configuration.tokenFile.path)"])
     }
 
     private func loaded() throws -> Sage200Tokens? {
@@ -81,15 +92,28 @@ public actor Sage200Authenticator {
         }
         guard let current = tokens else { throw Sage200Error(code: .reauthorize, message: "ferry holds no Sage 200 token") }
         let task = Task { () throws -> Sage200Tokens in
-            let expiry = current.authorizedAt.addingTimeInterval(self.configuration.refreshTokenDays * 86_400)
+            // Another ferry process may refresh the same chain: one refresh at a time across processes too.
+            let file = self.file
+            let lock = try await offload { try Sage200TokenLock.acquire(beside: file) }
+            defer { lock.release() }
+            // Under the lock the file is the truth: if another process rotated the tokens meanwhile, its refresh
+            // token is the only live one, and its access token may still serve.
+            let stored = try await offload { try file.load() } ?? current
+            if stored.refreshToken != current.refreshToken, stored.accessToken != accessToken,
+                stored.accessExpiresAt.timeIntervalSinceNow > Self.refreshMargin
+            {
+                await self.adopt(stored)
+                return stored
+            }
+            let expiry = stored.authorizedAt.addingTimeInterval(self.configuration.refreshTokenDays * 86_400)
             let answer: JSONValue
             do {
-                answer = try await self.grant([("grant_type", "refresh_token"), ("refresh_token", current.refreshToken)])
+                answer = try await self.grant([("grant_type", "refresh_token"), ("refresh_token", stored.refreshToken)])
             } catch let error as Sage200Error where error.code == .reauthorize {
                 let when = expiry < Date() ? "expired on \(Self.day(expiry))" : "was refused"
                 throw Sage200Error(code: .reauthorize, message: "the Sage 200 refresh token \(when) (\(error.message))")
             }
-            let next = try Self.parseTokens(from: answer, authorizedAt: current.authorizedAt)
+            let next = try Self.parseTokens(from: answer, authorizedAt: stored.authorizedAt)
             // Stored before use: the old refresh token is already dead at Sage.
             try await self.persist(next)
             return next
@@ -158,7 +182,8 @@ public actor Sage200Authenticator {
             metadata: ["ferry.alert": "sage200.token-expiring"])
     }
 
-    static func day(_ date: Date) -> String { String(ISO8601DateFormatter().string(from: date).prefix(10)) }
+    /// The day of `date` (`2026-11-30`), for messages.
+    public static func day(_ date: Date) -> String { String(ISO8601DateFormatter().string(from: date).prefix(10)) }
 }
 
 /// One authenticator per token file in a process: two would refresh the same rotating token at once and the

@@ -73,6 +73,10 @@ public final class Sage200Client: Sendable {
         return match
     }
 
+    /// The product members ferry reads, with those the schema requires (a `$select` answer still has to be a valid
+    /// `product`).
+    static let productFields = "id,code,name,product_group_id,allow_sales_order"
+
     /// Every record of a collection, in pages of ``pageSize`` ordered by `orderBy` (which must end in a unique field).
     public func getAll(
         _ path: String, filter: String? = nil, orderBy: String = "id asc", select: String? = nil,

@@ -23,8 +23,16 @@ actor Sage200Lookups {
                 taxRates[id] = code["tax_rate"]?.decimal ?? 0
             }
         }
+        // A currency names its ISO code by record id only (`currency_iso_code` is an expansion the schema leaves
+        // empty), so the codes come from their own collection.
+        var isoCodes: [Int: String] = [:]
+        for iso in try await client.getAll("/currency_iso_codes") {
+            if let id = iso["id"]?.int, let code = iso["code"]?.text { isoCodes[id] = code.uppercased() }
+        }
         for currency in try await client.getAll("/currencies") {
-            if let id = currency["id"]?.int, let iso = currency["currency_iso_code"]?["code"]?.text { currencies[iso] = id }
+            if let id = currency["id"]?.int, let iso = currency["currency_iso_code_id"]?.int.flatMap({ isoCodes[$0] }) {
+                currencies[iso] = id
+            }
         }
         for country in try await client.getAll("/country_codes") {
             if let id = country["id"]?.int, let code = country["code"]?.text { countries[code.uppercased()] = id }
@@ -53,7 +61,7 @@ actor Sage200Lookups {
     func productId(code: String) async throws(Sage200Error) -> Int? {
         if let id = products[code] { return id }
         let found = try await client.getAll(
-            "/products", filter: "code eq \(Sage200Client.quoted(code))", select: "id,code,allow_sales_order")
+            "/products", filter: "code eq \(Sage200Client.quoted(code))", select: Sage200Client.productFields)
         guard let id = found.first?["id"]?.int else { return nil }
         products[code] = id
         return id
@@ -64,7 +72,7 @@ actor Sage200Lookups {
         if let hit = customers["ref:" + reference.uppercased()] { return hit }
         let found = try await client.getAll(
             "/customers", filter: "reference eq \(Sage200Client.quoted(reference.uppercased()))",
-            select: "id,reference,currency_id")
+            select: "id,reference,name,currency_id")
         guard let id = found.first?["id"]?.int else { return nil }
         let hit = (id, found.first?["currency_id"]?.int ?? 0)
         customers["ref:" + reference.uppercased()] = hit

@@ -105,7 +105,7 @@ public final class Sage200OrderImporter: Sendable {
     func search(_ incrementId: String) async throws(Sage200Error) -> Found? {
         let found = try await client.getAll(
             "/sop_orders", filter: "customer_document_no eq \(Sage200Client.quoted(incrementId))",
-            select: "id,document_no,customer_document_no")
+            select: "id,customer_id,document_no,customer_document_no")
         guard let first = found.first, let id = first["id"]?.int, let number = first["document_no"]?.text else {
             return nil
         }
@@ -137,7 +137,9 @@ public final class Sage200OrderImporter: Sendable {
         }
         var lines: [JSONValue] = []
         var total = Decimal(0)
-        for item in order.items where (item.parentItemId ?? "").isEmpty {
+        // The Sage 50 mapping's rows: a configurable as its parent's price under the variant's SKU (the product Sage
+        // stocks), a dynamic bundle as its parts.
+        for item in OrderMapper(settings: OrderMappingSettings()).rows(of: order) {
             guard item.qtyOrdered > 0 else { continue }
             guard let code = settings.taxCode(percent: item.taxPercent),
                 let taxId = try await lookups.taxCodeId(code: code)

@@ -99,7 +99,7 @@ public struct Sage200StockExporter: Sendable {
         let missing = products.subtracting(codes.keys).sorted()
         for chunk in stride(from: 0, to: missing.count, by: 20).map({ Array(missing[$0..<min($0 + 20, missing.count)]) }) {
             let filter = chunk.map { "id eq \($0)" }.joined(separator: " or ")
-            for product in try await client.getAll("/products", filter: filter, select: "id,code") {
+            for product in try await client.getAll("/products", filter: filter, select: Sage200Client.productFields) {
                 if let id = product["id"]?.int, let code = product["code"]?.text { allCodes[id] = code }
             }
         }

@@ -84,3 +84,33 @@ public struct Sage200TokenFile: Sendable {
         }
     }
 }
+
+/// An exclusive `flock` on `<token file>.lock`, held while a process refreshes: refresh tokens rotate, so two
+/// processes refreshing the same chain at once would leave one of them with a dead token. The lock file is
+/// separate from the token file because the token file is replaced by rename (a lock on it would lock the old inode).
+public struct Sage200TokenLock: Sendable {
+    private let descriptor: Int32
+
+    /// Waits for the lock beside `file`; blocking (flock), so call it off the cooperative pool.
+    /// - Throws: ``Sage200Error`` (configuration) naming the lock file when it cannot be opened.
+    public static func acquire(beside file: Sage200TokenFile) throws -> Sage200TokenLock {
+        let path = file.url.path + ".lock"
+        try? FileManager.default.createDirectory(at: file.url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw Sage200Error(
+                code: .configuration,
+                message: "cannot open the token lock file \(path) (errno \(errno)): check ferry may write the state folder")
+        }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                close(fd)
+                throw Sage200Error(code: .configuration, message: "cannot lock \(path) (errno \(errno))")
+            }
+        }
+        return Sage200TokenLock(descriptor: fd)
+    }
+
+    /// Releases the lock (closing the descriptor drops it).
+    public func release() { close(descriptor) }
+}

@@ -18,7 +18,8 @@ struct Sage200Answer {
 extension Sage200SandboxStore {
     /// The spec file of each collection, for the contract test.
     static let specs: [String: String] = [
-        "sites": "general", "tax_codes": "financials", "currencies": "financials", "country_codes": "financials",
+        "sites": "general", "tax_codes": "financials", "currencies": "financials",
+        "currency_iso_codes": "financials", "country_codes": "financials",
         "warehouses": "stock", "products": "stock", "warehouse_holdings": "stock", "customers": "sales",
         "customer_views": "sales", "sop_orders": "sop", "sop_additional_charges": "sop",
     ]
@@ -54,6 +55,7 @@ extension Sage200SandboxStore {
                 ]]
             case "tax_codes": records = taxCodes
             case "currencies": records = currencies
+            case "currency_iso_codes": records = currencyISOCodes
             case "country_codes": records = countries
             case "warehouses": records = warehouses
             case "sop_additional_charges": records = charges
@@ -227,6 +229,16 @@ extension Sage200SandboxStore {
                 goods += net
                 tax += lineTax
             }
+            // The answer carries every member the schema requires, whatever the line type (0 and "" where a
+            // line type has no such value), as the real API answers full records.
+            if type == "EnumLineTypeCharge", let code = line["code"]?.text {
+                line["description"] = line["description"] ?? charges.first { $0["code"]?.text == code }?["name"]
+            }
+            for (key, empty) in [("code", JSONValue.string("")), ("description", .string("")), ("product_id", .int(0)),
+                ("warehouse_id", .int(0))] where line[key] == nil {
+                line[key] = empty
+            }
+            line["line_quantity"] = .decimal(quantity ?? 0)
             line["id"] = .int(newId())
             line["line_number"] = .int(index + 1)
             line["line_total_value"] = .decimal(net)
@@ -245,7 +257,7 @@ extension Sage200SandboxStore {
         nextDocumentNo += 1
         order["id"] = .int(newId())
         order["document_no"] = .string(documentNo)  // Standard numbering: whatever the client sent is ignored
-        order["document_status"] = "EnumDocumentStatusLive"
+        order["document_status"] = "Live"  // the schema allows 20 characters: not the enum's type name
         order["currency_id"] = customer["currency_id"] ?? .int(1)
         order["subtotal_goods_value"] = .decimal(goods)
         order["subtotal_charge_net_value"] = .decimal(chargeNet)

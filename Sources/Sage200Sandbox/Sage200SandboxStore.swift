@@ -19,6 +19,7 @@ public actor Sage200SandboxStore {
 
     var taxCodes: [[String: JSONValue]] = []
     var currencies: [[String: JSONValue]] = []
+    var currencyISOCodes: [[String: JSONValue]] = []
     var countries: [[String: JSONValue]] = []
     var warehouses: [[String: JSONValue]] = []
     var charges: [[String: JSONValue]] = []
@@ -74,10 +75,13 @@ public actor Sage200SandboxStore {
         for (id, iso, symbol, name, isBase) in [
             (1, "GBP", "£", "Pound Sterling", true), (2, "EUR", "€", "Euro", false), (3, "USD", "$", "US Dollar", false),
         ] {
+            // The schema declares `currency_iso_code` as an expansion with no members, so the ISO code is reached
+            // through `currency_iso_code_id` and `/currency_iso_codes`, as a client of the real API must.
             currencies.append(base(id).merging([
                 "symbol": .string(symbol), "name": .string(name), "is_base_currency": .bool(isBase),
-                "currency_iso_code": ["code": .string(iso), "name": .string(name)],
+                "currency_iso_code_id": .int(id + 10),
             ]) { $1 })
+            currencyISOCodes.append(base(id + 10).merging(["code": .string(iso), "name": .string(name)]) { $1 })
         }
         let countryList: [(String, String, Bool)] = [
             ("GB", "United Kingdom", false), ("IE", "Ireland", true), ("FR", "France", true), ("DE", "Germany", true),

@@ -35,14 +35,18 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between order downloads in the demo (overrides the config).")
     var downloadEvery = 15
 
+    @Flag(name: .long, help: "Run config.sage200.json's workflow against the Magento sandbox and the Sage 200 stand-in.")
+    var sage200 = false
+
     func run() async throws {
-        let config = try options.load()
-        let logger = options.bootstrapLogging(config.logLevel)
         var demoOptions = DemoWorkflow.Options()
         demoOptions.initialOrders = orders
         demoOptions.sandboxPort = port
         demoOptions.newOrderEvery = newOrderEvery > 0 ? .seconds(newOrderEvery) : nil
         demoOptions.downloadEvery = .seconds(downloadEvery)
+        if sage200 { return try await runSage200(demoOptions) }
+        let config = try options.load()
+        let logger = options.bootstrapLogging(config.logLevel)
         let demo = try operational {
             try DemoWorkflow(config: config, options: demoOptions, logger: logger, observers: try Observers.make(config: config, logger: logger))
         }

@@ -10,5 +10,6 @@ struct Ferry: AsyncParsableCommand {
         subcommands: [
             WatchCommand.self, RunCommand.self, DownloadCommand.self, StatusCommand.self, CheckConfigCommand.self,
             RetryCommand.self, LedgerCommand.self, DemoCommand.self, SandboxCommand.self, SageSimCommand.self,
+            Sage200Command.self, Sage200SandboxCommand.self,
         ])
 }

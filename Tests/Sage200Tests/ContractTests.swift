@@ -9,8 +9,6 @@ import Testing
 /// in `../shared/reference/sage200` by Python's jsonschema. Skipped when the files or python3-jsonschema are
 /// missing, except in CI (`CI=true`) with `../shared` present, where a missing piece fails the test.
 @Suite struct Sage200ContractTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
     static let specs = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/reference/sage200")
     static var specsPresent: Bool { FileManager.default.fileExists(atPath: specs.appendingPathComponent("sop.json").path) }
     static var pythonReady: Bool { (try? run(["python3", "-c", "import jsonschema"]).0) == 0 }
@@ -20,16 +18,8 @@ import Testing
     }
 
     static func run(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let finished = try runProcess("/usr/bin/env", arguments)
+        return (finished.status, finished.output)
     }
 
     @Test(.enabled(if: mustRun || (specsPresent && pythonReady), "../shared/reference/sage200 and python3-jsonschema needed"))
@@ -64,13 +54,9 @@ import Testing
                 }
                 try lines.write(to: dir.appendingPathComponent("exchanges.jsonl"), atomically: true, encoding: .utf8)
             }
-            let script = Self.packageRoot.appendingPathComponent("Tests/contract/validate_sage200.py").path
+            let script = packageRoot.appendingPathComponent("Tests/contract/validate_sage200.py").path
             let (status, output) = try Self.run(["python3", script, Self.specs.path, dir.path])
-            // Known issue, to be closed: the stand-in's nested objects (currency_iso_code, lines' read-only members)
-            // and some reference-data members are not yet aligned with Sage's schemas (24 of 49 exchanges pass).
-            withKnownIssue("stand-in answers not yet aligned with the OpenAPI files") {
-                #expect(status == 0, "\(output)")
-            }
+            #expect(status == 0, "\(output)")
         }
     }
 }

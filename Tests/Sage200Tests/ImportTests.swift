@@ -34,6 +34,29 @@ import Testing
         }
     }
 
+    @Test func aConfigurableGoesInAsTheVariantSageStocksAtTheParentsPrice() async throws {
+        try await withSage200 { sage in
+            var order = demoOrder(3, lines: 1)
+            let line = order.items[0]
+            // Magento's rows: the parent priced, the variant child at 0 naming the SKU Sage stocks.
+            order.items = [
+                MagentoOrderItem(
+                    itemId: "p", sku: "TEE", name: "Logo T-Shirt", productType: "configurable", qtyOrdered: line.qtyOrdered,
+                    price: line.price, taxPercent: line.taxPercent, taxAmount: line.taxAmount, rowTotal: line.rowTotal),
+                MagentoOrderItem(
+                    itemId: "c", parentItemId: "p", sku: "TEE-RED-M", name: "Logo T-Shirt Red M", qtyOrdered: line.qtyOrdered,
+                    price: 0, rowTotal: 0),
+            ]
+            let outcome = try await sage.importer().importOrder(order)
+            guard case .created = outcome else { Issue.record("not created: \(outcome)"); return }
+            let sales = try #require(await sage.server.store.allOrders().first)
+            let lines = sales["lines"]?.array ?? []
+            #expect(lines.first?["code"]?.text == "TEE-RED-M")
+            #expect(lines.first?["line_type"]?.text == "EnumLineTypeStandard")
+            #expect(sales["total_gross_value"]?.decimal == order.grandTotal)
+        }
+    }
+
     @Test func lostAnswersAndRetriesNeverDoubleAnOrder() async throws {
         let faults = Sage200Faults(rate429: 0.1, rate5xx: 0.1, dropAfterApply: 0.35, seed: 5)
         try await withSage200(options: Sage200SandboxOptions(faults: faults)) { sage in

@@ -108,3 +108,44 @@ func round2(_ value: Decimal) -> Decimal {
     NSDecimalRound(&result, &input, 2, .plain)
     return result
 }
+
+/// The package's root folder (`../shared` sits beside it).
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// The built `ferry` executable (`swift build` builds it with the tests).
+let ferryExecutable = packageRoot.appendingPathComponent(".build/debug/ferry")
+
+/// Runs a program to its end; its exit status and its output (stdout and stderr together). Blocking: tests call
+/// it through `offload` when a stand-in in this process must answer meanwhile.
+func runProcess(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil
+) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    let stdin = Pipe()
+    process.standardInput = stdin
+    try process.run()
+    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+    try stdin.fileHandleForWriting.close()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// Creates the folders a config's stages watch and write, beside it (the repository keeps them with .gitkeep files).
+func makeStageFolders(of config: URL) throws {
+    let json = try JSONSerialization.jsonObject(with: Data(contentsOf: config)) as? [String: Any]
+    for stage in json?["stages"] as? [[String: Any]] ?? [] {
+        let folders = [stage["watch"] as? String].compactMap { $0 } + ((stage["outputs"] as? [String: String]) ?? [:]).values
+        for folder in folders {
+            try FileManager.default.createDirectory(
+                at: config.deletingLastPathComponent().appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+    }
+}

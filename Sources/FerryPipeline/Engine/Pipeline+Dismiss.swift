@@ -1,4 +1,5 @@
 public import Foundation
+import Glibc
 
 extension Pipeline {
     /// Takes a quarantined file out of `failed/<stage>/` without processing it: it moves to today's

@@ -282,7 +282,7 @@ public struct OrderMapper: Sendable {
     /// The Magento rows that become Sage lines: configurables as their parent row named by the variant, bundles
     /// as their parts or as the bundle line (``OrderMappingSettings/bundles``; fixed-price bundles always as the
     /// bundle).
-    func rows(of order: MagentoOrder) -> [MagentoOrderItem] {
+    public func rows(of order: MagentoOrder) -> [MagentoOrderItem] {
         let byId = Dictionary(order.items.map { ($0.itemId, $0) }, uniquingKeysWith: { first, _ in first })
         var childrenOf: [String: [MagentoOrderItem]] = [:]
         for item in order.items {
