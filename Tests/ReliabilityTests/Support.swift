@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// `FERRY_LONG=1` turns the small CI counts into the large on-demand ones.
