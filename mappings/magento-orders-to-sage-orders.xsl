@@ -10,11 +10,12 @@
 
      Money: the same lines as the native mapping, to the penny. XSLT 1.0 numbers are binary doubles, so every
      amount is taken as a whole number of ten-thousandths (round(x * 10000): exact for Magento's 4 places) and
-     computed on whole numbers only, which a double holds exactly below 2^53; division rounds halves away from
-     zero (template div-round) as the native Decimal arithmetic does. So the gross-or-net decision (VatInclusive
-     when Sage's VAT on some net line would not be Magento's), the unit price and discount of each line
+     computed on whole numbers only, which a double holds exactly; division rounds halves away from zero, as the
+     native Decimal arithmetic does, exactly for numerators below 2^51 (see template net-fails). So the
+     gross-or-net decision (VatInclusive when Sage's VAT on some net line would not be Magento's), the unit
+     price and discount of each line
      (4 places), the inferred shipping rate and the fixed-price bundles (sent as the bundle line: their parts
-     come at 0) are the native rules. Limit: quantity x unit price below 90,000,000 of the currency.
+     come at 0) are the native rules. Limit: a line's quantity x unit price below 22,000,000 of the currency.
 
      Native only, because XSLT 1.0 cannot express them or they need state (docs/mappings.md, "The reference
      stylesheets"): Sage 50 pre-validation and the fail file (an order the native mapping refuses, such as an
@@ -46,9 +47,12 @@
     select="' AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE '"/>
 
   <xsl:variable name="lower" select="'abcdefghijklmnopqrstuvwxyz'"/>
+  <xsl:variable name="knownRates"><xsl:call-template name="known-rates"/></xsl:variable>
   <xsl:variable name="upper" select="'ABCDEFGHIJKLMNOPQRSTUVWXYZ'"/>
   <!-- Sage 50 keeps text in Windows-1252: the Latin letters it cannot hold, as the native mapping
        transliterates them (Ł -> L, ễ -> ê; the primes ′ ″ only natively); other characters it cannot hold make the native mapping refuse. -->
+  <xsl:variable name="ascii"
+    select="concat(' abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,-+@()/#&amp;:;_', &quot;'&quot;)"/>
   <xsl:variable name="unheld" select="'ĀāĂăĄąĆćĈĉĊċČčĎďĐđĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĦħĨĩĪīĬĭĮįİıĴĵĶķĸĹĺĻļĽľĿŀŁłŃńŅņŇňŊŋŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŢţŤťŦŧŨũŪūŬŭŮůŰűŲųŴŵŶŷŹźŻżſƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǠǡǦǧǨǩǪǫǬǭǰǴǵǸǹǺǻȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȪȫȬȭȮȯȰȱȲȳḀḁḂḃḄḅḆḇḈḉḊḋḌḍḎḏḐḑḒḓḔḕḖḗḘḙḚḛḜḝḞḟḠḡḢḣḤḥḦḧḨḩḪḫḬḭḮḯḰḱḲḳḴḵḶḷḸḹḺḻḼḽḾḿṀṁṂṃṄṅṆṇṈṉṊṋṌṍṎṏṐṑṒṓṔṕṖṗṘṙṚṛṜṝṞṟṠṡṢṣṤṥṦṧṨṩṪṫṬṭṮṯṰṱṲṳṴṵṶṷṸṹṺṻṼṽṾṿẀẁẂẃẄẅẆẇẈẉẊẋẌẍẎẏẐẑẒẓẔẕẖẗẘẙẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹ‐‑'"/>
   <xsl:variable name="held" select="'AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiJjKkkLlLlLlLlLlNnNnNnNnOoOoOoRrRrRrSsSsSsTtTtTtUuUuUuUuUuUuWwYyZzZzsOoUuAaIiOoUuÜüÜüÜüÜüÄäAaGgKkOoOojGgNnÅåAaAaEeEeIiIiOoOoRrRrUuUuSsTtHhAaEeÖöÕõOoOoYyAaBbBbBbÇçDdDdDdDdDdEeEeEeEeEeFfGgHhHhHhHhHhIiÏïKkKkKkLlLlLlLlMmMmMmNnNnNnNnÕõÕõOoOoPpPpRrRrRrRrSsSsSsŠšSsTtTtTtTtUuUuUuUuUuVvVvWwWwWwWwWwXxXxYyZzZzZzhtwyAaAaÂâÂâÂâÂâAaAaAaAaAaAaEeEeEeÊêÊêÊêÊêEeIiIiOoOoÔôÔôÔôÔôOoOoOoOoOoOoUuUuUuUuUuUuUuYyYyYyYy--'"/>
 
@@ -143,21 +147,21 @@
       </Currency>
       <xsl:variable name="rows" select="items/OrderProduct"/>
       <!-- Net lines when Sage's VAT on every net line is Magento's VAT and a 4-place unit price makes each line;
-           else gross lines (VatInclusive), whose totals always match. -->
-      <xsl:variable name="shippingPercent">
-        <xsl:call-template name="shipping-percent">
-          <xsl:with-param name="rates">
-            <xsl:call-template name="lines"><xsl:with-param name="rows" select="$rows"/><xsl:with-param name="mode" select="'percent'"/></xsl:call-template>
-            <xsl:call-template name="known-rates"/>
-          </xsl:with-param>
-        </xsl:call-template>
+           else gross lines (VatInclusive), whose totals always match. One pass over the lines gives each one's
+           rate (for the shipping's) and an x for each that cannot go net. -->
+      <xsl:variable name="checked">
+        <xsl:call-template name="lines"><xsl:with-param name="rows" select="$rows"/><xsl:with-param name="mode" select="'check'"/></xsl:call-template>
       </xsl:variable>
       <xsl:variable name="hasCarriage" select="normalize-space(shipping_method) != '' or sum(shipping_amount) != 0"/>
+      <xsl:variable name="shippingPercent">
+        <xsl:if test="$hasCarriage">
+          <xsl:call-template name="shipping-percent">
+            <xsl:with-param name="rates" select="concat(translate($checked, 'x', ''), $knownRates)"/>
+          </xsl:call-template>
+        </xsl:if>
+      </xsl:variable>
       <xsl:variable name="netFails">
-        <xsl:call-template name="lines">
-          <xsl:with-param name="rows" select="$rows"/>
-          <xsl:with-param name="mode" select="'check'"/>
-        </xsl:call-template>
+        <xsl:value-of select="translate($checked, ' 0123456789', '')"/>
         <xsl:if test="$hasCarriage">
           <xsl:call-template name="carriage">
             <xsl:with-param name="mode" select="'check'"/>
@@ -217,8 +221,8 @@
   <!-- The rows that become Sage lines, in order: a configurable as its parent row named by the variant; a
        bundle as its parts (`bundles` = 'children') or as the bundle line; a fixed-price bundle (priced on the
        parent, its parts at 0: Magento issue 38687) always as the bundle line, or its value would be lost.
-       mode 'percent' writes each line's tax percent, 'check' an x for each line that cannot go net, 'write'
-       the Item. -->
+       mode 'check' writes each line's tax percent, followed by an x when the line cannot go net; 'write' the
+       Item. -->
   <xsl:template name="lines">
     <xsl:param name="rows"/>
     <xsl:param name="mode"/>
@@ -276,8 +280,8 @@
       select="$row + $tax + round(sum(discount_tax_compensation_amount) * 10000) - $discount * (1 - 2 * ($discount &lt; 0))"/>
     <xsl:variable name="percent" select="round(sum(tax_percent) * 10000)"/>
     <xsl:choose>
-      <xsl:when test="$mode = 'percent'"><xsl:value-of select="concat(' ', $percent)"/></xsl:when>
       <xsl:when test="$mode = 'check'">
+        <xsl:value-of select="concat(' ', $percent)"/>
         <xsl:call-template name="net-fails">
           <xsl:with-param name="q" select="$q"/>
           <xsl:with-param name="net" select="$gross - $tax"/>
@@ -409,20 +413,24 @@
     <xsl:param name="vat"/>
     <xsl:param name="percent"/>
     <xsl:param name="unit"/>
-    <xsl:variable name="pennies">
-      <xsl:call-template name="div-round">
-        <xsl:with-param name="n" select="$net * $percent"/>
-        <xsl:with-param name="d" select="100000000"/>
-      </xsl:call-template>
-    </xsl:variable>
-    <xsl:variable name="line">
-      <xsl:call-template name="sage-line">
-        <xsl:with-param name="q" select="$q"/>
-        <xsl:with-param name="a" select="$net"/>
-        <xsl:with-param name="unit" select="$unit"/>
-      </xsl:call-template>
-    </xsl:variable>
-    <xsl:if test="$pennies * 100 != $vat or $line = ''">x</xsl:if>
+    <!-- Every division below rounds halves away from zero: sign * floor(|n| div d + 0.5), exact for whole
+         numbers |n| below 2^51 (a double's error on the quotient stays under the 1/(2d) that separates it
+         from a half). -->
+    <xsl:variable name="product" select="$net * $percent"/>
+    <xsl:variable name="sign" select="1 - 2 * ($product &lt; 0)"/>
+    <xsl:choose>
+      <xsl:when test="$sign * floor($sign * $product div 100000000 + 0.5) * 100 != $vat">x</xsl:when>
+      <xsl:otherwise>
+        <xsl:variable name="line">
+          <xsl:call-template name="sage-line">
+            <xsl:with-param name="q" select="$q"/>
+            <xsl:with-param name="a" select="$net"/>
+            <xsl:with-param name="unit" select="$unit"/>
+          </xsl:call-template>
+        </xsl:variable>
+        <xsl:if test="$line = ''">x</xsl:if>
+      </xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 
   <!-- "price:discount" (ten-thousandths; discount empty when none) whose qty x (price - discount), rounded to
@@ -432,28 +440,7 @@
     <xsl:param name="q"/>
     <xsl:param name="a"/>
     <xsl:param name="unit"/>
-    <xsl:variable name="listed" select="string($unit) != '' and $unit &gt;= 0"/>
-    <xsl:variable name="asListed">
-      <xsl:if test="$listed">
-        <xsl:call-template name="makes">
-          <xsl:with-param name="q" select="$q"/><xsl:with-param name="price" select="$unit"/><xsl:with-param name="a" select="$a"/>
-        </xsl:call-template>
-      </xsl:if>
-    </xsl:variable>
-    <xsl:variable name="discount">
-      <xsl:if test="$listed and $q &gt; 0">
-        <xsl:call-template name="div-round">
-          <xsl:with-param name="n" select="$q * $unit - $a * 10000"/><xsl:with-param name="d" select="$q"/>
-        </xsl:call-template>
-      </xsl:if>
-    </xsl:variable>
-    <xsl:variable name="discounted">
-      <xsl:if test="$listed and $q &gt; 0 and $discount &gt; 0">
-        <xsl:call-template name="makes">
-          <xsl:with-param name="q" select="$q"/><xsl:with-param name="price" select="$unit - $discount"/><xsl:with-param name="a" select="$a"/>
-        </xsl:call-template>
-      </xsl:if>
-    </xsl:variable>
+    <xsl:variable name="listed" select="string($unit) != '' and $unit &gt;= 0 and $q &gt; 0"/>
     <xsl:choose>
       <xsl:when test="$q &lt;= 0">
         <xsl:if test="$a = 0">
@@ -463,48 +450,29 @@
           </xsl:choose>
         </xsl:if>
       </xsl:when>
-      <xsl:when test="$asListed != ''"><xsl:value-of select="concat($unit, ':')"/></xsl:when>
-      <xsl:when test="$discounted != ''"><xsl:value-of select="concat($unit, ':', $discount)"/></xsl:when>
+      <!-- qty x unit (both positive) in pennies. -->
+      <xsl:when test="$listed and floor($q * $unit div 1000000 + 0.5) * 100 = $a"><xsl:value-of select="concat($unit, ':')"/></xsl:when>
       <xsl:otherwise>
-        <xsl:variable name="price">
-          <xsl:call-template name="div-round">
-            <xsl:with-param name="n" select="$a * 10000"/><xsl:with-param name="d" select="$q"/>
-          </xsl:call-template>
-        </xsl:variable>
-        <xsl:variable name="made">
-          <xsl:call-template name="makes">
-            <xsl:with-param name="q" select="$q"/><xsl:with-param name="price" select="$price"/><xsl:with-param name="a" select="$a"/>
-          </xsl:call-template>
-        </xsl:variable>
-        <xsl:if test="$made != ''"><xsl:value-of select="concat($price, ':')"/></xsl:if>
+        <xsl:variable name="over" select="$q * $unit - $a * 10000"/>
+        <xsl:variable name="overSign" select="1 - 2 * ($over &lt; 0)"/>
+        <xsl:variable name="discount" select="$overSign * floor($overSign * $over div $q + 0.5)"/>
+        <xsl:variable name="discounted" select="$q * ($unit - $discount)"/>
+        <xsl:variable name="discountedSign" select="1 - 2 * ($discounted &lt; 0)"/>
+        <xsl:variable name="priceSign" select="1 - 2 * ($a &lt; 0)"/>
+        <xsl:variable name="price" select="$priceSign * floor($priceSign * $a * 10000 div $q + 0.5)"/>
+        <xsl:variable name="priced" select="$q * $price"/>
+        <xsl:variable name="pricedSign" select="1 - 2 * ($priced &lt; 0)"/>
+        <xsl:choose>
+          <xsl:when test="$listed and $discount &gt; 0
+                          and $discountedSign * floor($discountedSign * $discounted div 1000000 + 0.5) * 100 = $a">
+            <xsl:value-of select="concat($unit, ':', $discount)"/>
+          </xsl:when>
+          <xsl:when test="$pricedSign * floor($pricedSign * $priced div 1000000 + 0.5) * 100 = $a">
+            <xsl:value-of select="concat($price, ':')"/>
+          </xsl:when>
+        </xsl:choose>
       </xsl:otherwise>
     </xsl:choose>
-  </xsl:template>
-
-  <!-- y when qty x price, rounded to pennies, is $a (all in ten-thousandths). -->
-  <xsl:template name="makes">
-    <xsl:param name="q"/>
-    <xsl:param name="price"/>
-    <xsl:param name="a"/>
-    <xsl:variable name="pennies">
-      <xsl:call-template name="div-round">
-        <xsl:with-param name="n" select="$q * $price"/><xsl:with-param name="d" select="1000000"/>
-      </xsl:call-template>
-    </xsl:variable>
-    <xsl:if test="$pennies * 100 = $a">y</xsl:if>
-  </xsl:template>
-
-  <!-- $n div $d (whole numbers, $d > 0) rounded to a whole number, halves away from zero; exact while $n is
-       below 2^53, because a double holds every whole number up to there and the remainder corrects the
-       floor of the floating-point quotient. -->
-  <xsl:template name="div-round">
-    <xsl:param name="n"/>
-    <xsl:param name="d"/>
-    <xsl:variable name="sign" select="1 - 2 * ($n &lt; 0)"/>
-    <xsl:variable name="a" select="$n * $sign"/>
-    <xsl:variable name="q0" select="floor($a div $d)"/>
-    <xsl:variable name="q" select="$q0 + ($a - $q0 * $d &gt;= $d) - ($a - $q0 * $d &lt; 0)"/>
-    <xsl:value-of select="($q + (2 * ($a - $q * $d) &gt;= $d)) * $sign + 0"/>
   </xsl:template>
 
   <!-- The rate Magento charged on shipping, which it does not store: among the lines' rates and the rates of
@@ -518,28 +486,30 @@
     <xsl:variable name="discount" select="round(sum(shipping_discount_amount) * 10000)"/>
     <xsl:variable name="net" select="$amount + round(sum(shipping_discount_tax_compensation_amount) * 10000)
       - $discount * (1 - 2 * ($discount &lt; 0))"/>
-    <xsl:variable name="onNet">
-      <xsl:call-template name="nearest-rate">
-        <xsl:with-param name="rates" select="$rates"/><xsl:with-param name="base" select="$net"/><xsl:with-param name="tax" select="$tax"/>
-      </xsl:call-template>
-    </xsl:variable>
-    <xsl:variable name="onAmount">
-      <xsl:call-template name="nearest-rate">
-        <xsl:with-param name="rates" select="$rates"/><xsl:with-param name="base" select="$amount"/><xsl:with-param name="tax" select="$tax"/>
-      </xsl:call-template>
-    </xsl:variable>
     <xsl:choose>
       <xsl:when test="$tax = 0">0</xsl:when>
-      <xsl:when test="$onNet != ''"><xsl:value-of select="$onNet"/></xsl:when>
-      <xsl:when test="$onAmount != ''"><xsl:value-of select="$onAmount"/></xsl:when>
-      <xsl:when test="$amount &lt;= 0">0</xsl:when>
       <xsl:otherwise>
-        <xsl:variable name="halves">
-          <xsl:call-template name="div-round">
-            <xsl:with-param name="n" select="$tax * 200"/><xsl:with-param name="d" select="$amount"/>
+        <xsl:variable name="onNet">
+          <xsl:call-template name="nearest-rate">
+            <xsl:with-param name="rates" select="$rates"/><xsl:with-param name="base" select="$net"/><xsl:with-param name="tax" select="$tax"/>
           </xsl:call-template>
         </xsl:variable>
-        <xsl:value-of select="$halves * 5000"/>
+        <xsl:choose>
+          <xsl:when test="$onNet != ''"><xsl:value-of select="$onNet"/></xsl:when>
+          <xsl:otherwise>
+            <xsl:variable name="onAmount">
+              <xsl:call-template name="nearest-rate">
+                <xsl:with-param name="rates" select="$rates"/><xsl:with-param name="base" select="$amount"/><xsl:with-param name="tax" select="$tax"/>
+              </xsl:call-template>
+            </xsl:variable>
+            <xsl:variable name="taxSign" select="1 - 2 * ($tax &lt; 0)"/>
+            <xsl:choose>
+              <xsl:when test="$onAmount != ''"><xsl:value-of select="$onAmount"/></xsl:when>
+              <xsl:when test="$amount &lt;= 0">0</xsl:when>
+              <xsl:otherwise><xsl:value-of select="$taxSign * floor($taxSign * $tax * 200 div $amount + 0.5) * 5000"/></xsl:otherwise>
+            </xsl:choose>
+          </xsl:otherwise>
+        </xsl:choose>
       </xsl:otherwise>
     </xsl:choose>
   </xsl:template>
@@ -557,12 +527,9 @@
       </xsl:when>
       <xsl:otherwise>
         <xsl:variable name="rate" select="number(substring-before(concat($list, ' '), ' '))"/>
-        <xsl:variable name="pennies">
-          <xsl:call-template name="div-round">
-            <xsl:with-param name="n" select="$base * $rate"/><xsl:with-param name="d" select="100000000"/>
-          </xsl:call-template>
-        </xsl:variable>
-        <xsl:variable name="off" select="$pennies * 100 - $tax"/>
+        <xsl:variable name="product" select="$base * $rate"/>
+        <xsl:variable name="sign" select="1 - 2 * ($product &lt; 0)"/>
+        <xsl:variable name="off" select="$sign * floor($sign * $product div 100000000 + 0.5) * 100 - $tax"/>
         <xsl:variable name="here" select="$off * (1 - 2 * ($off &lt; 0))"/>
         <xsl:variable name="better" select="$best = '' or $here &lt; $distance or ($here = $distance and $rate &gt; $best)"/>
         <xsl:call-template name="nearest-rate">
@@ -644,6 +611,8 @@
       <xsl:element name="{$name}">
         <xsl:choose>
           <xsl:when test="$name = 'Email' or $name = 'Country'"><xsl:value-of select="normalize-space($value)"/></xsl:when>
+          <!-- Most text is ASCII: the long table only for the rest. -->
+          <xsl:when test="translate(normalize-space($value), $ascii, '') = ''"><xsl:value-of select="normalize-space($value)"/></xsl:when>
           <xsl:otherwise><xsl:value-of select="translate(normalize-space($value), $unheld, $held)"/></xsl:otherwise>
         </xsl:choose>
       </xsl:element>
