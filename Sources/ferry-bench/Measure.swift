@@ -158,18 +158,20 @@ final class Shared<Value>: @unchecked Sendable {
 }
 
 /// What the filesystem under `folder` allows: 4 KB write + fsync + rename + fsync(dir), per second (the floor of
-/// any durable hand-over), bounded to `count` files and 20 s.
-func syncedRenamesPerSecond(folder: URL, count: Int = 200) -> Double {
+/// any durable hand-over) and the 99th percentile of one, bounded to `count` files and 20 s.
+func syncedRenames(folder: URL, count: Int = 200) -> (perSecond: Double, p99: Double) {
     let dir = folder.appendingPathComponent("fsync-probe")
-    guard (try? makeFolder(dir)) != nil else { return 0 }
+    guard (try? makeFolder(dir)) != nil else { return (0, 0) }
     defer { try? FileManager.default.removeItem(at: dir) }
     let block = [UInt8](repeating: 0x78, count: 4096)
     let started = now()
     var done = 0
+    var times: [Double] = []
     while done < count, now() - started < 20 {
+        let began = now()
         let temp = dir.appendingPathComponent(".f\(done).tmp").path, final = dir.appendingPathComponent("f\(done)").path
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { return 0 }
+        guard fd >= 0 else { return (0, 0) }
         _ = block.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         fsync(fd)
         close(fd)
@@ -177,7 +179,8 @@ func syncedRenamesPerSecond(folder: URL, count: Int = 200) -> Double {
         let dfd = open(dir.path, O_RDONLY | O_DIRECTORY)
         fsync(dfd)
         close(dfd)
+        times.append(now() - began)
         done += 1
     }
-    return Double(done) / (now() - started)
+    return (Double(done) / (now() - started), percentile(times, 99))
 }
