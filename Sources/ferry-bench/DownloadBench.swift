@@ -25,10 +25,7 @@ struct DownloadBench {
     let repeats: Int
 
     func run() throws -> [Row] {
-        try makeFolder(root)
-        defer { try? FileManager.default.removeItem(at: root) }
-        var rows: [Row] = []
-        for size in sizes {
+        try rowsPerSize(in: root, sizes: sizes) { (size: Int) -> Row in
             let port = try Self.freePort()
             note("download: starting ferry sandbox with \(size) orders on port \(port)")
             let sandbox = Process()
@@ -75,9 +72,8 @@ struct DownloadBench {
                     }
                 }
             }
-            rows.append(row)
+            return row
         }
-        return rows
     }
 
     /// The baseline: page 1 for the total, then every page of 100 by entity_id, each saved as it came.

@@ -34,10 +34,7 @@ struct MappingBench {
     let repeats: Int
 
     func run() throws -> [Row] {
-        try makeFolder(root)
-        defer { try? FileManager.default.removeItem(at: root) }
-        var rows: [Row] = []
-        for size in sizes {
+        try rowsPerSize(in: root, sizes: sizes) { (size: Int) -> Row in
             let input = root.appendingPathComponent("orders-\(size).xml")
             note("mapping: generating \(size) orders")
             try OrderGenerator.write(ids: 1..<(size + 1), to: input)
@@ -53,9 +50,8 @@ struct MappingBench {
                 }
             }
             try? FileManager.default.removeItem(at: input)
-            rows.append(row)
+            return row
         }
-        return rows
     }
 
     /// Runs one side once; returns its wall time.

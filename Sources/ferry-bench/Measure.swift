@@ -6,9 +6,9 @@ import Glibc
 
 /// Monotonic seconds.
 func now() -> Double {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    // CLOCK_MONOTONIC through Dispatch: `timespec`'s members resolve to CDispatch's copy of the type, which
+    // MemberImportVisibility then refuses in some batch orders.
+    Double(DispatchTime.now().uptimeNanoseconds) / 1e9
 }
 
 /// The median of `values` (the mean of the middle two for an even count); 0 for none.
@@ -183,4 +183,11 @@ func syncedRenames(folder: URL, count: Int = 200) -> (perSecond: Double, p99: Do
         done += 1
     }
     return (Double(done) / (now() - started), percentile(times, 99))
+}
+
+/// One row per size, each made by `body` in `root`, a fresh folder removed afterwards.
+func rowsPerSize<Row>(in root: URL, sizes: [Int], _ body: (Int) throws -> Row) throws -> [Row] {
+    try makeFolder(root)
+    defer { try? FileManager.default.removeItem(at: root) }
+    return try sizes.map(body)
 }
