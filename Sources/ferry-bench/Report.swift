@@ -182,7 +182,7 @@ struct Results {
             out.append(
                 "fsync-family calls per lone file, end to end: `ferry watch` under `strace -c -f` (fsync, fdatasync, "
                     + "syncfs, sync_file_range, msync) with files dropped one at a time at 5/s, less the same daemon "
-                    + "started and stopped with none; the difference over the files.")
+                    + "started, given only its first file and stopped; the difference over the files.")
             out.append("")
             out.append("| filesystem | files | calls per file | by call |")
             out.append("| --- | ---: | ---: | --- |")
