@@ -220,7 +220,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "SageSideTests",
-            dependencies: ["SageSide", "SageSimulator", "FerryStages", "FerryPipeline"],
+            dependencies: ["SageSide", "SageSimulator", "FerryStages", "FerryPipeline", "MagentoConnector", "MagentoSandbox"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "Sage200Tests",

@@ -8,17 +8,20 @@
      pre-validation and the fail file, `longFields: truncate`, the duplicate-proof ledger, time zones other
      than Europe/London and UTC.
 
-     Amounts: XSLT 1.0 computes in binary floating point; the native mapping in Decimal. Unit discounts are
-     rounded to 4 places in both, so they agree on ordinary prices.
+     Money: the same lines as the native mapping, to the penny. XSLT 1.0 numbers are binary doubles, so every
+     amount is taken as a whole number of ten-thousandths (round(x * 10000): exact for Magento's 4 places) and
+     computed on whole numbers only, which a double holds exactly; division rounds halves away from zero, as the
+     native Decimal arithmetic does, exactly for numerators below 2^51 (see template net-fails). So the
+     gross-or-net decision (VatInclusive when Sage's VAT on some net line would not be Magento's), the unit
+     price and discount of each line
+     (4 places), the inferred shipping rate and the fixed-price bundles (sent as the bundle line: their parts
+     come at 0) are the native rules. Limit: a line's quantity x unit price below 22,000,000 of the currency.
 
-     Native only, because XSLT 1.0 cannot express it: the exact reconciliation (docs/mappings.md, "Money").
-     It needs penny arithmetic on exact decimals with halves rounded away from zero, over every line of an order
-     before the first is written (is Sage's VAT on each net line Magento's VAT?); XSLT 1.0 numbers are binary
-     doubles (1.005 is 1.00499..., and round() goes half towards +infinity), so the decision would differ from
-     the native one on some orders. This stylesheet always writes net lines (no VatInclusive); the native
-     mapping switches an order to gross lines (VatInclusive) when net lines cannot reconcile, and refuses
-     unmapped VAT rates and orders that do not reconcile to the penny. The equality test covers the orders the
-     native mapping sends net. -->
+     Native only, because XSLT 1.0 cannot express them or they need state (docs/mappings.md, "The reference
+     stylesheets"): Sage 50 pre-validation and the fail file (an order the native mapping refuses, such as an
+     unmapped VAT rate, fractions of a penny or a total that does not reconcile, is written here as its lines
+     came out); lengths counted in characters (Unicode grapheme clusters) rather than code points; characters
+     Windows-1252 cannot hold beyond the Latin letters transliterated below. -->
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
   <xsl:output method="xml" encoding="UTF-8" indent="yes"/>
 
@@ -30,17 +33,28 @@
   <xsl:param name="timezone" select="'Europe/London'"/>
   <!-- 'children' or 'bundle'. -->
   <xsl:param name="bundles" select="'children'"/>
-  <!-- Tax codes (integers): per destination, and by Magento percent for UK and EU lines. -->
+  <!-- Tax codes (integers): per destination (untaxed lines to EU VAT-registered businesses and the rest of the
+       world; the others only where a rate has no code). -->
   <xsl:param name="ukTaxCode" select="'1'"/>
   <xsl:param name="euTaxCode" select="'1'"/>
   <xsl:param name="euVatRegisteredTaxCode" select="'4'"/>
   <xsl:param name="restOfWorldTaxCode" select="'0'"/>
+  <!-- Tax code by Magento's percent, per country or for every country: `rateCodes` and the rate keys of
+       `taxCodes`, written ' 20=T1 IE:23=T10 '. -->
+  <xsl:param name="rateCodes" select="' 0=T0 5=T5 20=T1 '"/>
   <xsl:param name="homeCountries" select="' GB IM '"/>
   <xsl:param name="euCountries"
     select="' AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE '"/>
 
   <xsl:variable name="lower" select="'abcdefghijklmnopqrstuvwxyz'"/>
+  <xsl:variable name="knownRates"><xsl:call-template name="known-rates"/></xsl:variable>
   <xsl:variable name="upper" select="'ABCDEFGHIJKLMNOPQRSTUVWXYZ'"/>
+  <!-- Sage 50 keeps text in Windows-1252: the Latin letters it cannot hold, as the native mapping
+       transliterates them (Ł -> L, ễ -> ê; the primes ′ ″ only natively); other characters it cannot hold make the native mapping refuse. -->
+  <xsl:variable name="ascii"
+    select="concat(' abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,-+@()/#&amp;:;_', &quot;'&quot;)"/>
+  <xsl:variable name="unheld" select="'ĀāĂăĄąĆćĈĉĊċČčĎďĐđĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĦħĨĩĪīĬĭĮįİıĴĵĶķĸĹĺĻļĽľĿŀŁłŃńŅņŇňŊŋŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŢţŤťŦŧŨũŪūŬŭŮůŰűŲųŴŵŶŷŹźŻżſƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǠǡǦǧǨǩǪǫǬǭǰǴǵǸǹǺǻȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȪȫȬȭȮȯȰȱȲȳḀḁḂḃḄḅḆḇḈḉḊḋḌḍḎḏḐḑḒḓḔḕḖḗḘḙḚḛḜḝḞḟḠḡḢḣḤḥḦḧḨḩḪḫḬḭḮḯḰḱḲḳḴḵḶḷḸḹḺḻḼḽḾḿṀṁṂṃṄṅṆṇṈṉṊṋṌṍṎṏṐṑṒṓṔṕṖṗṘṙṚṛṜṝṞṟṠṡṢṣṤṥṦṧṨṩṪṫṬṭṮṯṰṱṲṳṴṵṶṷṸṹṺṻṼṽṾṿẀẁẂẃẄẅẆẇẈẉẊẋẌẍẎẏẐẑẒẓẔẕẖẗẘẙẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹ‐‑'"/>
+  <xsl:variable name="held" select="'AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiJjKkkLlLlLlLlLlNnNnNnNnOoOoOoRrRrRrSsSsSsTtTtTtUuUuUuUuUuUuWwYyZzZzsOoUuAaIiOoUuÜüÜüÜüÜüÄäAaGgKkOoOojGgNnÅåAaAaEeEeIiIiOoOoRrRrUuUuSsTtHhAaEeÖöÕõOoOoYyAaBbBbBbÇçDdDdDdDdDdEeEeEeEeEeFfGgHhHhHhHhHhIiÏïKkKkKkLlLlLlLlMmMmMmNnNnNnNnÕõÕõOoOoPpPpRrRrRrRrSsSsSsŠšSsTtTtTtTtUuUuUuUuUuVvVvWwWwWwWwWwXxXxYyZzZzZzhtwyAaAaÂâÂâÂâÂâAaAaAaAaAaAaEeEeEeÊêÊêÊêÊêEeIiIiOoOoÔôÔôÔôÔôOoOoOoOoOoOoUuUuUuUuUuUuUuYyYyYyYy--'"/>
 
   <xsl:template match="/">
     <Company>
@@ -126,8 +140,38 @@
       </xsl:variable>
       <xsl:if test="string-length($notes) &gt; 0"><Notes1><xsl:value-of select="substring($notes, 1, 60)"/></Notes1></xsl:if>
       <xsl:if test="string-length($notes) &gt; 60"><Notes2><xsl:value-of select="substring($notes, 61, 60)"/></Notes2></xsl:if>
-      <xsl:if test="string-length($notes) &gt; 120"><Notes3><xsl:value-of select="substring($notes, 121)"/></Notes3></xsl:if>
+      <xsl:choose>
+        <!-- More than three notes hold: the first two, and Notes3 says the text was cut. -->
+        <xsl:when test="string-length($notes) &gt; 180"><Notes3>ferry truncated: Notes</Notes3></xsl:when>
+        <xsl:when test="string-length($notes) &gt; 120"><Notes3><xsl:value-of select="substring($notes, 121)"/></Notes3></xsl:when>
+      </xsl:choose>
       <Currency><xsl:call-template name="currency"/></Currency>
+      <xsl:variable name="rows" select="items/OrderProduct"/>
+      <!-- Net lines when Sage's VAT on every net line is Magento's VAT and a 4-place unit price makes each line;
+           else gross lines (VatInclusive), whose totals always match. One pass over the lines gives each one's
+           rate (for the shipping's) and an x for each that cannot go net. -->
+      <xsl:variable name="checked">
+        <xsl:call-template name="lines"><xsl:with-param name="rows" select="$rows"/><xsl:with-param name="mode" select="'check'"/></xsl:call-template>
+      </xsl:variable>
+      <xsl:variable name="hasCarriage" select="normalize-space(shipping_method) != '' or sum(shipping_amount) != 0"/>
+      <xsl:variable name="shippingPercent">
+        <xsl:if test="$hasCarriage">
+          <xsl:call-template name="shipping-percent">
+            <xsl:with-param name="rates" select="concat(translate($checked, 'x', ''), $knownRates)"/>
+          </xsl:call-template>
+        </xsl:if>
+      </xsl:variable>
+      <xsl:variable name="netFails">
+        <xsl:value-of select="translate($checked, ' 0123456789', '')"/>
+        <xsl:if test="$hasCarriage">
+          <xsl:call-template name="carriage">
+            <xsl:with-param name="mode" select="'check'"/>
+            <xsl:with-param name="percent" select="$shippingPercent"/>
+          </xsl:call-template>
+        </xsl:if>
+      </xsl:variable>
+      <xsl:variable name="inclusive" select="$netFails != ''"/>
+      <xsl:if test="$inclusive"><VatInclusive>true</VatInclusive></xsl:if>
       <!-- A VAT number belongs to one business: never on the shared web account; the Sage job finds the
            customer's account by e-mail or creates it from the Customer record. -->
       <xsl:variable name="vatNumber"><xsl:call-template name="vat-number"/></xsl:variable>
@@ -149,40 +193,172 @@
           <xsl:with-param name="email" select="$email"/>
         </xsl:call-template>
       </xsl:for-each>
-      <xsl:variable name="rows" select="items/OrderProduct"/>
       <xsl:if test="$rows">
         <SalesOrderItems>
-          <xsl:for-each select="$rows">
-            <xsl:variable name="parentId" select="normalize-space(parent_item_id)"/>
-            <xsl:variable name="parent" select="$rows[normalize-space(item_id) = $parentId and $parentId != '']"/>
-            <xsl:variable name="itemId" select="normalize-space(item_id)"/>
-            <xsl:variable name="children" select="$rows[normalize-space(parent_item_id) = $itemId and $itemId != '']"/>
-            <xsl:variable name="type" select="normalize-space(product_type)"/>
-            <xsl:choose>
-              <xsl:when test="$parent">
-                <xsl:if test="not(normalize-space($parent/product_type) = 'configurable'
-                              or (normalize-space($parent/product_type) = 'bundle' and $bundles = 'bundle'))">
-                  <xsl:call-template name="line"><xsl:with-param name="destination" select="$destination"/></xsl:call-template>
-                </xsl:if>
-              </xsl:when>
-              <xsl:when test="$type = 'configurable'">
-                <xsl:call-template name="line">
-                  <xsl:with-param name="destination" select="$destination"/>
-                  <xsl:with-param name="variant" select="$children[1]"/>
-                </xsl:call-template>
-              </xsl:when>
-              <xsl:when test="$type = 'bundle' and $bundles = 'children' and $children"/>
-              <xsl:otherwise>
-                <xsl:call-template name="line"><xsl:with-param name="destination" select="$destination"/></xsl:call-template>
-              </xsl:otherwise>
-            </xsl:choose>
-          </xsl:for-each>
+          <xsl:call-template name="lines">
+            <xsl:with-param name="rows" select="$rows"/>
+            <xsl:with-param name="mode" select="'write'"/>
+            <xsl:with-param name="inclusive" select="$inclusive"/>
+            <xsl:with-param name="destination" select="$destination"/>
+            <xsl:with-param name="country" select="$country"/>
+          </xsl:call-template>
         </SalesOrderItems>
       </xsl:if>
-      <xsl:if test="normalize-space(shipping_method) != '' or sum(shipping_amount) != 0">
-        <!-- Shipping net of its discount, the VAT the discount took off gross shipping added back. -->
-        <xsl:variable name="net"
-          select="sum(shipping_amount) + sum(shipping_discount_tax_compensation_amount) - sum(shipping_discount_amount)"/>
+      <xsl:if test="$hasCarriage">
+        <xsl:call-template name="carriage">
+          <xsl:with-param name="mode" select="'write'"/>
+          <xsl:with-param name="percent" select="$shippingPercent"/>
+          <xsl:with-param name="inclusive" select="$inclusive"/>
+          <xsl:with-param name="destination" select="$destination"/>
+          <xsl:with-param name="country" select="$country"/>
+        </xsl:call-template>
+      </xsl:if>
+      <TakenBy><xsl:value-of select="$takenBy"/></TakenBy>
+      <!-- The payment is what the customer paid: grand_total, which Sage's total equals. -->
+      <xsl:if test="payment and sum(grand_total) &gt; 0">
+        <PaymentRef><xsl:value-of select="translate(normalize-space(payment/method), $unheld, $held)"/></PaymentRef>
+        <PaymentAmount><xsl:value-of select="format-number(sum(grand_total), '0.####')"/></PaymentAmount>
+        <BankAccount><xsl:value-of select="$bankAccount"/></BankAccount>
+        <PaymentType><xsl:value-of select="$paymentType"/></PaymentType>
+      </xsl:if>
+    </SalesOrder>
+  </xsl:template>
+
+  <!-- The rows that become Sage lines, in order: a configurable as its parent row named by the variant; a
+       bundle as its parts (`bundles` = 'children') or as the bundle line; a fixed-price bundle (priced on the
+       parent, its parts at 0: Magento issue 38687) always as the bundle line, or its value would be lost.
+       mode 'check' writes each line's tax percent, followed by an x when the line cannot go net; 'write' the
+       Item. -->
+  <xsl:template name="lines">
+    <xsl:param name="rows"/>
+    <xsl:param name="mode"/>
+    <xsl:param name="inclusive" select="false()"/>
+    <xsl:param name="destination"/>
+    <xsl:param name="country"/>
+    <xsl:for-each select="$rows">
+      <xsl:variable name="parentId" select="normalize-space(parent_item_id)"/>
+      <xsl:variable name="parent" select="$rows[$parentId != '' and normalize-space(item_id) = $parentId][1]"/>
+      <xsl:variable name="itemId" select="normalize-space(item_id)"/>
+      <xsl:variable name="children" select="$rows[$itemId != '' and normalize-space(parent_item_id) = $itemId]"/>
+      <xsl:variable name="type" select="normalize-space(product_type)"/>
+      <xsl:variable name="fixed" select="$type = 'bundle' and $children and sum(row_total) != 0
+                                         and not($children[sum(price) != 0 or sum(row_total) != 0])"/>
+      <xsl:variable name="parentFixed" select="$parent and sum($parent/row_total) != 0
+                                               and not($rows[normalize-space(parent_item_id) = $parentId]
+                                                             [sum(price) != 0 or sum(row_total) != 0])"/>
+      <xsl:variable name="parentType" select="normalize-space($parent/product_type)"/>
+      <xsl:choose>
+        <xsl:when test="$parent and ($parentType = 'configurable'
+                        or ($parentType = 'bundle' and ($bundles = 'bundle' or $parentFixed)))"/>
+        <xsl:when test="not($parent) and $type = 'bundle' and $bundles = 'children' and $children and not($fixed)"/>
+        <xsl:otherwise>
+          <xsl:call-template name="line">
+            <xsl:with-param name="mode" select="$mode"/>
+            <xsl:with-param name="inclusive" select="$inclusive"/>
+            <xsl:with-param name="destination" select="$destination"/>
+            <xsl:with-param name="country" select="$country"/>
+            <xsl:with-param name="variant" select="$children[not($parent) and $type = 'configurable'][1]"/>
+          </xsl:call-template>
+        </xsl:otherwise>
+      </xsl:choose>
+    </xsl:for-each>
+  </xsl:template>
+
+  <!-- One Sage line from Magento's row: what the customer paid for it (gross: row_total + tax_amount +
+       discount_tax_compensation_amount - discount_amount), and the net less Magento's VAT. -->
+  <xsl:template name="line">
+    <xsl:param name="mode"/>
+    <xsl:param name="inclusive"/>
+    <xsl:param name="destination"/>
+    <xsl:param name="country"/>
+    <xsl:param name="variant" select="/.."/>
+    <xsl:variable name="q" select="round(sum(qty_ordered) * 10000)"/>
+    <xsl:variable name="price" select="round(sum(price) * 10000)"/>
+    <xsl:variable name="row">
+      <xsl:choose>
+        <xsl:when test="normalize-space(row_total) != ''"><xsl:value-of select="round(sum(row_total) * 10000)"/></xsl:when>
+        <xsl:otherwise><xsl:value-of select="$q * $price div 10000"/></xsl:otherwise>
+      </xsl:choose>
+    </xsl:variable>
+    <xsl:variable name="tax" select="round(sum(tax_amount) * 10000)"/>
+    <xsl:variable name="discount" select="round(sum(discount_amount) * 10000)"/>
+    <xsl:variable name="gross"
+      select="$row + $tax + round(sum(discount_tax_compensation_amount) * 10000) - $discount * (1 - 2 * ($discount &lt; 0))"/>
+    <xsl:variable name="percent" select="round(sum(tax_percent) * 10000)"/>
+    <xsl:choose>
+      <xsl:when test="$mode = 'check'">
+        <xsl:value-of select="concat(' ', $percent)"/>
+        <xsl:call-template name="net-fails">
+          <xsl:with-param name="q" select="$q"/>
+          <xsl:with-param name="net" select="$gross - $tax"/>
+          <xsl:with-param name="vat" select="$tax"/>
+          <xsl:with-param name="percent" select="$percent"/>
+          <xsl:with-param name="unit" select="string($price)"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:variable name="sku">
+          <xsl:choose>
+            <xsl:when test="$variant"><xsl:value-of select="normalize-space($variant/sku)"/></xsl:when>
+            <xsl:otherwise><xsl:value-of select="normalize-space(sku)"/></xsl:otherwise>
+          </xsl:choose>
+        </xsl:variable>
+        <xsl:variable name="name">
+          <xsl:choose>
+            <xsl:when test="$variant and normalize-space($variant/name) != ''"><xsl:value-of select="normalize-space($variant/name)"/></xsl:when>
+            <xsl:when test="$variant"><xsl:value-of select="$sku"/></xsl:when>
+            <xsl:when test="normalize-space(name) != ''"><xsl:value-of select="normalize-space(name)"/></xsl:when>
+            <xsl:otherwise><xsl:value-of select="$sku"/></xsl:otherwise>
+          </xsl:choose>
+        </xsl:variable>
+        <Item>
+          <Sku><xsl:value-of select="translate($sku, $lower, $upper)"/></Sku>
+          <xsl:if test="$name != ''"><Name><xsl:value-of select="translate($name, $unheld, $held)"/></Name></xsl:if>
+          <QtyOrdered><xsl:value-of select="format-number($q div 10000, '0.####')"/></QtyOrdered>
+          <xsl:call-template name="prices">
+            <xsl:with-param name="q" select="$q"/>
+            <xsl:with-param name="amount" select="$gross - $tax * not($inclusive)"/>
+            <xsl:with-param name="unit">
+              <xsl:choose>
+                <xsl:when test="not($inclusive)"><xsl:value-of select="$price"/></xsl:when>
+                <xsl:when test="normalize-space(price_incl_tax) != ''"><xsl:value-of select="round(sum(price_incl_tax) * 10000)"/></xsl:when>
+              </xsl:choose>
+            </xsl:with-param>
+          </xsl:call-template>
+          <TaxCode>
+            <xsl:call-template name="tax-code">
+              <xsl:with-param name="percent" select="$percent"/>
+              <xsl:with-param name="destination" select="$destination"/>
+              <xsl:with-param name="country" select="$country"/>
+            </xsl:call-template>
+          </TaxCode>
+        </Item>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- The carriage line (context: the order): shipping net of its discount, at the inferred rate. -->
+  <xsl:template name="carriage">
+    <xsl:param name="mode"/>
+    <xsl:param name="percent"/>
+    <xsl:param name="inclusive"/>
+    <xsl:param name="destination"/>
+    <xsl:param name="country"/>
+    <xsl:variable name="tax" select="round(sum(shipping_tax_amount) * 10000)"/>
+    <xsl:variable name="discount" select="round(sum(shipping_discount_amount) * 10000)"/>
+    <xsl:variable name="gross" select="round(sum(shipping_amount) * 10000) + $tax
+      + round(sum(shipping_discount_tax_compensation_amount) * 10000) - $discount * (1 - 2 * ($discount &lt; 0))"/>
+    <xsl:choose>
+      <xsl:when test="$mode = 'check'">
+        <xsl:call-template name="net-fails">
+          <xsl:with-param name="q" select="10000"/>
+          <xsl:with-param name="net" select="$gross - $tax"/>
+          <xsl:with-param name="vat" select="$tax"/>
+          <xsl:with-param name="percent" select="$percent"/>
+          <xsl:with-param name="unit" select="''"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
         <Carriage>
           <Sku>
             <xsl:choose>
@@ -191,32 +367,223 @@
             </xsl:choose>
           </Sku>
           <xsl:if test="normalize-space(shipping_description) != ''">
-            <Name><xsl:value-of select="normalize-space(shipping_description)"/></Name>
+            <Name><xsl:value-of select="translate(normalize-space(shipping_description), $unheld, $held)"/></Name>
           </xsl:if>
           <QtyOrdered>1</QtyOrdered>
-          <UnitPrice><xsl:value-of select="format-number($net, '0.####')"/></UnitPrice>
+          <xsl:call-template name="prices">
+            <xsl:with-param name="q" select="10000"/>
+            <xsl:with-param name="amount" select="$gross - $tax * not($inclusive)"/>
+            <xsl:with-param name="unit" select="''"/>
+          </xsl:call-template>
           <TaxCode>
             <xsl:call-template name="tax-code">
-              <xsl:with-param name="percent">
-                <xsl:choose>
-                  <xsl:when test="$net = 0">0</xsl:when>
-                  <xsl:otherwise><xsl:value-of select="round(sum(shipping_tax_amount) * 100 div $net * 100) div 100"/></xsl:otherwise>
-                </xsl:choose>
-              </xsl:with-param>
+              <xsl:with-param name="percent" select="$percent"/>
               <xsl:with-param name="destination" select="$destination"/>
+              <xsl:with-param name="country" select="$country"/>
             </xsl:call-template>
           </TaxCode>
         </Carriage>
-      </xsl:if>
-      <TakenBy><xsl:value-of select="$takenBy"/></TakenBy>
-      <!-- The payment is what the customer paid: grand_total, which Sage's total equals. -->
-      <xsl:if test="payment and sum(grand_total) &gt; 0">
-        <PaymentRef><xsl:value-of select="normalize-space(payment/method)"/></PaymentRef>
-        <PaymentAmount><xsl:value-of select="format-number(sum(grand_total), '0.####')"/></PaymentAmount>
-        <BankAccount><xsl:value-of select="$bankAccount"/></BankAccount>
-        <PaymentType><xsl:value-of select="$paymentType"/></PaymentType>
-      </xsl:if>
-    </SalesOrder>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- UnitPrice and UnitDiscountAmount of a line of $amount (a line no 4-place price makes: 0, and the native
+       mapping refuses the order). -->
+  <xsl:template name="prices">
+    <xsl:param name="q"/>
+    <xsl:param name="amount"/>
+    <xsl:param name="unit"/>
+    <xsl:variable name="line">
+      <xsl:call-template name="sage-line">
+        <xsl:with-param name="q" select="$q"/>
+        <xsl:with-param name="a" select="$amount"/>
+        <xsl:with-param name="unit" select="$unit"/>
+      </xsl:call-template>
+    </xsl:variable>
+    <UnitPrice>
+      <xsl:choose>
+        <xsl:when test="$line = ''">0</xsl:when>
+        <xsl:otherwise><xsl:value-of select="format-number(substring-before($line, ':') div 10000, '0.####')"/></xsl:otherwise>
+      </xsl:choose>
+    </UnitPrice>
+    <xsl:if test="substring-after($line, ':') != ''">
+      <UnitDiscountAmount><xsl:value-of select="format-number(substring-after($line, ':') div 10000, '0.####')"/></UnitDiscountAmount>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- x when a line cannot go net: Sage's VAT on the net (rounded to the penny) is not Magento's, or no 4-place
+       unit price makes the net. -->
+  <xsl:template name="net-fails">
+    <xsl:param name="q"/>
+    <xsl:param name="net"/>
+    <xsl:param name="vat"/>
+    <xsl:param name="percent"/>
+    <xsl:param name="unit"/>
+    <!-- Every division below rounds halves away from zero: sign * floor(|n| div d + 0.5), exact for whole
+         numbers |n| below 2^51 (a double's error on the quotient stays under the 1/(2d) that separates it
+         from a half). -->
+    <xsl:variable name="product" select="$net * $percent"/>
+    <xsl:variable name="sign" select="1 - 2 * ($product &lt; 0)"/>
+    <xsl:choose>
+      <xsl:when test="$sign * floor($sign * $product div 100000000 + 0.5) * 100 != $vat">x</xsl:when>
+      <xsl:otherwise>
+        <xsl:variable name="line">
+          <xsl:call-template name="sage-line">
+            <xsl:with-param name="q" select="$q"/>
+            <xsl:with-param name="a" select="$net"/>
+            <xsl:with-param name="unit" select="$unit"/>
+          </xsl:call-template>
+        </xsl:variable>
+        <xsl:if test="$line = ''">x</xsl:if>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- "price:discount" (ten-thousandths; discount empty when none) whose qty x (price - discount), rounded to
+       pennies, is $a: the list price $unit when it makes it, else with a unit discount, else $a / qty to 4
+       places; empty when none does. -->
+  <xsl:template name="sage-line">
+    <xsl:param name="q"/>
+    <xsl:param name="a"/>
+    <xsl:param name="unit"/>
+    <xsl:variable name="listed" select="string($unit) != '' and $unit &gt;= 0 and $q &gt; 0"/>
+    <xsl:choose>
+      <xsl:when test="$q &lt;= 0">
+        <xsl:if test="$a = 0">
+          <xsl:choose>
+            <xsl:when test="string($unit) != ''"><xsl:value-of select="concat($unit, ':')"/></xsl:when>
+            <xsl:otherwise>0:</xsl:otherwise>
+          </xsl:choose>
+        </xsl:if>
+      </xsl:when>
+      <!-- qty x unit (both positive) in pennies. -->
+      <xsl:when test="$listed and floor($q * $unit div 1000000 + 0.5) * 100 = $a"><xsl:value-of select="concat($unit, ':')"/></xsl:when>
+      <xsl:otherwise>
+        <xsl:variable name="over" select="$q * $unit - $a * 10000"/>
+        <xsl:variable name="overSign" select="1 - 2 * ($over &lt; 0)"/>
+        <xsl:variable name="discount" select="$overSign * floor($overSign * $over div $q + 0.5)"/>
+        <xsl:variable name="discounted" select="$q * ($unit - $discount)"/>
+        <xsl:variable name="discountedSign" select="1 - 2 * ($discounted &lt; 0)"/>
+        <xsl:variable name="priceSign" select="1 - 2 * ($a &lt; 0)"/>
+        <xsl:variable name="price" select="$priceSign * floor($priceSign * $a * 10000 div $q + 0.5)"/>
+        <xsl:variable name="priced" select="$q * $price"/>
+        <xsl:variable name="pricedSign" select="1 - 2 * ($priced &lt; 0)"/>
+        <xsl:choose>
+          <xsl:when test="$listed and $discount &gt; 0
+                          and $discountedSign * floor($discountedSign * $discounted div 1000000 + 0.5) * 100 = $a">
+            <xsl:value-of select="concat($unit, ':', $discount)"/>
+          </xsl:when>
+          <xsl:when test="$pricedSign * floor($pricedSign * $priced div 1000000 + 0.5) * 100 = $a">
+            <xsl:value-of select="concat($price, ':')"/>
+          </xsl:when>
+        </xsl:choose>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- The rate Magento charged on shipping, which it does not store: among the lines' rates and the rates of
+       $rateCodes, the one whose VAT on the shipping net of its discount (else on the shipping amount) is within
+       a penny of Magento's shipping tax, the nearest first, the higher on a tie; else the rate implied, to
+       the nearest half percent. -->
+  <xsl:template name="shipping-percent">
+    <xsl:param name="rates"/>
+    <xsl:variable name="tax" select="round(sum(shipping_tax_amount) * 10000)"/>
+    <xsl:variable name="amount" select="round(sum(shipping_amount) * 10000)"/>
+    <xsl:variable name="discount" select="round(sum(shipping_discount_amount) * 10000)"/>
+    <xsl:variable name="net" select="$amount + round(sum(shipping_discount_tax_compensation_amount) * 10000)
+      - $discount * (1 - 2 * ($discount &lt; 0))"/>
+    <xsl:choose>
+      <xsl:when test="$tax = 0">0</xsl:when>
+      <xsl:otherwise>
+        <xsl:variable name="onNet">
+          <xsl:call-template name="nearest-rate">
+            <xsl:with-param name="rates" select="$rates"/><xsl:with-param name="base" select="$net"/><xsl:with-param name="tax" select="$tax"/>
+          </xsl:call-template>
+        </xsl:variable>
+        <xsl:choose>
+          <xsl:when test="$onNet != ''"><xsl:value-of select="$onNet"/></xsl:when>
+          <xsl:otherwise>
+            <xsl:variable name="onAmount">
+              <xsl:call-template name="nearest-rate">
+                <xsl:with-param name="rates" select="$rates"/><xsl:with-param name="base" select="$amount"/><xsl:with-param name="tax" select="$tax"/>
+              </xsl:call-template>
+            </xsl:variable>
+            <xsl:variable name="taxSign" select="1 - 2 * ($tax &lt; 0)"/>
+            <xsl:choose>
+              <xsl:when test="$onAmount != ''"><xsl:value-of select="$onAmount"/></xsl:when>
+              <xsl:when test="$amount &lt;= 0">0</xsl:when>
+              <xsl:otherwise><xsl:value-of select="$taxSign * floor($taxSign * $tax * 200 div $amount + 0.5) * 5000"/></xsl:otherwise>
+            </xsl:choose>
+          </xsl:otherwise>
+        </xsl:choose>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template name="nearest-rate">
+    <xsl:param name="rates"/>
+    <xsl:param name="base"/>
+    <xsl:param name="tax"/>
+    <xsl:param name="best" select="''"/>
+    <xsl:param name="distance" select="0"/>
+    <xsl:variable name="list" select="normalize-space($rates)"/>
+    <xsl:choose>
+      <xsl:when test="$list = ''">
+        <xsl:if test="$best != '' and $distance &lt;= 100"><xsl:value-of select="$best"/></xsl:if>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:variable name="rate" select="number(substring-before(concat($list, ' '), ' '))"/>
+        <xsl:variable name="product" select="$base * $rate"/>
+        <xsl:variable name="sign" select="1 - 2 * ($product &lt; 0)"/>
+        <xsl:variable name="off" select="$sign * floor($sign * $product div 100000000 + 0.5) * 100 - $tax"/>
+        <xsl:variable name="here" select="$off * (1 - 2 * ($off &lt; 0))"/>
+        <xsl:variable name="better" select="$best = '' or $here &lt; $distance or ($here = $distance and $rate &gt; $best)"/>
+        <xsl:call-template name="nearest-rate">
+          <xsl:with-param name="rates" select="substring-after($list, ' ')"/>
+          <xsl:with-param name="base" select="$base"/>
+          <xsl:with-param name="tax" select="$tax"/>
+          <xsl:with-param name="best" select="concat(substring($rate, 1, 99 * $better), substring($best, 1, 99 * not($better)))"/>
+          <xsl:with-param name="distance" select="$here * $better + $distance * not($better)"/>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- The rates of $rateCodes (' 20=T1 IE:23=T10 ' -> ' 200000 230000'), in ten-thousandths. -->
+  <xsl:template name="known-rates">
+    <xsl:param name="codes" select="normalize-space($rateCodes)"/>
+    <xsl:if test="$codes != ''">
+      <xsl:variable name="key" select="substring-before(substring-before(concat($codes, ' '), ' '), '=')"/>
+      <xsl:variable name="rate">
+        <xsl:choose>
+          <xsl:when test="contains($key, ':')"><xsl:value-of select="substring-after($key, ':')"/></xsl:when>
+          <xsl:otherwise><xsl:value-of select="$key"/></xsl:otherwise>
+        </xsl:choose>
+      </xsl:variable>
+      <xsl:value-of select="concat(' ', round($rate * 10000))"/>
+      <xsl:call-template name="known-rates"><xsl:with-param name="codes" select="substring-after($codes, ' ')"/></xsl:call-template>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- Tax code number: untaxed lines to EU VAT-registered / rest of world take their destination's code; every
+       other line the code of its rate in the country ('IE:23=T10'), else of its rate ('20=T1'). The native
+       mapping refuses a rate with no code; this stylesheet falls back to the destination's code. -->
+  <xsl:template name="tax-code">
+    <xsl:param name="percent"/>
+    <xsl:param name="destination"/>
+    <xsl:param name="country"/>
+    <xsl:variable name="key" select="format-number($percent div 10000, '0.####')"/>
+    <xsl:variable name="codes" select="concat(' ', normalize-space($rateCodes), ' ')"/>
+    <xsl:variable name="inCountry" select="substring-before(substring-after($codes, concat(' ', $country, ':', $key, '=T')), ' ')"/>
+    <xsl:variable name="anywhere" select="substring-before(substring-after($codes, concat(' ', $key, '=T')), ' ')"/>
+    <xsl:choose>
+      <xsl:when test="$destination = 'euVatRegistered' and $percent = 0"><xsl:value-of select="$euVatRegisteredTaxCode"/></xsl:when>
+      <xsl:when test="$destination = 'restOfWorld' and $percent = 0"><xsl:value-of select="$restOfWorldTaxCode"/></xsl:when>
+      <xsl:when test="$country != '' and $inCountry != ''"><xsl:value-of select="$inCountry"/></xsl:when>
+      <xsl:when test="$anywhere != ''"><xsl:value-of select="$anywhere"/></xsl:when>
+      <xsl:when test="$destination = 'eu'"><xsl:value-of select="$euTaxCode"/></xsl:when>
+      <xsl:otherwise><xsl:value-of select="$ukTaxCode"/></xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 
   <!-- The customer record of an order with a VAT number (native: SageCustomer). -->
@@ -272,83 +639,6 @@
     </xsl:choose>
   </xsl:template>
 
-  <!-- One Sage line: qty x (price - unit discount) = Magento's discounted net row, which is
-       row_total + discount_tax_compensation_amount - discount_amount (the compensation is the VAT a gross
-       discount took off the row: it belongs to the net). -->
-  <xsl:template name="line">
-    <xsl:param name="destination"/>
-    <xsl:param name="variant" select="/.."/>
-    <xsl:variable name="sku">
-      <xsl:choose>
-        <xsl:when test="$variant"><xsl:value-of select="normalize-space($variant/sku)"/></xsl:when>
-        <xsl:otherwise><xsl:value-of select="normalize-space(sku)"/></xsl:otherwise>
-      </xsl:choose>
-    </xsl:variable>
-    <xsl:variable name="name">
-      <xsl:choose>
-        <xsl:when test="$variant and normalize-space($variant/name) != ''"><xsl:value-of select="normalize-space($variant/name)"/></xsl:when>
-        <xsl:when test="$variant"><xsl:value-of select="$sku"/></xsl:when>
-        <xsl:when test="normalize-space(name) != ''"><xsl:value-of select="normalize-space(name)"/></xsl:when>
-        <xsl:otherwise><xsl:value-of select="$sku"/></xsl:otherwise>
-      </xsl:choose>
-    </xsl:variable>
-    <xsl:variable name="qty" select="sum(qty_ordered)"/>
-    <xsl:variable name="price" select="sum(price)"/>
-    <xsl:variable name="discount" select="sum(discount_amount)"/>
-    <xsl:variable name="row">
-      <xsl:choose>
-        <xsl:when test="normalize-space(row_total) != ''"><xsl:value-of select="sum(row_total)"/></xsl:when>
-        <xsl:otherwise><xsl:value-of select="$qty * $price"/></xsl:otherwise>
-      </xsl:choose>
-    </xsl:variable>
-    <xsl:variable name="target"
-      select="$row + sum(discount_tax_compensation_amount) - ($discount * (1 - 2 * ($discount &lt; 0)))"/>
-    <xsl:variable name="unitDiscount">
-      <xsl:choose>
-        <xsl:when test="$qty &gt; 0"><xsl:value-of select="round(($qty * $price - $target) div $qty * 10000) div 10000"/></xsl:when>
-        <xsl:otherwise>0</xsl:otherwise>
-      </xsl:choose>
-    </xsl:variable>
-    <Item>
-      <Sku><xsl:value-of select="translate($sku, $lower, $upper)"/></Sku>
-      <xsl:if test="$name != ''"><Name><xsl:value-of select="$name"/></Name></xsl:if>
-      <QtyOrdered><xsl:value-of select="format-number($qty, '0.####')"/></QtyOrdered>
-      <xsl:choose>
-        <xsl:when test="$unitDiscount &lt; 0">
-          <UnitPrice><xsl:value-of select="format-number(round($target div $qty * 10000) div 10000, '0.####')"/></UnitPrice>
-        </xsl:when>
-        <xsl:otherwise>
-          <UnitPrice><xsl:value-of select="format-number($price, '0.####')"/></UnitPrice>
-          <xsl:if test="$unitDiscount != 0">
-            <UnitDiscountAmount><xsl:value-of select="format-number($unitDiscount, '0.####')"/></UnitDiscountAmount>
-          </xsl:if>
-        </xsl:otherwise>
-      </xsl:choose>
-      <TaxCode>
-        <xsl:call-template name="tax-code">
-          <xsl:with-param name="percent" select="sum(tax_percent)"/>
-          <xsl:with-param name="destination" select="$destination"/>
-        </xsl:call-template>
-      </TaxCode>
-    </Item>
-  </xsl:template>
-
-  <!-- Tax code integer: T4/T0 for untaxed lines to EU VAT-registered / rest of world; else by rate (0, 5, 20).
-       The native mapping refuses a rate with no code; this stylesheet falls back to the destination's code. -->
-  <xsl:template name="tax-code">
-    <xsl:param name="percent"/>
-    <xsl:param name="destination"/>
-    <xsl:choose>
-      <xsl:when test="$destination = 'euVatRegistered' and $percent = 0"><xsl:value-of select="$euVatRegisteredTaxCode"/></xsl:when>
-      <xsl:when test="$destination = 'restOfWorld' and $percent = 0"><xsl:value-of select="$restOfWorldTaxCode"/></xsl:when>
-      <xsl:when test="$percent = 0 or round($percent) = 0">0</xsl:when>
-      <xsl:when test="$percent = 5 or round($percent) = 5">5</xsl:when>
-      <xsl:when test="$percent = 20 or round($percent) = 20">1</xsl:when>
-      <xsl:when test="$destination = 'eu'"><xsl:value-of select="$euTaxCode"/></xsl:when>
-      <xsl:otherwise><xsl:value-of select="$ukTaxCode"/></xsl:otherwise>
-    </xsl:choose>
-  </xsl:template>
-
   <xsl:template name="contact">
     <xsl:param name="element"/>
     <xsl:param name="email"/>
@@ -377,7 +667,14 @@
     <xsl:param name="name"/>
     <xsl:param name="value"/>
     <xsl:if test="normalize-space($value) != ''">
-      <xsl:element name="{$name}"><xsl:value-of select="normalize-space($value)"/></xsl:element>
+      <xsl:element name="{$name}">
+        <xsl:choose>
+          <xsl:when test="$name = 'Email' or $name = 'Country'"><xsl:value-of select="normalize-space($value)"/></xsl:when>
+          <!-- Most text is ASCII: the long table only for the rest. -->
+          <xsl:when test="translate(normalize-space($value), $ascii, '') = ''"><xsl:value-of select="normalize-space($value)"/></xsl:when>
+          <xsl:otherwise><xsl:value-of select="translate(normalize-space($value), $unheld, $held)"/></xsl:otherwise>
+        </xsl:choose>
+      </xsl:element>
     </xsl:if>
   </xsl:template>
 

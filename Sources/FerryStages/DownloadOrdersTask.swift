@@ -36,19 +36,28 @@ struct DownloadOrdersTask: StageTask {
     let maxPerFile: Int
 
     func run(_ context: TaskContext) async throws {
-        let batch = try await downloader.fetch { done, total in context.progress("orders", done: done, total: total) }
-        var start = 0
-        while start < batch.orders.count {
-            let chunk = Array(batch.orders[start..<min(start + maxPerFile, batch.orders.count)])
-            start += chunk.count
+        // Orders go to files of at most maxPerFile as the pages arrive: memory holds one file's orders, not the
+        // whole download.
+        var chunk: [MagentoOrder] = []
+        func writeFile() async throws {
+            defer { chunk.removeAll(keepingCapacity: true) }
             // Named after the versions inside, so a re-run after a crash replaces rather than duplicates.
             let newest = chunk.compactMap(\.updatedAt).max() ?? ""
             let stamp = newest.filter(\.isNumber)
             let name = "magento-orders-\(stamp)-\(chunk.first?.entityID ?? 0)-\(chunk.last?.entityID ?? 0).xml"
-            let output = try context.createOutput("out", name: name)
-            try OrderXMLWriter.write(chunk, to: output.url)
+            let url = try context.createOutput("out", name: name).url
+            let orders = chunk
+            // Blocking file writing runs off the cooperative pool.
+            try await offload { try OrderXMLWriter.write(orders, to: url) }
         }
-        context.count("orders.downloaded", by: batch.orders.count)
+        let batch = try await downloader.download(progress: { done, total in context.progress("orders", done: done, total: total) }) {
+            for order in $0 {
+                chunk.append(order)
+                if chunk.count == maxPerFile { try await writeFile() }
+            }
+        }
+        if !chunk.isEmpty { try await writeFile() }
+        context.count("orders.downloaded", by: batch.emitted.count)
         context.count("orders.already-emitted", by: batch.alreadyEmitted)
         if batch.canceledOrClosed > 0 { context.count("orders.canceled-or-closed", by: batch.canceledOrClosed) }
         context.onCommit { db in try OrderDownloader.record(batch, in: db) }

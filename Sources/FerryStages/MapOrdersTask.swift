@@ -48,7 +48,7 @@ struct MapOrdersTask: StageTask {
                 fail: context.hasOutput("fail")
                     ? { try context.createOutput("fail", name: "\(input.baseName)-sage-orders-fail.xml").url } : nil,
                 sent: sent,
-                lookup: { id, hash in try ledger.decide(externalId: id, hash: hash) },
+                lookup: { try ledger.decide($0) },
                 onRecord: { summary in
                     if summary.read % 1_000 == 0 { context.progress("orders mapped", done: summary.read, total: nil) }
                 }) }

@@ -13,7 +13,8 @@ final class FerryDaemon {
     let staging: URL
     private let process = Process()
 
-    init(ferry: String, root: URL) throws {
+    /// - Parameter prefix: a command the daemon runs under (`strace -c -f -o file --`), empty for none.
+    init(ferry: String, root: URL, prefix: [String] = []) throws {
         self.root = root
         inbox = root.appendingPathComponent("inbox")
         outbox = root.appendingPathComponent("outbox")
@@ -33,8 +34,9 @@ final class FerryDaemon {
             """
         let configURL = root.appendingPathComponent("config.json")
         try Data(config.utf8).write(to: configURL)
-        process.executableURL = URL(fileURLWithPath: ferry)
-        process.arguments = ["watch", "--config", configURL.path]
+        let command = prefix + [ferry, "watch", "--config", configURL.path]
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: "/dev/stderr")
         try process.run()
@@ -80,10 +82,16 @@ final class FerryDaemon {
         return false
     }
 
-    /// SIGTERM (graceful), then SIGKILL after 5 s (this process's children may inherit a blocked SIGTERM).
+    /// SIGTERM (graceful), then SIGKILL after 5 s (this process's children may inherit a blocked SIGTERM). Under
+    /// a prefix the signal goes to ferry, the prefix's child: the prefix (strace) then reports and exits.
     func stop() {
         guard process.isRunning else { return }
-        process.terminate()
+        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        if let ferry = children.split(separator: " ").first.flatMap({ Int32($0) }) {
+            kill(ferry, SIGTERM)
+        } else {
+            process.terminate()
+        }
         let deadline = now() + 5
         while process.isRunning, now() < deadline { usleep(10_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }

@@ -6,9 +6,9 @@ import Glibc
 
 /// Monotonic seconds.
 func now() -> Double {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    // CLOCK_MONOTONIC through Dispatch: `timespec`'s members resolve to CDispatch's copy of the type, which
+    // MemberImportVisibility then refuses in some batch orders.
+    Double(DispatchTime.now().uptimeNanoseconds) / 1e9
 }
 
 /// The median of `values` (the mean of the middle two for an even count); 0 for none.
@@ -158,18 +158,20 @@ final class Shared<Value>: @unchecked Sendable {
 }
 
 /// What the filesystem under `folder` allows: 4 KB write + fsync + rename + fsync(dir), per second (the floor of
-/// any durable hand-over), bounded to `count` files and 20 s.
-func syncedRenamesPerSecond(folder: URL, count: Int = 200) -> Double {
+/// any durable hand-over) and the 99th percentile of one, bounded to `count` files and 20 s.
+func syncedRenames(folder: URL, count: Int = 200) -> (perSecond: Double, p99: Double) {
     let dir = folder.appendingPathComponent("fsync-probe")
-    guard (try? makeFolder(dir)) != nil else { return 0 }
+    guard (try? makeFolder(dir)) != nil else { return (0, 0) }
     defer { try? FileManager.default.removeItem(at: dir) }
     let block = [UInt8](repeating: 0x78, count: 4096)
     let started = now()
     var done = 0
+    var times: [Double] = []
     while done < count, now() - started < 20 {
+        let began = now()
         let temp = dir.appendingPathComponent(".f\(done).tmp").path, final = dir.appendingPathComponent("f\(done)").path
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { return 0 }
+        guard fd >= 0 else { return (0, 0) }
         _ = block.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         fsync(fd)
         close(fd)
@@ -177,7 +179,15 @@ func syncedRenamesPerSecond(folder: URL, count: Int = 200) -> Double {
         let dfd = open(dir.path, O_RDONLY | O_DIRECTORY)
         fsync(dfd)
         close(dfd)
+        times.append(now() - began)
         done += 1
     }
-    return Double(done) / (now() - started)
+    return (Double(done) / (now() - started), percentile(times, 99))
+}
+
+/// One row per size, each made by `body` in `root`, a fresh folder removed afterwards.
+func rowsPerSize<Row>(in root: URL, sizes: [Int], _ body: (Int) throws -> Row) throws -> [Row] {
+    try makeFolder(root)
+    defer { try? FileManager.default.removeItem(at: root) }
+    return try sizes.map(body)
 }

@@ -17,7 +17,7 @@ struct LedgerTests {
             let sent = SentOrders(spillFile: spill, memoryLimit: 3)
             let summary = try OrderFileMapper(settings: OrderMappingSettings(), logger: quietLogger).map(
                 input: input, output: { dir.appendingPathComponent("out.xml") }, fail: nil, sent: sent,
-                lookup: { try ledger.decide(externalId: $0, hash: $1) })
+                lookup: { try ledger.decide($0) })
             #expect(summary.sent == 7)
             // 6 spilled in two rounds of 3, 1 still in memory.
             #expect(try String(contentsOf: spill, encoding: .utf8).split(separator: "\n").count == 6)
@@ -43,7 +43,7 @@ struct LedgerTests {
                 let sent = SentOrders(spillFile: dir.appendingPathComponent("sent.tsv"))
                 let summary = try mapper.map(
                     input: input, output: { dir.appendingPathComponent("out1.xml") }, fail: nil, sent: sent,
-                    lookup: { try ledger.decide(externalId: $0, hash: $1) })
+                    lookup: { try ledger.decide($0) })
                 #expect(summary.sent == 2)
                 try store.write { db in try sent.record(into: ledger, db: db) }
             }
@@ -53,7 +53,7 @@ struct LedgerTests {
             let out2 = dir.appendingPathComponent("out2.xml")
             let again = try mapper.map(
                 input: input, output: { out2 }, fail: nil, sent: nil,
-                lookup: { try ledger.decide(externalId: $0, hash: $1) })
+                lookup: { try ledger.decide($0) })
             #expect(again.sent == 0)
             #expect(again.duplicates == 2)
             #expect(!FileManager.default.fileExists(atPath: out2.path))
@@ -64,7 +64,7 @@ struct LedgerTests {
             try writeMagentoOrders([changed], to: input)
             let third = try mapper.map(
                 input: input, output: { out2 }, fail: nil, sent: nil,
-                lookup: { try ledger.decide(externalId: $0, hash: $1) })
+                lookup: { try ledger.decide($0) })
             #expect(third.changed == 1 && third.sent == 0)
 
             // A success file fills in Sage's order number; show and export find it.

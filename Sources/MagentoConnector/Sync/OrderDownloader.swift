@@ -72,10 +72,20 @@ public struct DownloadSettings: Sendable, Codable {
     }
 }
 
+/// A downloaded order version as the emitted-order ledger keeps it: what the commit records, without the order.
+public struct EmittedOrder: Sendable, Hashable {
+    public var entityID: Int
+    public var updatedAt: String
+    public var incrementID: String?
+}
+
 /// What a download fetched: the orders to emit and what to record once they are durably written.
 public struct DownloadBatch: Sendable {
-    /// New orders (or new versions of orders), by entity_id ascending.
-    public var orders: [MagentoOrder]
+    /// New orders (or new versions of orders), by entity_id ascending: filled by ``OrderDownloader/fetch(now:progress:)``;
+    /// empty when ``OrderDownloader/download(now:progress:receive:)`` handed them over page by page.
+    public var orders: [MagentoOrder] = []
+    /// The versions emitted, for the ledger (``OrderDownloader/record(_:in:)``).
+    public var emitted: [EmittedOrder] = []
     /// Orders skipped because the same (entity_id, updated_at) was already emitted.
     public var alreadyEmitted: Int
     /// Orders left out because they are canceled or closed (``DownloadSettings/includeCanceledAndClosed``).
@@ -131,14 +141,28 @@ public struct OrderDownloader: Sendable {
         return criteria
     }
 
-    /// Fetches every matching order not emitted yet.
+    /// Fetches every matching order not emitted yet, all in memory (tests and the library benchmark; a stage
+    /// streams them with ``download(now:progress:receive:)``).
+    public func fetch(now: Date = Date(), progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> DownloadBatch {
+        var orders: [MagentoOrder] = []
+        var batch = try await download(now: now, progress: progress) { orders += $0 }
+        batch.orders = orders
+        return batch
+    }
+
+    /// Fetches every matching order not emitted yet and hands them to `receive` page by page, by entity_id
+    /// ascending: memory holds one page, not the store (a first sync of 100,000 orders held 1.7 GB).
     ///
     /// - Parameters:
     ///   - now: the run's start (tests pass a fixed clock); the watermark never passes it, so an order
     ///     changed while the download runs is fetched again next time.
     ///   - progress: called after each page with the orders fetched so far and the total Magento reports.
+    ///   - receive: the page's orders to emit; nothing is recorded before the caller commits the batch.
     /// - Throws: ``MagentoError`` (transient ones are worth a retry of the whole run: nothing was recorded).
-    public func fetch(now: Date = Date(), progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> DownloadBatch {
+    public func download(
+        now: Date = Date(), progress: (@Sendable (Int, Int) -> Void)? = nil,
+        receive: ([MagentoOrder]) async throws -> Void
+    ) async throws -> DownloadBatch {
         let sinceLastRun = settings.effectiveSinceLastRun
         var since: String?
         if sinceLastRun {
@@ -150,10 +174,15 @@ public struct OrderDownloader: Sendable {
         }
         let runStart = MagentoDate.string(now)
         let pageSize = settings.effectivePageSize
-        var seen: [Int: MagentoOrder] = [:]
-        var requests = 0
+        var batch = DownloadBatch(alreadyEmitted: 0, scope: scope, requests: 0)
+        var seen = Set<Int>()
+        var maxSeen: String?
         var lastID = 0
         var page = 1
+        // Left out after the look-up, not by the search: they still move the watermark, and a canceled order is
+        // never mapped to a sale, whatever the status filter lets through.
+        let includeClosed = settings.includeCanceledAndClosed ?? false
+        let isLeftOut = { (order: MagentoOrder) in !includeClosed && OrderStatusRules.closedStates.contains(order.state ?? "") }
         while true {
             // Nothing is recorded before the file is committed, so stopping between pages loses nothing.
             if Task.isCancelled { throw MagentoError.stopped("order download") }
@@ -167,83 +196,99 @@ public struct OrderDownloader: Sendable {
                 criteria.currentPage = 1
             }
             let result = try await client.searchOrders(criteria)
-            requests += 1
-            var fresh = 0
+            batch.requests += 1
+            var fresh: [MagentoOrder] = []
             for item in result.items {
                 let order = MagentoOrder(json: item)
                 guard let id = order.entityID else { continue }
                 // A 2.3 store clamps a page past the end to the last page: already-seen ids mean "done".
-                if seen[id] == nil { fresh += 1 }
-                seen[id] = order
+                guard seen.insert(id).inserted else { continue }
+                fresh.append(order)
                 lastID = max(lastID, id)
+                if let updated = order.updatedAt, updated > maxSeen ?? "" { maxSeen = updated }
             }
             // Keyset pages report what is left from this page on; offset pages the whole result.
-            progress?(seen.count, settings.offsetPaging ? result.totalCount : seen.count - fresh + result.totalCount)
+            progress?(seen.count, settings.offsetPaging ? result.totalCount : seen.count - fresh.count + result.totalCount)
+            try await emit(fresh.sorted { ($0.entityID ?? 0) < ($1.entityID ?? 0) }, into: &batch, isLeftOut, receive)
             let short = result.items.count < pageSize
             if settings.offsetPaging {
-                if short || fresh == 0 || page * pageSize >= result.totalCount { break }
+                if short || fresh.isEmpty || page * pageSize >= result.totalCount { break }
                 page += 1
             } else {
-                if short || fresh == 0 || result.totalCount <= result.items.count { break }
+                if short || fresh.isEmpty || result.totalCount <= result.items.count { break }
             }
         }
 
-        // Drop versions already emitted (the overlap window brings them back).
-        let candidates = seen.values.sorted { ($0.entityID ?? 0) < ($1.entityID ?? 0) }
+        if sinceLastRun {
+            // Never past the run's start: an order updated during the run gets a later updated_at.
+            let previous = try watermark()
+            batch.newWatermark = [maxSeen.map { min($0, runStart) }, previous].compactMap { $0 }.max()
+        }
+        logger.debug(
+            "downloaded orders",
+            metadata: ["ferry.orders": "\(batch.emitted.count)", "ferry.skipped": "\(batch.alreadyEmitted + batch.canceledOrClosed)",
+                       "ferry.requests": "\(batch.requests)"])
+        return batch
+    }
+
+    /// Drops a page's versions already emitted (the overlap window brings them back; one look-up per page) and
+    /// the canceled or closed orders, and hands over the rest.
+    private func emit(
+        _ page: [MagentoOrder], into batch: inout DownloadBatch, _ isLeftOut: (MagentoOrder) -> Bool,
+        _ receive: ([MagentoOrder]) async throws -> Void
+    ) async throws {
+        guard !page.isEmpty else { return }
         let scope = self.scope
-        let keys = candidates.map { ($0.entityID ?? 0, $0.updatedAt ?? "") }
+        let keys = page.map { ($0.entityID ?? 0, $0.updatedAt ?? "") }
         let emitted: Set<String> = try store.read { db in
             var set = Set<String>()
-            for (id, updated) in keys {
-                if try Bool.fetchOne(
+            for start in stride(from: 0, to: keys.count, by: 400) {
+                let chunk = keys[start..<min(start + 400, keys.count)]
+                let marks = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")
+                var arguments: [any DatabaseValueConvertible] = [scope]
+                for (id, updated) in chunk { arguments += [id, updated] as [any DatabaseValueConvertible] }
+                let rows = try Row.fetchAll(
                     db,
-                    sql: "SELECT 1 FROM magento_emitted_order WHERE scope = ? AND entity_id = ? AND updated_at = ?",
-                    arguments: [scope, id, updated]) ?? false
-                {
-                    set.insert("\(id)|\(updated)")
-                }
+                    sql: """
+                        SELECT entity_id, updated_at FROM magento_emitted_order
+                        WHERE scope = ? AND (entity_id, updated_at) IN (VALUES \(marks))
+                        """,
+                    arguments: StatementArguments(arguments))
+                for row in rows { set.insert("\(row[0] as Int)|\(row[1] as String)") }
             }
             return set
         }
-        let unseen = candidates.filter { !emitted.contains("\($0.entityID ?? 0)|\($0.updatedAt ?? "")") }
-        // Left out after the look-up, not by the search: they still move the watermark, and a canceled order is
-        // never mapped to a sale, whatever the status filter lets through.
-        let includeClosed = settings.includeCanceledAndClosed ?? false
-        let isLeftOut = { (order: MagentoOrder) in !includeClosed && OrderStatusRules.closedStates.contains(order.state ?? "") }
+        let unseen = page.filter { !emitted.contains("\($0.entityID ?? 0)|\($0.updatedAt ?? "")") }
+        batch.alreadyEmitted += page.count - unseen.count
         let orders = unseen.filter { !isLeftOut($0) }
         if orders.count < unseen.count {
+            batch.canceledOrClosed += unseen.count - orders.count
             logger.info(
                 "canceled or closed orders left out (includeCanceledAndClosed is off)",
                 metadata: ["ferry.orders": "\(unseen.filter(isLeftOut).compactMap(\.incrementID).joined(separator: ","))"])
         }
-
-        var newWatermark: String?
-        if sinceLastRun {
-            let maxSeen = candidates.compactMap(\.updatedAt).max()
-            // Never past the run's start: an order updated during the run gets a later updated_at.
-            let previous = try watermark()
-            newWatermark = [maxSeen.map { min($0, runStart) }, previous].compactMap { $0 }.max()
+        guard !orders.isEmpty else { return }
+        batch.emitted += orders.map {
+            EmittedOrder(entityID: $0.entityID ?? 0, updatedAt: $0.updatedAt ?? "", incrementID: $0.incrementID)
         }
-        logger.debug(
-            "downloaded orders",
-            metadata: ["ferry.orders": "\(orders.count)", "ferry.skipped": "\(candidates.count - orders.count)",
-                       "ferry.requests": "\(requests)"])
-        return DownloadBatch(
-            orders: orders, alreadyEmitted: candidates.count - unseen.count, canceledOrClosed: unseen.count - orders.count,
-            newWatermark: newWatermark, scope: scope, requests: requests)
+        try await receive(orders)
     }
 
     /// Records the batch: ledger rows and the watermark. Call it inside the transaction that commits the output
     /// files (``TaskContext/onCommit(_:)``), so the watermark moves exactly when the files are durable.
     public static func record(_ batch: DownloadBatch, in db: StateDatabase) throws {
         let now = MagentoDate.string(Date())
-        for order in batch.orders {
+        // 100 rows per INSERT: one statement per batch instead of one per order.
+        for start in stride(from: 0, to: batch.emitted.count, by: 100) {
+            let chunk = batch.emitted[start..<min(start + 100, batch.emitted.count)]
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            for order in chunk { arguments += [batch.scope, order.entityID, order.updatedAt, order.incrementID, now] }
             try db.execute(
                 sql: """
                     INSERT OR IGNORE INTO magento_emitted_order (scope, entity_id, updated_at, increment_id, emitted_at)
-                    VALUES (?, ?, ?, ?, ?)
+                    VALUES \(Array(repeating: "(?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
                     """,
-                arguments: [batch.scope, order.entityID ?? 0, order.updatedAt ?? "", order.incrementID, now])
+                arguments: StatementArguments(arguments))
         }
         if let mark = batch.newWatermark {
             try db.execute(

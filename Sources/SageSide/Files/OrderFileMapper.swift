@@ -56,12 +56,14 @@ public struct OrderFileMapper: Sendable {
     ///   - output: called once, on the first order to send; returns where to write the Sage orders.
     ///   - fail: called once, on the first failed order; nil means failures are only logged and counted.
     ///   - sent: where to list the orders sent, for the ledger; nil for a mapping without one.
-    ///   - lookup: the ledger's decision for an order (entity id, hash); nil disables duplicate checks.
+    ///   - lookup: the ledger's decisions for a batch of orders (entity id, hash; at most ``lookupBatch``), in
+    ///     their order; nil disables duplicate checks.
     ///   - onRecord: called after each record (tests observe the streaming through it).
     /// - Throws: ``FerryXML/XMLError`` when the file itself is not a readable Magento order file.
     public func map(
         input: URL, output: () throws -> URL, fail: (() throws -> URL)?, sent: SentOrders?,
-        lookup: ((String, String) throws -> LedgerDecision)?, onRecord: (OrderFileSummary) -> Void = { _ in }
+        lookup: (([(externalId: String, hash: String)]) throws -> [LedgerDecision])?,
+        onRecord: (OrderFileSummary) -> Void = { _ in }
     ) throws -> OrderFileSummary {
         var summary = OrderFileSummary()
         var out: XMLStreamWriter?
@@ -75,6 +77,46 @@ public struct OrderFileMapper: Sendable {
             guard let fail else { return }
             if failWriter == nil { failWriter = try Self.openCompany(try fail()) }
             if var sink = failWriter.map(WriterSink.init) { try order.emit(into: &sink, errors: errors) }
+        }
+
+        // Orders that passed, waiting for their ledger look-up: one look-up per batch, not per order.
+        var pending: [Pending] = []
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            defer { pending.removeAll(keepingCapacity: true) }
+            let decisions = try lookup?(pending.map { ($0.order.id, $0.hash) }) ?? []
+            for (index, next) in pending.enumerated() {
+                let meta: Logger.Metadata = ["ferry.order": "\(next.incrementId)"]
+                switch decisions.isEmpty ? .new : decisions[index] {
+                case .duplicate(let entry):
+                    summary.duplicates += 1
+                    let state = entry.internalId.map { "Sage order \($0)" } ?? "awaiting Sage"
+                    logger.info("order already sent to Sage (\(state)); skipped", metadata: meta)
+                    continue
+                case .changed(let entry):
+                    summary.changed += 1
+                    let message =
+                        "order changed in Magento after it was sent to Sage on \(entry.created); not re-imported. "
+                        + "Amend the Sage order by hand (`ferry ledger show \(next.incrementId)`)"
+                    logger.warning("\(message)", metadata: meta)
+                    continue
+                case .new:
+                    break
+                }
+                if !next.truncations.isEmpty {
+                    summary.truncated += 1
+                    logger.warning(
+                        "order sent with truncated fields: \(next.truncations.joined(separator: ", "))", metadata: meta)
+                }
+                if out == nil { out = try Self.openCompany(try output()) }
+                if var sink = out.map(WriterSink.init) { try next.order.emit(into: &sink) }
+                if let customer = SageCustomer(order: next.order, vatNumber: next.vatNumber) {
+                    if customers == nil { customers = try CustomerSpool() }
+                    try customers?.add(customer)
+                }
+                try sent?.add(externalId: next.order.id, externalRef: next.incrementId, hash: next.hash)
+                summary.sent += 1
+            }
         }
 
         let reader = try XMLRecordReader(url: input)
@@ -116,40 +158,29 @@ public struct OrderFileMapper: Sendable {
                 logger.info("order appears twice in the file; sent once", metadata: meta)
                 return
             }
-            switch try lookup?(order.id, hash) ?? .new {
-            case .duplicate(let entry):
-                summary.duplicates += 1
-                let state = entry.internalId.map { "Sage order \($0)" } ?? "awaiting Sage"
-                logger.info("order already sent to Sage (\(state)); skipped", metadata: meta)
-                return
-            case .changed(let entry):
-                summary.changed += 1
-                let message =
-                    "order changed in Magento after it was sent to Sage on \(entry.created); not re-imported. "
-                    + "Amend the Sage order by hand (`ferry ledger show \(magento.incrementId)`)"
-                logger.warning("\(message)", metadata: meta)
-                return
-            case .new:
-                break
-            }
-            if !outcome.truncations.isEmpty {
-                summary.truncated += 1
-                logger.warning(
-                    "order sent with truncated fields: \(outcome.truncations.joined(separator: ", "))", metadata: meta)
-            }
-            if out == nil { out = try Self.openCompany(try output()) }
-            if var sink = out.map(WriterSink.init) { try order.emit(into: &sink) }
-            if let customer = SageCustomer(order: order, vatNumber: mapped.vatNumber) {
-                if customers == nil { customers = try CustomerSpool() }
-                try customers?.add(customer)
-            }
-            try sent?.add(externalId: order.id, externalRef: magento.incrementId, hash: hash)
-            summary.sent += 1
+            pending.append(
+                Pending(
+                    order: order, incrementId: magento.incrementId, hash: hash, truncations: outcome.truncations,
+                    vatNumber: mapped.vatNumber))
+            if pending.count == Self.lookupBatch { try flush() }
         }
+        try flush()
         try Self.closeCompany(out)
         if let customers, let out { try customers.merge(into: out.url) }
         try Self.closeCompany(failWriter)
         return summary
+    }
+
+    /// Orders looked up in the ledger at once: bounded, so memory stays flat whatever the file's size.
+    static let lookupBatch = 256
+
+    /// An order that passed pre-validation, waiting for its ledger look-up.
+    private struct Pending {
+        var order: SalesOrder
+        var incrementId: String
+        var hash: String
+        var truncations: [String]
+        var vatNumber: String?
     }
 
     /// Opens `<Company><SalesOrders>`.

@@ -85,11 +85,62 @@ public struct Ledger: Sendable {
         return entry.hash == hash ? .duplicate(entry) : .changed(entry)
     }
 
-    /// Reads through the store: ``decide(_:externalId:hash:)`` outside a transaction, after every commit queued
-    /// before it (the previous file's ledger rows).
-    public func decide(externalId: String, hash: String) throws -> LedgerDecision {
+    /// Looks up a batch of orders through the store, in one read outside a transaction after every commit queued
+    /// before it (the previous file's ledger rows): one pass through the store's writer per batch, not per order
+    /// (two SQLite lock calls per order were a visible part of a mapping run).
+    ///
+    /// - Returns: the decisions in the order of `orders`.
+    public func decide(_ orders: [(externalId: String, hash: String)]) throws -> [LedgerDecision] {
         let ledger = self
-        return try store.readLatest { db in try ledger.decide(db, externalId: externalId, hash: hash) }
+        let ids = orders.map(\.externalId)
+        let entries = try store.readLatest { db in try ledger.entries(db, externalIds: ids) }
+        return orders.map { order in
+            guard let entry = entries[order.externalId] else { return .new }
+            return entry.hash == order.hash ? .duplicate(entry) : .changed(entry)
+        }
+    }
+
+    /// The entries of `externalIds` that exist, by external id (500 ids per query, below SQLite's variable limit).
+    func entries(_ db: StateDatabase, externalIds: [String]) throws -> [String: LedgerEntry] {
+        var result: [String: LedgerEntry] = [:]
+        for start in stride(from: 0, to: externalIds.count, by: 500) {
+            let chunk = externalIds[start..<min(start + 500, externalIds.count)]
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM sage_ledger WHERE profile = ? AND record_type = ? AND external_id IN (\(marks))",
+                arguments: StatementArguments([profile, recordType] + Array(chunk)))
+            for row in rows {
+                let entry = Self.entry(row)
+                result[entry.externalId] = entry
+            }
+        }
+        return result
+    }
+
+    /// Records sent orders in one statement (call inside the commit of their output; at most 100 at a time, below
+    /// SQLite's variable limit). Existing rows are left as they were.
+    ///
+    /// - Returns: how many rows were added (fewer than `orders` when some existed).
+    public func record(
+        _ db: StateDatabase, _ orders: [(externalId: String, externalRef: String?, hash: String)], now: Date = Date()
+    ) throws -> Int {
+        guard !orders.isEmpty else { return 0 }
+        let stamp = Self.stamp(now)
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        arguments.reserveCapacity(orders.count * 7)
+        for order in orders {
+            arguments += [profile, recordType, order.externalId, order.externalRef, order.hash, stamp, stamp]
+        }
+        let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: orders.count).joined(separator: ", ")
+        // Cached: the commit sends full batches of the same size, so this is compiled once per stage.
+        try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO sage_ledger
+                    (profile, record_type, external_id, external_ref, hash, created, modified)
+                VALUES \(rows)
+                """
+        ).execute(arguments: StatementArguments(arguments))
+        return db.changesCount
     }
 
     /// Records a sent order (call inside the commit of its output). An existing row is left as it was.

@@ -1,5 +1,6 @@
 public import FerryState
 public import Foundation
+import GRDB
 import Synchronization
 
 /// The orders one mapping sent, for the ledger: ``OrderFileMapper/map(input:output:fail:sent:lookup:onRecord:)``
@@ -65,10 +66,13 @@ public final class SentOrders: Sendable {
     ///   the file again: it then finds the order sent.
     public func record(into ledger: Ledger, db: StateDatabase) throws {
         try state.withLock { state in
+            // 100 rows per INSERT: one statement per batch instead of one per order.
+            var batch: [(externalId: String, externalRef: String?, hash: String)] = []
             func add(_ externalId: String, _ externalRef: String, _ hash: String) throws {
-                guard try ledger.record(db, externalId: externalId, externalRef: externalRef, hash: hash) else {
-                    throw LedgerConflict(externalId: externalId, externalRef: externalRef)
-                }
+                batch.append((externalId, externalRef, hash))
+                guard batch.count == 100 else { return }
+                try Self.insert(batch, into: ledger, db: db)
+                batch.removeAll(keepingCapacity: true)
             }
             if let spill = state.spill {
                 try spill.close()
@@ -77,7 +81,26 @@ public final class SentOrders: Sendable {
                 try Self.readSpill(spillFile) { fields in try add(fields[0], fields[1], fields[2]) }
             }
             for sent in state.kept { try add(sent.externalId, sent.externalRef, sent.hash) }
+            try Self.insert(batch, into: ledger, db: db)
             state.kept.removeAll()
+        }
+    }
+
+    /// Inserts a batch; when a row existed, undoes the batch and inserts it row by row to name the order.
+    private static func insert(
+        _ batch: [(externalId: String, externalRef: String?, hash: String)], into ledger: Ledger, db: StateDatabase
+    ) throws {
+        guard !batch.isEmpty else { return }
+        var whole = true
+        try db.inSavepoint {
+            whole = try ledger.record(db, batch) == batch.count
+            return whole ? .commit : .rollback
+        }
+        guard !whole else { return }
+        for sent in batch {
+            guard try ledger.record(db, externalId: sent.externalId, externalRef: sent.externalRef, hash: sent.hash) else {
+                throw LedgerConflict(externalId: sent.externalId, externalRef: sent.externalRef ?? "")
+            }
         }
     }
 

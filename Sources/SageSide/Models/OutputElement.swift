@@ -60,13 +60,9 @@ import Foundation
 
 /// 64-bit FNV-1a: detects a changed record (not a security hash; nothing here is secret or adversarial).
 public func contentHash(_ text: String) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in text.utf8 {
-        hash ^= UInt64(byte)
-        hash = hash &* 0x0000_0100_0000_01b3
-    }
-    let hex = String(hash, radix: 16)
-    return String(repeating: "0", count: 16 - hex.count) + hex
+    var hasher = ContentHasher()
+    hasher.add(text)
+    return hasher.hex
 }
 
 /// Receives a record's elements in document order: ``TreeSink`` builds an ``OutputElement``, the order file
@@ -182,7 +178,11 @@ extension SalesOrder {
     }
 
     /// The content hash the ledger keeps: changes whenever anything Sage would receive changes.
-    public var contentHash: String { SageSide.contentHash(element().canonical) }
+    public var contentHash: String {
+        var hasher = ContentHasher()
+        emit(into: &hasher)
+        return hasher.hex
+    }
 }
 
 extension SalesOrderContact {
