@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 import Testing
 
 /// `FERRY_LONG=1` turns the small CI counts into the large on-demand ones.
@@ -128,8 +127,9 @@ final class FerryRoot: @unchecked Sendable {
         guard let enumerator = FileManager.default.enumerator(atPath: folder.path) else { return [] }
         var result: [String] = []
         while let path = enumerator.nextObject() as? String {
-            var info = stat()
-            if lstat(folder.appendingPathComponent(path).path, &info) == 0, info.st_mode & S_IFMT != S_IFDIR {
+            // attributesOfItem does not follow a symbolic link (lstat).
+            let type = try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(path).path)[.type]
+            if let type = type as? FileAttributeType, type != .typeDirectory {
                 result.append(path)
             }
         }
