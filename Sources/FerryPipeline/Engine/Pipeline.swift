@@ -20,7 +20,6 @@ public final class Pipeline: Sendable {
     /// Wakes the one loop (watch or drain) waiting for ``stop()``.
     private let stopSignal = Signal()
     private let stopped = Mutex(false)
-    private let watcherBox = Mutex<FolderWatcher?>(nil)
     private let observers: [any PipelineObserver]
     /// True while ``watch()`` runs its stages: work asked through the control socket joins them.
     let watching = Mutex(false)
@@ -79,7 +78,6 @@ public final class Pipeline: Sendable {
         await recover()
         let folders = runners.compactMap { runner in runner.stage.watch.map { ($0.standardizedFileURL.path, config.mode(of: $0)) } }
         let watcher = FolderWatcher(folders: folders, rescanInterval: config.rescanInterval, logger: logger)
-        watcherBox.withLock { $0 = watcher }
         await watcher.start()
         recordModes(watcher.effectiveModes)
         watching.withLock { $0 = true }
@@ -187,9 +185,9 @@ public final class Pipeline: Sendable {
     func report(stages names: [String], since started: Double) -> DrainReport {
         var report = DrainReport()
         let entries = (try? store.read { db in
-            try JournalEntry.filter(names.contains(Column("stage")) && Column("claimedAt") >= started || Column("finishedAt") >= started).fetchAll(db)
+            try JournalEntry.filter(names.contains(Column("stage")) && (Column("claimedAt") >= started || Column("finishedAt") >= started)).fetchAll(db)
         }) ?? []
-        for entry in entries where names.contains(entry.stage) {
+        for entry in entries {
             switch entry.state {
             case .done: report.processed += 1
             case .failed: report.quarantined += 1

@@ -48,7 +48,7 @@ actor StageRunner {
     /// Journal rows of files just claimed, so their first run needs no read of the journal (retries read it).
     private var claimedEntries: [String: JournalEntry] = [:]
     /// Output names taken by committed runs not yet published, so two runs of a batch never pick the same one.
-    private var reservedNames = Set<String>()
+    private var outputNames = OutputNames()
     /// Committed runs of a batch whose publishing waits for the next batch's first tasks to start.
     private var held: [CommittedRun] = []
 
@@ -65,7 +65,7 @@ actor StageRunner {
     private struct CommittedRun: Sendable {
         var entry: JournalEntry
         /// Its outputs, as `entry.outputs` records them (kept to spare decoding them again).
-        let outputs: [JournalEntry.Output]
+        var outputs: [JournalEntry.Output]
         let context: TaskContext
         let logger: Logger
         let started: ContinuousClock.Instant
@@ -439,6 +439,7 @@ actor StageRunner {
     /// Undoes a run that will run again: its temporaries go, its journal row stays claimed.
     private func setAside(_ file: RanFile) {
         removeTemporaries(file.context.pendingOutputs.map(\.url))
+        outputNames.release(file.entry.runID)
         claimedEntries[file.entry.runID] = file.entry
     }
 
@@ -521,6 +522,7 @@ actor StageRunner {
     /// A run whose task or commit failed: its temporaries go, and the file is retried or quarantined.
     private func fail(_ file: RanFile, _ error: any Error) {
         removeTemporaries(file.context.pendingOutputs.map(\.url))
+        outputNames.release(file.entry.runID)
         var entry = file.entry
         handleFailure(error, entry: &entry, logger: file.logger)
     }
@@ -539,13 +541,21 @@ actor StageRunner {
         var failures = [String?](repeating: nil, count: runs.count)
         do {
             var entries = runs.map(\.entry)
+            var outputs = runs.map(\.outputs)
             // Their temporaries were registered with their deferred commits: the flush syncs them.
-            try finishCommitted(&entries, outputs: runs.flatMap(\.outputs), syncingOutputs: false)
-            for index in runs.indices { runs[index].entry = entries[index] }
+            try finishCommitted(&entries, outputs: &outputs, syncingOutputs: false)
+            for index in runs.indices {
+                runs[index].entry = entries[index]
+                runs[index].outputs = outputs[index]
+            }
         } catch {
             for index in runs.indices {
                 do {
-                    try finishCommitted(&runs[index].entry)
+                    var entries = [runs[index].entry]
+                    var outputs = [runs[index].outputs]
+                    try finishCommitted(&entries, outputs: &outputs, syncingOutputs: true)
+                    runs[index].entry = entries[0]
+                    runs[index].outputs = outputs[0]
                 } catch {
                     failures[index] = Redaction.message(of: error)
                 }
@@ -558,7 +568,7 @@ actor StageRunner {
     private func published(_ runs: [(run: CommittedRun, failure: String?)]) {
         guard !runs.isEmpty else { return }
         for (run, failure) in runs {
-            for output in run.outputs { reservedNames.remove(output.folder + "/" + output.name) }
+            outputNames.release(run.entry.runID)
             if let failure {
                 // Committed: the temporaries are the outputs now; keep them and only retry the publishing.
                 run.logger.error("cannot publish or archive a committed run; will retry", metadata: ["ferry.reason": "\(failure)"])
@@ -582,6 +592,8 @@ actor StageRunner {
         busy = true
         defer { busy = false }
         let runID = Self.newRunID()
+        // Published, or failed: either way its names are free again.
+        defer { outputNames.release(runID) }
         var entry = JournalEntry(
             stage: stage.name, runID: runID, originalName: "", folder: "", state: .claimed,
             claimedAt: Date().timeIntervalSince1970)
@@ -602,7 +614,6 @@ actor StageRunner {
         do {
             try await task.run(context)
             try commit(&entry, context: context)
-            defer { reservedNames = [] }
             try finishCommitted(&entry)
             logger.info("scheduled run finished", metadata: ["ferry.counters": .dictionary(context.counters.mapValues { .stringConvertible($0) })])
             let seconds = (ContinuousClock.now - started).seconds
@@ -642,19 +653,7 @@ actor StageRunner {
     /// Picks the outputs' names and fills `entry` for its commit: the returned transaction records outputs, the
     /// archive place and the task's hooks; the temporaries must reach the disk before it does.
     private func prepareCommit(_ entry: inout JournalEntry, context: TaskContext) throws -> (outputs: [JournalEntry.Output], body: @Sendable (StateDatabase) throws -> Void) {
-        var outputs: [JournalEntry.Output] = []
-        for pending in context.pendingOutputs {
-            guard FolderEntry.exists(path: pending.url.path) else {
-                throw PipelineError(.internal, "task '\(stage.task)' reserved the output \(pending.name) but did not write it")
-            }
-            let folder = pending.folder.path
-            let name = Durable.candidateNames(pending.name, limit: Durable.nameLimit(of: folder)).first { candidate in
-                let key = folder + "/" + candidate
-                return !reservedNames.contains(key) && !FolderEntry.exists(path: key)
-            }!
-            reservedNames.insert(folder + "/" + name)
-            outputs.append(.init(temp: pending.url.path, folder: folder, name: name))
-        }
+        let outputs = try outputNames.reserve(context.pendingOutputs, for: entry.runID, task: stage.task)
         entry.state = .committed
         entry.outputs = JournalEntry.encode(outputs)
         if !entry.originalName.isEmpty {
@@ -677,16 +676,33 @@ actor StageRunner {
     /// - Parameter syncingOutputs: fsync the temporaries first: a run committed earlier (a batch that failed to
     ///   publish, a retry) or read back after a crash may have temporaries this process never registered with
     ///   the store for syncing. A batch just committed passes false: the flush syncs its registered ones.
-    nonisolated func finishCommitted(_ entries: inout [JournalEntry], outputs known: [JournalEntry.Output]? = nil, syncingOutputs: Bool) throws {
-        let outputs = (known ?? entries.flatMap(\.decodedOutputs)).filter { FolderEntry.exists(path: $0.temp) }
+    /// - Parameter outputs: each entry's outputs, as its `outputs` column records them; the names they were
+    ///   published under when something took a committed name meanwhile (the journal records those).
+    nonisolated func finishCommitted(
+        _ entries: inout [JournalEntry], outputs: inout [[JournalEntry.Output]], syncingOutputs: Bool
+    ) throws {
+        let waiting = outputs.joined().filter { FolderEntry.exists(path: $0.temp) }
         if syncingOutputs {
-            for output in outputs { try Durable.sync(file: URL(fileURLWithPath: output.temp)) }
+            for output in waiting { try Durable.sync(file: URL(fileURLWithPath: output.temp)) }
         }
         // Their commits reach the disk before any output is visible: a power loss can then never leave an
         // output published by a run the journal forgot (which would run, and publish, again).
         try environment.store.flush()
-        for output in outputs { try publishOutput(output) }
-        let folders = Set(outputs.map(\.folder))
+        var folders = Set<String>()
+        for index in entries.indices {
+            var renamed = false
+            for place in outputs[index].indices where FolderEntry.exists(path: outputs[index][place].temp) {
+                let output = outputs[index][place]
+                let name = try Durable.publish(output.temp, into: output.folder, preferredName: output.name)
+                folders.insert(output.folder)
+                if name != output.name {
+                    // Something took the committed name since the commit: the journal says where it went.
+                    outputs[index][place].name = name
+                    renamed = true
+                }
+            }
+            if renamed { entries[index].outputs = JournalEntry.encode(outputs[index]) }
+        }
         for folder in folders.sorted() { try Durable.sync(directory: URL(fileURLWithPath: folder)) }
         if !folders.isEmpty { CrashPoint.hit("after-output-rename") }
         if let work = workFolder {
@@ -717,17 +733,11 @@ actor StageRunner {
         }
     }
 
-    /// Renames a committed temporary to its name, or, if something took the name since the commit, to the next
-    /// free variant (never replacing a file).
-    private nonisolated func publishOutput(_ output: JournalEntry.Output) throws {
-        let name = Durable.candidateNames(output.name, limit: Durable.nameLimit(of: output.folder)).first { !FolderEntry.exists(path: output.folder + "/" + $0) }!
-        try Durable.call("rename", output.temp) { Foundation.rename(output.temp, output.folder + "/" + name) }
-    }
-
-    /// ``finishCommitted(_:syncingOutputs:)-([JournalEntry],_)`` for one run.
-    nonisolated func finishCommitted(_ entry: inout JournalEntry, syncingOutputs: Bool = true) throws {
+    /// ``finishCommitted(_:outputs:syncingOutputs:)`` for one run read back from the journal.
+    nonisolated func finishCommitted(_ entry: inout JournalEntry) throws {
         var entries = [entry]
-        try finishCommitted(&entries, syncingOutputs: syncingOutputs)
+        var outputs = [entry.decodedOutputs]
+        try finishCommitted(&entries, outputs: &outputs, syncingOutputs: true)
         entry = entries[0]
     }
 
