@@ -200,7 +200,10 @@ let package = Package(
             name: "FerryXMLTests", dependencies: ["FerryXML"], swiftSettings: strictSettings),
         .testTarget(
             name: "FerryPipelineTests",
-            dependencies: ["FerryPipeline", "FerryStages", "FerryXML", "FerryState", "FileWatching"],
+            dependencies: [
+                "FerryPipeline", "FerryStages", "FerryXML", "FerryState", "FileWatching",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "MagentoConnectorTests",

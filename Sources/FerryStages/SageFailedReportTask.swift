@@ -6,7 +6,7 @@ import SageSide
 
 /// `sage-failed-report`: a Sage fail file is never silent. Logs every failed order with its reasons, counts them
 /// (`orders.sage-failed`) and, with `markInMagento`, writes a Magento order-update file (output `out`) commenting
-/// each order, so the shop sees it too. The file itself stays in the failed inbox for `ferry retry`.
+/// each order, so the shop sees it too. The fail file itself is archived like every processed input.
 ///
 /// A record saying Sage already has the order ("already imported as N (PreventDuplicates)", as a restarted Sage
 /// job reports the orders it imported before a crash) is not a refusal: it is a success with Sage number N,

@@ -19,8 +19,10 @@ public final class StateStore: Sendable {
 
     /// Files that deferred transactions rely on and that must reach the disk before those transactions do.
     private let filesToSync = Mutex<[String]>([])
-    /// Transactions queued by ``queueDeferred(syncing:_:)`` and not finished: ``read(_:)`` waits for them.
-    private let pendingWrites = DispatchGroup()
+    /// The last transaction queued by ``queueDeferred(syncing:_:)``, until it finishes. The writer runs them in
+    /// order, so once it has finished so have all queued before it: ``read(_:)`` waits for this one only, and
+    /// never for a transaction queued after the read began (a busy stage would starve another stage's reads).
+    private let lastQueued = Mutex<QueuedWrite?>(nil)
     /// The WAL size past which ``write(_:)`` checkpoints (SQLite's automatic default, 1,000 pages of 4 KiB).
     private static let checkpointBytes = 4 << 20
 
@@ -106,12 +108,15 @@ public final class StateStore: Sendable {
     /// - Returns: the queued transaction; ``QueuedWrite/finished()`` says how it ended.
     public func queueDeferred(syncing files: [String] = [], _ body: @escaping @Sendable (Database) throws -> Void) -> QueuedWrite {
         let queued = QueuedWrite()
-        pendingWrites.enter()
-        writer.asyncWriteWithoutTransaction { [self] db in
-            let result = Result { try deferredTransaction(db, syncing: files, body) }
-                .mapError { error -> any Error in error as? StateStoreError ?? StateStoreError(path: path, underlying: error) }
-            pendingWrites.leave()
-            queued.finish(result)
+        // Queued and remembered under one lock: the last one remembered is always the last one queued.
+        lastQueued.withLock { last in
+            writer.asyncWriteWithoutTransaction { [self] db in
+                let result = Result { try deferredTransaction(db, syncing: files, body) }
+                    .mapError { error -> any Error in error as? StateStoreError ?? StateStoreError(path: path, underlying: error) }
+                lastQueued.withLock { last in if last === queued { last = nil } }
+                queued.finish(result)
+            }
+            last = queued
         }
         return queued
     }
@@ -212,7 +217,7 @@ public final class StateStore: Sendable {
     public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
         // Queued deferred transactions are few and short (one file's commit each): waiting costs little, and
         // a task never misses the ledger rows of the file committed just before it.
-        pendingWrites.wait()
+        lastQueued.withLock { $0 }?.waitUntilFinished()
         do { return try writer.read(body) } catch {
             throw StateStoreError(path: path, underlying: error)
         }
@@ -226,8 +231,10 @@ public final class QueuedWrite: Sendable {
         var waiter: CheckedContinuation<Void, any Error>?
     }
     private let state = Mutex(State())
+    /// Left when the transaction has finished, for the readers that block until then.
+    private let done = DispatchGroup()
 
-    init() {}
+    init() { done.enter() }
 
     func finish(_ result: Result<Void, any Error>) {
         let waiter = state.withLock { state in
@@ -235,8 +242,12 @@ public final class QueuedWrite: Sendable {
             defer { state.waiter = nil }
             return state.waiter
         }
+        done.leave()
         waiter?.resume(with: result)
     }
+
+    /// Blocks the calling thread until the transaction has finished, however it ended.
+    func waitUntilFinished() { done.wait() }
 
     /// Returns when the transaction has committed; throws ``StateStoreError`` when it failed (and rolled back).
     public func finished() async throws {

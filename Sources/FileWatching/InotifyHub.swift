@@ -5,8 +5,9 @@ import Synchronization
 /// The process's one inotify reader, on a dedicated thread, shared by every ``FolderWatcher``.
 ///
 /// libinotifytools keeps one global inotify instance and is not thread-safe, so every call into it happens on
-/// this thread. Other threads queue commands and wake the thread by touching a file in a private folder the
-/// hub itself watches (libinotifytools gives no other way to interrupt its blocking read).
+/// this thread. Other threads queue commands and wake the thread by writing a byte to a pipe whose read end the
+/// hub itself watches through `/proc/self/fd` (libinotifytools gives no other way to interrupt its blocking
+/// read). The pipe leaves nothing on disk, whatever way the process ends.
 final class InotifyHub: Sendable {
     /// The shared hub, or the reason inotify is unavailable (then folders fall back to polling).
     static let shared: Result<InotifyHub, WatchError> = {
@@ -36,7 +37,10 @@ final class InotifyHub: Sendable {
     }
 
     private let state = Mutex(State())
-    private let wakeFolder: String
+    /// The wake-up pipe: commands write a byte to `wakeWrite`; the reader thread empties `wakeRead`. Both
+    /// non-blocking: a full pipe already holds a wake-up.
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
     private static let folderMask = FERRY_IN_CLOSE_WRITE | FERRY_IN_MOVED_TO | FERRY_IN_CREATE
         | FERRY_IN_DELETE_SELF | FERRY_IN_MOVE_SELF | FERRY_IN_ONLYDIR
 
@@ -44,11 +48,21 @@ final class InotifyHub: Sendable {
         guard inotifytools_initialize() != 0 else {
             throw WatchError(folder: "(inotify)", errno: inotifytools_error(), action: "start inotify for")
         }
-        wakeFolder = NSTemporaryDirectory() + "ferry-inotify-wake-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        mkdir(wakeFolder, 0o700)
-        guard inotifytools_watch_file(wakeFolder, FERRY_IN_CREATE) != 0 else {
-            throw WatchError(folder: wakeFolder, errno: inotifytools_error(), action: "watch")
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { throw WatchError(folder: "(inotify wake-up pipe)", errno: errno, action: "create") }
+        for end in ends {
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(end, F_SETFL, O_NONBLOCK)
         }
+        // A write to the pipe is an IN_MODIFY on its inode, which the /proc link names.
+        let wakePath = "/proc/self/fd/\(ends[0])"
+        guard inotifytools_watch_file(wakePath, FERRY_IN_MODIFY) != 0 else {
+            let code = inotifytools_error()
+            ends.forEach { close($0) }
+            throw WatchError(folder: wakePath, errno: code, action: "watch")
+        }
+        wakeRead = ends[0]
+        wakeWrite = ends[1]
         let thread = Thread { [self] in self.readLoop() }
         thread.name = "ferry-inotify"
         thread.qualityOfService = .userInitiated
@@ -75,16 +89,22 @@ final class InotifyHub: Sendable {
     }
 
     private func wake() {
-        let path = wakeFolder + "/w"
-        let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
-        if fd >= 0 { close(fd) }
-        unlink(path)
+        var byte: UInt8 = 1
+        // EAGAIN: the pipe is full of wake-ups the reader has not emptied yet; one more adds nothing.
+        _ = write(wakeWrite, &byte, 1)
+    }
+
+    /// Empties the wake-up pipe before the commands are read, so a wake-up written after this is seen again.
+    private func emptyWakeups() {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while read(wakeRead, &buffer, buffer.count) > 0 {}
     }
 
     // MARK: The reader thread
 
     private func readLoop() {
         while true {
+            emptyWakeups()
             applyCommands()
             rearm()
             // Seconds; the timeout only paces re-arming of deleted folders. Commands wake the read at once.

@@ -170,11 +170,11 @@ struct ResourceFaultTests {
         let before = try #require(calendar.date(from: DateComponents(year: 2026, month: 3, day: 28, hour: 23, minute: 59, second: 59)))
         let after = before.addingTimeInterval(2)
         let back = before.addingTimeInterval(-86_400)
-        #expect(settings.archiveFolder(for: "map", at: before).path == "/a/2026-03-28/map")
-        #expect(settings.archiveFolder(for: "map", at: after).path == "/a/2026-03-29/map")
+        #expect(settings.archiveFolderPath(for: "map", at: before) == "/a/2026-03-28/map")
+        #expect(settings.archiveFolderPath(for: "map", at: after) == "/a/2026-03-29/map")
         // A jump backwards files into the earlier day: never an error, never a lost file.
-        #expect(settings.archiveFolder(for: "map", at: back).path == "/a/2026-03-27/map")
+        #expect(settings.archiveFolderPath(for: "map", at: back) == "/a/2026-03-27/map")
         // The formatter is POSIX and Gregorian whatever the locale: no Buddhist or Japanese years.
-        #expect(settings.archiveFolder(for: "map", at: Date(timeIntervalSince1970: 0)).path.hasPrefix("/a/19"))
+        #expect(settings.archiveFolderPath(for: "map", at: Date(timeIntervalSince1970: 0)).hasPrefix("/a/19"))
     }
 }

@@ -6,7 +6,7 @@ import ZIPFoundation
 /// after `archive.retentionDays`; quarantined files are deleted after `failed.retentionDays`.
 ///
 /// A day is "older than N days" when its name is before the local date N days ago (the archive names days by the
-/// local date, as ``EngineSettings/archiveFolder(for:at:)`` does). A quarantined file's age is that of its reason
+/// local date, as ``EngineSettings/archiveFolderPath(for:at:)`` does). A quarantined file's age is that of its reason
 /// file, written when it was quarantined (a quarantine is a rename, which keeps the file's own older mtime); a file
 /// without one counts from its own mtime. ``survey(now:)`` says what ``clean(now:logger:)`` would do, for
 /// `ferry status`.

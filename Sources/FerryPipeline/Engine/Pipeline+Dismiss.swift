@@ -27,7 +27,7 @@ extension Pipeline {
         var info = stat()
         guard lstat(file.path, &info) == 0 else { throw PipelineError(.operational, "\(file.path) does not exist (already retried or dismissed?)") }
         let engine = EngineSettings(settle: config.settle, retry: config.retry, archiveRoot: config.archiveFolder, failedFolder: config.failedFolder)
-        let day = engine.archiveFolder(for: stageName, at: Date())
+        let day = URL(fileURLWithPath: engine.archiveFolderPath(for: stageName, at: Date()), isDirectory: true)
         let reasonFile = stageFolder.appendingPathComponent(file.lastPathComponent + ".error.txt")
         let reason = (try? String(contentsOf: reasonFile, encoding: .utf8)) ?? "(no reason file)\n"
         let record = """

@@ -14,13 +14,17 @@ public final class Pipeline: Sendable {
     public let config: FerryConfig
     /// The shared state store.
     public let store: StateStore
-    let runners: [StageRunner]
-    private let runnerByFolder: [String: StageRunner]
+    /// Every stage's runner, in config order.
+    let runners: [any StageRunning]
+    /// The file-triggered stages' runners.
+    let fileRunners: [FileStageRunner]
+    /// The scheduled stages' runners, by stage name.
+    private let scheduledRunners: [String: ScheduledStageRunner]
+    private let runnerByFolder: [String: FileStageRunner]
     private let logger: Logger
     /// Wakes the one loop (watch or drain) waiting for ``stop()``.
     private let stopSignal = Signal()
     private let stopped = Mutex(false)
-    private let watcherBox = Mutex<FolderWatcher?>(nil)
     private let observers: [any PipelineObserver]
     /// True while ``watch()`` runs its stages: work asked through the control socket joins them.
     let watching = Mutex(false)
@@ -47,7 +51,9 @@ public final class Pipeline: Sendable {
             settle: config.settle, retry: config.retry, archiveRoot: config.archiveFolder,
             failedFolder: config.failedFolder, drainAttempts: drainAttempts, observers: observers)
         self.observers = observers
-        var runners: [StageRunner] = []
+        var runners: [any StageRunning] = []
+        var fileRunners: [FileStageRunner] = []
+        var scheduledRunners: [String: ScheduledStageRunner] = [:]
         for stage in config.stages {
             guard let kind = registry.kinds[stage.task] else {
                 throw PipelineError(.configuration, "\(stage.path).task: unknown task '\(stage.task)'")
@@ -64,12 +70,23 @@ public final class Pipeline: Sendable {
             } catch {
                 throw PipelineError(.configuration, "\(stage.path) (\(stage.name)): \(Redaction.message(of: error))")
             }
-            runners.append(StageRunner(stage: stage, task: task, overlapsFiles: kind.overlapsFiles, environment: environment, engine: engine))
+            if let folder = stage.watch {
+                let runner = FileStageRunner(
+                    stage: stage, folder: folder, task: task, overlapsFiles: kind.overlapsFiles, environment: environment,
+                    engine: engine)
+                fileRunners.append(runner)
+                runners.append(runner)
+            } else {
+                let runner = ScheduledStageRunner(stage: stage, task: task, environment: environment, engine: engine)
+                scheduledRunners[stage.name] = runner
+                runners.append(runner)
+            }
         }
         self.runners = runners
+        self.fileRunners = fileRunners
+        self.scheduledRunners = scheduledRunners
         runnerByFolder = Dictionary(
-            runners.compactMap { runner in runner.stage.watch.map { ($0.standardizedFileURL.path, runner) } },
-            uniquingKeysWith: { first, _ in first })
+            fileRunners.map { runner in (runner.folder.standardizedFileURL.path, runner) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Runs until ``stop()``: watches every folder, runs scheduled stages at their interval, recovers first.
@@ -77,9 +94,8 @@ public final class Pipeline: Sendable {
     /// - Parameter onReady: called once the watches are in place and recovery is done (sd_notify READY=1).
     public func watch(onReady: @Sendable () -> Void = {}) async {
         await recover()
-        let folders = runners.compactMap { runner in runner.stage.watch.map { ($0.standardizedFileURL.path, config.mode(of: $0)) } }
+        let folders = fileRunners.map { runner in (runner.folder.standardizedFileURL.path, config.mode(of: runner.folder)) }
         let watcher = FolderWatcher(folders: folders, rescanInterval: config.rescanInterval, logger: logger)
-        watcherBox.withLock { $0 = watcher }
         await watcher.start()
         recordModes(watcher.effectiveModes)
         watching.withLock { $0 = true }
@@ -93,7 +109,7 @@ public final class Pipeline: Sendable {
                     await runnerByFolder[event.folder]?.handle(event)
                 }
             }
-            for runner in runners {
+            for runner in scheduledRunners.values {
                 guard let every = runner.stage.every else { continue }
                 group.addTask {
                     while !Task.isCancelled {
@@ -161,15 +177,13 @@ public final class Pipeline: Sendable {
     public func drain(stages: Set<String>? = nil) async -> DrainReport {
         let started = Date().timeIntervalSince1970
         await recover()
-        let chosen = runners.filter { runner in runner.stage.watch != nil && (stages?.contains(runner.stage.name) ?? true) }
+        let chosen = fileRunners.filter { runner in stages?.contains(runner.stage.name) ?? true }
         await withTaskGroup(of: Void.self) { group in
             for runner in chosen { group.addTask { await runner.run() } }
             var quietRounds = 0
             while !isStopped {
                 for runner in chosen {
-                    if let folder = runner.stage.watch?.standardizedFileURL.path {
-                        await runner.handle(FolderEvent(folder: folder, name: nil, kind: .rescan))
-                    }
+                    await runner.handle(FolderEvent(folder: runner.folder.standardizedFileURL.path, name: nil, kind: .rescan))
                 }
                 var idle = true
                 for runner in chosen where !(await runner.isIdle(includingRetries: true)) { idle = false }
@@ -190,9 +204,9 @@ public final class Pipeline: Sendable {
     func report(stages names: [String], since started: Double) -> DrainReport {
         var report = DrainReport()
         let entries = (try? store.read { db in
-            try JournalEntry.filter(names.contains(Column("stage")) && Column("claimedAt") >= started || Column("finishedAt") >= started).fetchAll(db)
+            try JournalEntry.filter(names.contains(Column("stage")) && (Column("claimedAt") >= started || Column("finishedAt") >= started)).fetchAll(db)
         }) ?? []
-        for entry in entries where names.contains(entry.stage) {
+        for entry in entries {
             switch entry.state {
             case .done: report.processed += 1
             case .failed: report.quarantined += 1
@@ -209,8 +223,8 @@ public final class Pipeline: Sendable {
     /// Runs a scheduled stage once now (`ferry download`), returning its counters.
     /// - Throws: ``PipelineError`` when there is no such scheduled stage.
     public func runScheduled(stage name: String) async throws -> [String: Int] {
-        guard let runner = runners.first(where: { $0.stage.name == name }), runner.stage.watch == nil else {
-            let scheduled = runners.filter { $0.stage.watch == nil }.map(\.stage.name)
+        guard let runner = scheduledRunners[name] else {
+            let scheduled = runners.map { $0.stage }.filter { $0.watch == nil }.map(\.name)
             throw PipelineError(.configuration, "no scheduled stage named '\(name)': scheduled stages are \(scheduled.joined(separator: ", "))")
         }
         let started = Date().timeIntervalSince1970
@@ -248,8 +262,8 @@ public final class Pipeline: Sendable {
     }
 
     private func recordModes(_ modes: [String: WatchMode]) {
-        let rows = runners.compactMap { runner -> (String, String, String)? in
-            guard let path = runner.stage.watch?.standardizedFileURL.path else { return nil }
+        let rows = fileRunners.map { runner -> (String, String, String) in
+            let path = runner.folder.standardizedFileURL.path
             return (path, runner.stage.name, modes[path].map { "\($0)" } ?? "inotify")
         }
         let now = Date().timeIntervalSince1970

@@ -99,6 +99,45 @@ enum Durable {
         try rename(temp, to: url)
     }
 
+    /// Renames the temporary `temp` to `preferredName` in `folder`, or to the first free variant of it; returns
+    /// the name used. Never replaces a file, even one another process creates at the same instant: the kernel
+    /// checks and renames in one step (`renameat2` with `RENAME_NOREPLACE`). The caller fsyncs the folder.
+    static func publish(_ temp: String, into folder: String, preferredName: String) throws -> String {
+        for name in candidateNames(preferredName, limit: nameLimit(of: folder)) {
+            let target = folder + "/" + name
+            var result: Int32
+            repeat { result = renameWithoutReplacing(temp, target) } while result != 0 && errno == EINTR
+            if result == 0 { return name }
+            let code = errno
+            switch code {
+            case EEXIST: continue
+            case EINVAL, ENOSYS:
+                // A filesystem (or kernel) without RENAME_NOREPLACE: a rename onto a name checked free just
+                // before, as on filesystems without hard links; ferry is the only writer of its output names.
+                if FolderEntry.exists(path: target) { continue }
+                try call("rename", temp) { Glibc.rename(temp, target) }
+                return name
+            default: throw Failure(call: "rename", path: temp, code: code)
+            }
+        }
+        fatalError("unreachable: candidate names are unbounded")
+    }
+
+    /// `renameat2(AT_FDCWD, source, AT_FDCWD, target, RENAME_NOREPLACE)`: 0, or -1 with errno set (ENOSYS when
+    /// the C library lacks it). glibc declares it only under `_GNU_SOURCE`, so Swift's Glibc module lacks it.
+    private static func renameWithoutReplacing(_ source: String, _ target: String) -> Int32 {
+        typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+        guard let symbol = renameat2Symbol else {
+            errno = ENOSYS
+            return -1
+        }
+        // RENAME_NOREPLACE from <linux/fs.h>, also a macro only.
+        return unsafeBitCast(symbol, to: RenameAt2.self)(AT_FDCWD, source, AT_FDCWD, target, 1)
+    }
+
+    // nonisolated(unsafe): written once, by the static initializer, and only read afterwards.
+    private nonisolated(unsafe) static let renameat2Symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2")
+
     /// Moves `source` into `folder` under `preferredName`, or the first free variant of it, never replacing a
     /// file; returns where it landed. Idempotent: if a previous, interrupted call already placed this very
     /// file (same inode, or same bytes after a cross-filesystem copy), it only finishes the job.

@@ -47,13 +47,11 @@ extension Pipeline {
     /// left for later), then reports what the journal recorded meanwhile, including a file already in hand.
     func drainWhileWatching(stages: Set<String>?) async -> DrainReport {
         let started = Date().timeIntervalSince1970
-        let chosen = runners.filter { runner in runner.stage.watch != nil && (stages?.contains(runner.stage.name) ?? true) }
+        let chosen = fileRunners.filter { runner in stages?.contains(runner.stage.name) ?? true }
         var quietRounds = 0
         while !isStopped, quietRounds < 2 {
             for runner in chosen {
-                if let folder = runner.stage.watch?.standardizedFileURL.path {
-                    await runner.handle(FolderEvent(folder: folder, name: nil, kind: .rescan))
-                }
+                await runner.handle(FolderEvent(folder: runner.folder.standardizedFileURL.path, name: nil, kind: .rescan))
             }
             var idle = true
             for runner in chosen where !(await runner.isIdle(includingRetries: false)) { idle = false }

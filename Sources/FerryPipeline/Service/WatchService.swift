@@ -90,7 +90,7 @@ public final class WatchService: Service, Sendable {
     }
 
     /// Validates config.json again; if valid, the running pipeline stops after its files in hand and the new one starts.
-    private func requestReload() {
+    func requestReload() {
         do {
             _ = try ConfigLoader.load(file: configFile, registry: registry)
         } catch {
@@ -103,20 +103,35 @@ public final class WatchService: Service, Sendable {
         current.withLock { $0 }?.stop()
     }
 
+    /// Builds the pipeline of the new config.json; if that fails, the previous config's pipeline again.
+    ///
+    /// - Throws: ``PipelineError`` when neither starts (the state store cannot be opened, a task cannot be
+    ///   built): `ferry watch` then exits non-zero with both reasons instead of ending as if asked to.
     private func reload() throws {
+        guard let old = current.withLock({ $0 }) else { return }
+        let failure: any Error
         do {
             let (config, warnings) = try ConfigLoader.load(file: configFile, registry: registry)
             warnings.forEach { logger.warning("\($0)") }
             let pipeline = try Pipeline(config: config, registry: registry, logger: logger, observers: try makeObservers(config))
             current.withLock { $0 = pipeline }
+            return
         } catch {
-            // Keep running the old config rather than stopping the daemon.
-            logger.error("reload failed, restarting with the previous configuration", metadata: ["ferry.reason": "\(Redaction.message(of: error))"])
-            let old = current.withLock { $0 }
-            if let old {
-                let observers = (try? makeObservers(old.config)) ?? []
-                current.withLock { $0 = try? Pipeline(config: old.config, registry: registry, logger: logger, observers: observers) }
-            }
+            failure = error
+        }
+        // Keep running the old config rather than stopping the daemon.
+        logger.error("reload failed, restarting with the previous configuration", metadata: ["ferry.reason": "\(Redaction.message(of: failure))"])
+        do {
+            let observers = (try? makeObservers(old.config)) ?? []
+            let pipeline = try Pipeline(config: old.config, registry: registry, logger: logger, observers: observers)
+            current.withLock { $0 = pipeline }
+        } catch {
+            current.withLock { $0 = nil }
+            throw PipelineError(
+                .operational,
+                "SIGHUP: the new configuration in \(configFile.path) did not start (\(Redaction.message(of: failure))), "
+                    + "nor did the previous one (\(Redaction.message(of: error))); ferry watch stops: fix the cause and "
+                    + "start it again")
         }
     }
 }

@@ -1,0 +1,105 @@
+import FerryState
+import FileWatching
+import Foundation
+import GRDB
+import Logging
+
+extension FileStageRunner {
+    /// Claims every candidate that has settled: one transaction records them all (`claimed`), then each is
+    /// renamed into the work area under its run ID, and both folders are fsynced.
+    func claimSettled() {
+        let settled = settling.takeSettled(
+            now: .now, stat: { [folder] name in FolderEntry.stat(folder: folder.path, name: name) },
+            isOpenForWriting: { [folder] name in InputCompleteness.isOpenForWriting(folder.path + "/" + name) == true })
+        guard !settled.isEmpty else { return }
+        do {
+            try Durable.makeFolder(workFolder)
+            // One transaction for the whole batch: a burst of files costs one journal fsync, not one each.
+            let stamp = Date().timeIntervalSince1970
+            let entries = settled.map { found in
+                JournalEntry(
+                    stage: stage.name, runID: Self.newRunID(), originalName: found.name, folder: folder.path,
+                    state: .claimed, claimedAt: stamp)
+            }
+            let inserted = try environment.store.write { db in
+                try entries.map { entry -> JournalEntry in
+                    var entry = entry
+                    try entry.claim(db)
+                    return entry
+                }
+            }
+            CrashPoint.hit("after-claim-journal")
+            for (entry, found) in zip(inserted, settled) {
+                let source = folder.appendingFile(entry.originalName)
+                if rename(source.path, workFolder.appendingFile(entry.runID).path) == 0 {
+                    ready.append(entry.runID)
+                    claimed[entry.runID] = (entry, found)
+                } else {
+                    // Gone (another process took it) or unreadable folder: forget the row.
+                    try? forgetRun(entry.runID)
+                }
+            }
+            try Durable.sync(directory: workFolder)
+            try Durable.sync(directory: folder)
+            CrashPoint.hit("after-claim-rename")
+            reportDepth()
+        } catch {
+            logger.error("cannot claim files", metadata: ["ferry.reason": "\(error)"])
+        }
+    }
+
+    static func newRunID() -> String {
+        let stamp = Int64(Date().timeIntervalSince1970 * 1000)
+        return "\(stamp)-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+    }
+
+    /// Deletes the journal row of a run whose file never reached the work area.
+    func forgetRun(_ runID: String) throws {
+        let stageName = stage.name
+        _ = try environment.store.write { db in
+            try JournalEntry.filter(Column("stage") == stageName && Column("runID") == runID).deleteAll(db)
+        }
+    }
+
+    /// Gets a claimed file ready for its task. A file that cannot run (a link, a folder, an empty file) is
+    /// quarantined here, and a run already committed is published; both return nil.
+    func takeClaimed(_ runID: String) -> FileInFlight? {
+        let input = workFolder.appendingFile(runID)
+        let justClaimed = claimed.removeValue(forKey: runID)
+        guard var entry = justClaimed?.entry ?? (try? environment.store.read({ [stage] db in
+            try JournalEntry.filter(Column("stage") == stage.name && Column("runID") == runID).fetchOne(db)
+        })) else {
+            logger.error("claimed file has no journal entry", metadata: ["ferry.run": "\(runID)"])
+            return nil
+        }
+        var fileLogger = logger
+        fileLogger[metadataKey: "ferry.file"] = "\(entry.originalName)"
+        if entry.state == .committed {
+            // Outputs are already committed (publishing or archiving failed last time): publish, never re-run.
+            republishCommitted(&entry, logger: fileLogger)
+            return nil
+        }
+        // What was claimed is read with lstat (the claim's own reading on a first run; again on a retry and
+        // after a restart): only regular files reach a task. A rename keeps the inode, so the claim's is true.
+        let found = justClaimed?.found ?? FolderEntry.stat(folder: workFolder.path, name: runID)
+        let reason: String? =
+            switch found?.kind {
+            case .symbolicLink?: "a symbolic link: ferry never follows links out of an inbox; deliver the file itself"
+            case .special?: "not a regular file (a FIFO, socket or device): ferry only reads regular files"
+            case .directory?: "a folder: ferry takes files only and never looks inside folders; move its files into the inbox one by one"
+            case .regularFile?, nil: nil
+            }
+        if let reason {
+            quarantine(&entry, reason: reason, logger: fileLogger)
+            return nil
+        }
+        if found?.size == 0 {
+            quarantine(&entry, reason: "the file is empty: the sender may have failed; deliver it again", logger: fileLogger)
+            return nil
+        }
+        let context = TaskContext(
+            input: TaskInput(url: input, name: entry.originalName), environment: environment, logger: fileLogger,
+            outputFolders: stage.outputs, runID: runID, observers: engine.observers)
+        return FileInFlight(entry: entry, context: context, logger: fileLogger, started: .now)
+    }
+}

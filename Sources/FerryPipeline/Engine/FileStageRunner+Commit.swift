@@ -1,0 +1,202 @@
+import FerryState
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+
+extension FileStageRunner {
+    /// Runs and commits each file of the batch in order, then publishes the committed ones together.
+    ///
+    /// Commits are queued on the store and run while the next files' tasks do: a task's reads wait for them
+    /// (``StateStore/read(_:)``), so it still sees the ledger rows of the files before it, and both cores of a
+    /// small machine work during a burst. A task whose kind ``TaskKind/overlapsFiles`` runs ``overlap`` files at
+    /// once; their commits still go in order, and a commit that finds it conflicts with the one before (an order
+    /// both files sent) is undone and run again, with every file after it.
+    func process(_ runIDs: [String]) async {
+        busy = true
+        // The depth reported after the batch must not count it as still in hand (a drained queue read 1).
+        defer {
+            busy = false
+            reportDepth()
+        }
+        let started = ContinuousClock.now
+        var committed: [FileInFlight] = []
+        var committing: CommittingGroup?
+        var publishing: Task<[(file: FileInFlight, failure: String?)], Never>?
+        var index = 0
+        while index < runIDs.count {
+            if index > 0, stopping || ContinuousClock.now - started > Self.batchTime {
+                // Back to the front of the queue, in order; after a stop, the journal has them claimed.
+                ready.insert(contentsOf: runIDs[index...], at: 0)
+                break
+            }
+            let ids = runIDs[index..<min(index + (overlapsFiles ? Self.overlap : 1), runIDs.count)]
+            index += ids.count
+            let taken = ids.compactMap(takeClaimed)
+            if !held.isEmpty {
+                // The batch before is published off this actor while this batch's tasks and commits go on.
+                let files = held
+                held = []
+                publishing = Task.detached { [publisher] in Self.publish(files, with: publisher) }
+            }
+            let ran = keepSucceeded(taken, await Self.runTasks(taken, task: task))
+            if let previous = committing.take() {
+                let again = await awaitCommits(previous, into: &committed)
+                if !again.isEmpty {
+                    // These tasks may have missed what the files to run again will commit: they run again too.
+                    for file in ran { setAside(file) }
+                    ready.insert(contentsOf: again + ran.map(\.entry.runID) + runIDs[index...], at: 0)
+                    break
+                }
+            }
+            if !ran.isEmpty { committing = queueCommits(ran) }
+        }
+        if let last = committing.take() {
+            let again = await awaitCommits(last, into: &committed)
+            ready.insert(contentsOf: again, at: 0)
+        }
+        if let publishing = publishing.take() { recordPublished(await publishing.value) }
+        held += committed
+        // While claimed files wait, the batch is published while the next one's first tasks run; otherwise now,
+        // so a lone file is never held back.
+        if stopping || ready.isEmpty { publishHeld() }
+    }
+
+    /// Runs the task on each file, all at once, off this actor.
+    private nonisolated static func runTasks(_ files: [FileInFlight], task: any StageTask) async -> [Result<Void, any Error>] {
+        if files.count == 1 { return [await runTask(files[0], task: task)] }
+        return await withTaskGroup(of: (Int, Result<Void, any Error>).self) { group in
+            for (index, file) in files.enumerated() {
+                group.addTask { (index, await runTask(file, task: task)) }
+            }
+            var results = [Result<Void, any Error>](repeating: .success(()), count: files.count)
+            for await (index, result) in group { results[index] = result }
+            return results
+        }
+    }
+
+    private nonisolated static func runTask(_ file: FileInFlight, task: any StageTask) async -> Result<Void, any Error> {
+        do {
+            try await task.run(file.context)
+            CrashPoint.hit("after-task-run")
+            return .success(())
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The files whose task succeeded; the others are retried or quarantined here.
+    private func keepSucceeded(_ files: [FileInFlight], _ results: [Result<Void, any Error>]) -> [FileInFlight] {
+        var ran: [FileInFlight] = []
+        for (file, result) in zip(files, results) {
+            switch result {
+            case .success: ran.append(file)
+            case .failure(let error): fail(file, error)
+            }
+        }
+        return ran
+    }
+
+    /// Queues one transaction committing `files` in order, each in a savepoint, so a file whose commit fails
+    /// is undone alone; after a conflict the files behind it are not tried. ``awaitCommits(_:into:)`` waits for it.
+    private func queueCommits(_ files: [FileInFlight]) -> CommittingGroup {
+        var prepared: [Result<FileInFlight, any Error>] = []
+        var temporaries: [String] = []
+        var bodies: [(@Sendable (StateDatabase) throws -> Void)?] = []
+        for var file in files {
+            do {
+                let commit = try RunCommit(&file.entry, context: file.context, names: &outputNames, task: stage.task, engine: engine)
+                file.outputs = commit.outputs
+                prepared.append(.success(file))
+                temporaries += commit.outputs.map(\.temp)
+                bodies.append(commit.record)
+            } catch {
+                prepared.append(.failure(error))
+                bodies.append(nil)
+            }
+        }
+        let outcomes = CommittingGroup.Outcomes(count: files.count)
+        let steps = bodies
+        let write = environment.store.queueDeferred(syncing: temporaries) { db in
+            for (index, body) in steps.enumerated() {
+                // Its preparation failed: ``awaitCommits(_:into:)`` reports that error.
+                guard let body else { continue }
+                do {
+                    try db.inSavepoint {
+                        try body(db)
+                        return .commit
+                    }
+                    outcomes.set(index, .committed)
+                } catch TaskError.conflict {
+                    outcomes.set(index, .conflict)
+                    return
+                } catch {
+                    outcomes.set(index, .failed(error))
+                }
+            }
+        }
+        return CommittingGroup(files: files, prepared: prepared, write: write, outcomes: outcomes)
+    }
+
+    /// Waits for a queued group: appends its committed files to `committed`, retries or quarantines the files
+    /// that failed, and returns the run IDs to run again (after a conflict), in order.
+    private func awaitCommits(_ group: CommittingGroup, into committed: inout [FileInFlight]) async -> [String] {
+        var transactionError: (any Error)?
+        do { try await group.write.finished() } catch { transactionError = error }
+        let outcomes = group.outcomes.values.withLock { $0 }
+        var again: [String] = []
+        for (index, file) in group.files.enumerated() {
+            var outcome = outcomes[index]
+            if case .failure(let error) = group.prepared[index] { outcome = .failed(error) }
+            // The whole transaction failed (the disk, the store): nothing in it committed.
+            if let transactionError { outcome = .failed(transactionError) }
+            switch outcome {
+            case .committed:
+                guard case .success(let file) = group.prepared[index] else { continue }
+                CrashPoint.hit("after-commit")
+                committed.append(file)
+            case .failed(let error):
+                fail(file, error)
+            case .conflict, .notTried:
+                if case .conflict = outcome {
+                    file.logger.info("a file committed meanwhile sent some of the same orders: running this one again")
+                }
+                setAside(file)
+                again.append(file.entry.runID)
+            }
+        }
+        return again
+    }
+
+    /// Undoes a run that will run again: its temporaries and its output names go, its journal row stays claimed.
+    private func setAside(_ file: FileInFlight) {
+        file.context.discardOutputs()
+        outputNames.release(file.entry.runID)
+        // Its claim's `lstat` is not kept: the file is read again before it runs again.
+        claimed[file.entry.runID] = (file.entry, nil)
+    }
+}
+
+/// Files whose commits are queued on the store, in one transaction with a savepoint each.
+struct CommittingGroup {
+    /// What happened to each file, filled inside the transaction.
+    final class Outcomes: Sendable {
+        enum Outcome: Sendable {
+            case committed
+            case failed(any Error)
+            /// Conflicts with a commit made while its task ran: undone, to run again.
+            case conflict
+            /// After a conflict: not tried, to run again.
+            case notTried
+        }
+        let values: Mutex<[Outcome]>
+        init(count: Int) { values = Mutex(Array(repeating: .notTried, count: count)) }
+        func set(_ index: Int, _ outcome: Outcome) { values.withLock { $0[index] = outcome } }
+    }
+
+    let files: [FileInFlight]
+    /// Each file as committed (its journal row and outputs), or the error preparing its commit.
+    let prepared: [Result<FileInFlight, any Error>]
+    let write: QueuedWrite
+    let outcomes: Outcomes
+}

@@ -1,0 +1,94 @@
+import FerryState
+import FileWatching
+import Foundation
+import GRDB
+
+/// Makes committed runs visible: their commits reach the disk, their temporaries are renamed to their names,
+/// their inputs are archived, and their journal rows say `done`. Every step can be repeated after a crash at
+/// any point, and each folder is fsynced once for a batch.
+///
+/// Holds no state of its own: a stage runner hands it to a background task to publish one batch while the next
+/// batch's tasks run.
+struct Publisher: Sendable {
+    let store: StateStore
+    /// The stage's work area (nil for a scheduled stage, which has no input to archive).
+    let workFolder: URL?
+
+    /// Publishes and archives committed runs with one flush of the journal and one fsync per folder.
+    ///
+    /// - Parameters:
+    ///   - outputs: each entry's outputs as its `outputs` column records them; on return, the names they were
+    ///     published under (another name when something took the committed one meanwhile; the journal then
+    ///     records that one).
+    ///   - syncingOutputs: fsync the temporaries first: a run committed earlier (a batch that failed to publish,
+    ///     a retry) or read back after a crash may have temporaries this process never registered with the store
+    ///     for syncing. A batch just committed passes false: the flush syncs its registered ones.
+    func publishAndArchive(
+        _ entries: inout [JournalEntry], outputs: inout [[JournalEntry.Output]], syncingOutputs: Bool
+    ) throws {
+        if syncingOutputs {
+            for output in outputs.joined() where FolderEntry.exists(path: output.temp) {
+                try Durable.sync(file: URL(fileURLWithPath: output.temp))
+            }
+        }
+        // Their commits reach the disk before any output is visible: a power loss can then never leave an
+        // output published by a run the journal forgot (which would run, and publish, again).
+        try store.flush()
+        var folders = Set<String>()
+        for index in entries.indices {
+            var renamed = false
+            // A temporary already gone was published before an interruption.
+            for place in outputs[index].indices where FolderEntry.exists(path: outputs[index][place].temp) {
+                let output = outputs[index][place]
+                let name = try Durable.publish(output.temp, into: output.folder, preferredName: output.name)
+                folders.insert(output.folder)
+                if name != output.name {
+                    // Something took the committed name since the commit: the journal says where it went.
+                    outputs[index][place].name = name
+                    renamed = true
+                }
+            }
+            if renamed { entries[index].outputs = JournalEntry.encode(outputs[index]) }
+        }
+        for folder in folders.sorted() { try Durable.sync(directory: URL(fileURLWithPath: folder)) }
+        if !folders.isEmpty { CrashPoint.hit("after-output-rename") }
+        try archiveInputs(&entries)
+        let now = Date().timeIntervalSince1970
+        for index in entries.indices {
+            entries[index].state = .done
+            entries[index].finishedAt = now
+        }
+        // Deferred: lost in a power cut, these runs are simply finished again (every step above is idempotent).
+        let done = entries
+        try store.writeDeferred { db in
+            for entry in done { try entry.save(db) }
+        }
+    }
+
+    /// ``publishAndArchive(_:outputs:syncingOutputs:)`` for one run read back from the journal.
+    func publishAndArchive(_ entry: inout JournalEntry) throws {
+        var entries = [entry]
+        var outputs = [entry.decodedOutputs]
+        try publishAndArchive(&entries, outputs: &outputs, syncingOutputs: true)
+        entry = entries[0]
+    }
+
+    /// Links each input still in the work area into its archive folder and unlinks it there, recording the
+    /// name it was archived under.
+    private func archiveInputs(_ entries: inout [JournalEntry]) throws {
+        guard let work = workFolder else { return }
+        var placements: [Durable.Placement] = []
+        var owners: [Int] = []
+        for (index, entry) in entries.enumerated() {
+            guard let destination = entry.destination, FolderEntry.stat(folder: work.path, name: entry.runID) != nil else { continue }
+            placements.append(.init(
+                source: work.appendingFile(entry.runID), folder: URL(fileURLWithPath: destination),
+                preferredName: entry.originalName))
+            owners.append(index)
+        }
+        guard !placements.isEmpty else { return }
+        let placed = try Durable.placeAll(placements)
+        for (index, target) in zip(owners, placed) { entries[index].destinationName = target.lastPathComponent }
+        CrashPoint.hit("after-archive")
+    }
+}

@@ -1,0 +1,39 @@
+import FerryState
+import Foundation
+import GRDB
+
+/// What a run's commit records: its outputs under their final names, and the transaction that records them
+/// with the archive place, the task's counters and its commit hooks. The temporaries must reach the disk
+/// before the transaction does.
+struct RunCommit {
+    let outputs: [JournalEntry.Output]
+    let record: @Sendable (StateDatabase) throws -> Void
+
+    /// Picks the outputs' names (held in `names` until the run is published or let go) and fills `entry` for
+    /// its commit.
+    ///
+    /// - Throws: ``PipelineError`` when the task reserved an output it did not write.
+    init(_ entry: inout JournalEntry, context: TaskContext, names: inout OutputNames, task: String, engine: EngineSettings) throws {
+        outputs = try names.reserve(context.pendingOutputs, for: entry.runID, task: task)
+        entry.state = .committed
+        entry.outputs = JournalEntry.encode(outputs)
+        if !entry.originalName.isEmpty {
+            entry.destination = engine.archiveFolderPath(for: entry.stage, at: Date())
+            entry.destinationName = entry.originalName
+        }
+        let counters = context.counters
+        entry.counters = counters.isEmpty ? nil : JournalEntry.encode(counters)
+        let hooks = context.commitHooks
+        record = { [entry] db in
+            try entry.save(db)
+            for hook in hooks { try hook(db) }
+        }
+    }
+}
+
+extension TaskContext {
+    /// Deletes the temporaries of the outputs reserved so far: the run will not commit (or runs again).
+    func discardOutputs() {
+        for output in pendingOutputs { unlink(output.url.path) }
+    }
+}

@@ -1,0 +1,83 @@
+import FerryState
+import Foundation
+import GRDB
+import Synchronization
+import Testing
+
+/// The state store's queued deferred transactions and what a read waits for.
+@Suite(.serialized) struct StateStoreTests {
+    /// What the reading thread saw.
+    final class Seen: Sendable {
+        let names = Mutex<[String]>([])
+    }
+
+    static func openStore() throws -> (StateStore, URL) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try StateStore(
+            path: folder.appendingPathComponent("ferry.sqlite").path,
+            migrations: [StateMigration("test.v1") { db in try db.execute(sql: "CREATE TABLE t (name TEXT NOT NULL)") }])
+        return (store, folder)
+    }
+
+    static func names(_ store: StateStore) throws -> [String] {
+        try store.read { db in try String.fetchAll(db, sql: "SELECT name FROM t ORDER BY rowid") }
+    }
+
+    @Test func aReadSeesEveryTransactionQueuedBeforeIt() async throws {
+        let (store, folder) = try Self.openStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var last: QueuedWrite?
+        for index in 0..<50 {
+            last = store.queueDeferred { db in try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: ["\(index)"]) }
+        }
+        // Not awaited: the read itself waits for them.
+        #expect(try Self.names(store) == (0..<50).map { "\($0)" })
+        try await last?.finished()
+        try store.flush()
+    }
+
+    /// A read waits for the transactions queued before it, not for one queued while it waits: a stage that
+    /// keeps queueing commits must not starve another stage's reads.
+    @Test func aReadDoesNotWaitForATransactionQueuedAfterIt() async throws {
+        let (store, folder) = try Self.openStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Threads are scheduled as the loaded machine pleases: the read may begin after the second write was
+        // queued, and then rightly waits for it. A correct store shows the intended order in one of a few tries;
+        // a store whose reads wait for every pending write never does.
+        var finishedFirst = false
+        for attempt in 0..<4 where !finishedFirst {
+            let releaseFirst = DispatchSemaphore(value: 0)
+            let releaseSecond = DispatchSemaphore(value: 0)
+            let first = store.queueDeferred { db in
+                releaseFirst.wait()
+                try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: ["first-\(attempt)"])
+            }
+            let readDone = DispatchSemaphore(value: 0)
+            let seen = Seen()
+            Thread.detachNewThread {
+                let names = (try? Self.names(store)) ?? []
+                seen.names.withLock { $0 = names }
+                readDone.signal()
+            }
+            // Give the read a head start, so that it is waiting for the first write when the second is queued.
+            try await Task.sleep(for: .milliseconds(100))
+            let second = store.queueDeferred { db in
+                releaseSecond.wait()
+                try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: ["second-\(attempt)"])
+            }
+            releaseFirst.signal()
+            try await first.finished()
+            // A hang guard, not a speed check: the read needs nothing more than the first write.
+            finishedFirst = readDone.wait(timeout: .now() + 5) == .success
+            releaseSecond.signal()
+            try await second.finished()
+            if !finishedFirst { readDone.wait() }
+            if finishedFirst {
+                #expect(seen.names.withLock { $0 }.contains("first-\(attempt)"))
+                #expect(!seen.names.withLock { $0 }.contains("second-\(attempt)"))
+            }
+        }
+        #expect(finishedFirst, "the read waited for a write queued after it")
+    }
+}
