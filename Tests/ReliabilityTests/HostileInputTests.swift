@@ -272,15 +272,7 @@ struct HostileInputTests {
                 if item.name.hasSuffix("-truncated.xml") {
                     // #13.5: a document that ends early says so, not "Extra content at the end of the document".
                     let saysTruncated = text.contains("truncated: the document ends") && !text.contains("Extra content")
-                    if item.stage == CorpusStage.map.rawValue {
-                        #expect(saysTruncated, "\(item.name): \(text.prefix(300))")
-                    } else {
-                        withKnownIssue(
-                            "the streaming tasks wrap libxml2's error in a badInput, so the engine's truncation check (for an XMLError) misses it"
-                        ) {
-                            #expect(saysTruncated, "\(item.name): \(text.prefix(300))")
-                        }
-                    }
+                    #expect(saysTruncated, "\(item.name): \(text.prefix(300))")
                 }
             }
         }

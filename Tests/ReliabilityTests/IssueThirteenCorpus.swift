@@ -64,8 +64,7 @@ enum IssueThirteen {
             outcome: "processed, never quarantined", shownBy: "corpus, SlowWriterTests"),
         Entry(
             item: "13.5", entry: "truncated document", corpusName: "orders-truncated.xml",
-            outcome: "quarantined; xslt stage: \"truncated: the document ends at line L before </Root> closes\"; "
-                + "order and stock stages: still libxml2's \"Extra content\" (known issue)",
+            outcome: "quarantined in every stage as \"truncated: the document ends at line L before </Root> closes\"",
             shownBy: "corpus, SlowWriterTests"),
         Entry(
             item: "13.6", entry: "SIGTERM with a long task in hand", corpusName: nil,

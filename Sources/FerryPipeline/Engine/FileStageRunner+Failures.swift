@@ -32,7 +32,9 @@ extension FileStageRunner {
                 logger.info("unreadable, but may still be being written: reading it again after the settle time", metadata: ["ferry.reason": "\(message)"])
                 return
             }
-            if error is XMLError, let truncated = InputCompleteness.truncation(of: input) {
+            // Whatever the task made of the parse error (the order and stock tasks wrap libxml2's in their own
+            // bad-input error), a document whose root never closes is cut: say so, not "Extra content".
+            if let truncated = InputCompleteness.truncation(of: input) {
                 message = "\(folder.appendingFile(entry.originalName).path): \(truncated)"
             }
             quarantine(&entry, reason: message, logger: logger)
