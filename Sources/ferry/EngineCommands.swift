@@ -2,6 +2,7 @@ import ArgumentParser
 import FerryObservability
 import FerryPipeline
 import FerryStages
+import SageSimulator
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -138,7 +139,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let (config, loaderWarnings) = try ConfigLoader.load(file: options.url, registry: BuiltinTasks.registry)
-            let sectionProblems = ObservabilitySettings.problems(in: config)
+            let sectionProblems = ObservabilitySettings.problems(in: config) + SageSimulatorSettings.problems(in: config)
             if sectionProblems.contains(where: { !$0.isWarning }) {
                 for problem in loaderWarnings + sectionProblems { FileHandleOutput.error("\(problem)") }
                 throw ExitCode(ExitStatus.config)

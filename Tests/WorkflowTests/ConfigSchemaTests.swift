@@ -3,6 +3,7 @@ import FerryPipeline
 import FerryStages
 import Foundation
 import MagentoConnector
+import SageSimulator
 import Testing
 
 /// config.schema.json, the JSON Schema editors use for config.json, is generated from the config model: the keys
@@ -91,6 +92,7 @@ import Testing
                 "stages": ["type": "array", "items": stage.merging(["allOf": perTask]) { $1 }],
                 "alerts": alerts,
                 "metrics": object(ObservabilitySettings.schema["metrics"]!, section: "metrics", rows: rows),
+                "sageSim": object(StockExportSettings.keys, section: "sageSim", rows: rows),
             ])
         return top.merging([
             "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -56,6 +56,7 @@ public enum ConfigLoader {
         "": [
             "root", "stateStore", "logLevel", "settleMilliseconds", "rescanSeconds", "archive", "failedFolder", "retry",
             "folders", "connections", "stages", "alerts", "metrics", "$comment", "$schema",
+            "sageSim",
         ],
         "archive": ["folder", "retentionDays"],
         "retry": ["initialSeconds", "maxSeconds", "maxAttempts"],
@@ -130,9 +131,9 @@ public enum ConfigLoader {
 
         var connections: [String: JSONValue] = [:]
         if let object = reader.object(top, "connections", at: "") { connections = object }
-        // Sections read by the observers (alerts, metrics); they validate their own keys.
+        // Sections read by the observers (alerts, metrics) and `ferry sage-sim`; they validate their own keys.
         var sections: [String: JSONValue] = [:]
-        for key in ["alerts", "metrics"] {
+        for key in ["alerts", "metrics", "sageSim"] {
             if let object = reader.object(top, key, at: "") { sections[key] = .object(object) }
         }
 
