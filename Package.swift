@@ -118,7 +118,7 @@ let package = Package(
         .target(
             name: "SageSimulator",
             dependencies: [
-                "SageSide", "FerryXML", "FileWatching",
+                "SageSide", "FerryXML", "FileWatching", "FerryPipeline",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

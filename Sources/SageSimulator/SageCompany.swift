@@ -285,13 +285,14 @@ final class SageCompany: Sendable {
             arguments: [ref, name, email, currency, Self.stamp(now)])
     }
 
-    /// Stock records to export: all, or modified since the last export; published only when asked.
+    /// Stock records to export: all, or modified since the last export (at or after its start, so a change made
+    /// while it ran goes out next time); published only when asked.
     func products(modifiedSince: String?, publishedOnly: Bool) throws -> [SageProduct] {
         try queue.read { db in
             var sql = "SELECT * FROM products WHERE 1"
             var arguments: StatementArguments = []
             if let since = modifiedSince {
-                sql += " AND modified > ?"
+                sql += " AND modified >= ?"
                 arguments += [since]
             }
             if publishedOnly { sql += " AND publish = 1" }
@@ -320,11 +321,12 @@ final class SageCompany: Sendable {
     }
 
     /// Sets a product's stock (tests and demos: "goods in").
-    func setStock(sku: String, inStock: Decimal, now: Date = Date()) throws {
+    func setStock(sku: String, inStock: Decimal, now: Date? = nil) throws {
         try queue.write { db in
+            // Stamped inside the write: an export that read before it started no later than this stamp.
             try db.execute(
                 sql: "UPDATE products SET qty_in_stock = ?, modified = ? WHERE sku = ?",
-                arguments: [inStock.amountText, Self.stamp(now), sku])
+                arguments: [inStock.amountText, Self.stamp(now ?? Date()), sku])
         }
     }
 

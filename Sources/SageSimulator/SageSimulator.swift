@@ -1,3 +1,4 @@
+import FerryPipeline
 import FerryXML
 public import Foundation
 public import Logging
@@ -28,7 +29,7 @@ public struct SageSimulator: Sendable {
     /// The settings.
     public let settings: SageSimulatorSettings
     let company: SageCompany
-    private let logger: Logger
+    let logger: Logger
 
     /// Opens (or creates and stocks) the company and creates missing folders.
     ///
@@ -173,27 +174,6 @@ public struct SageSimulator: Sendable {
         return (successes.count, failures.count)
     }
 
-    /// Exports stock records (all, or modified since the last export) into the stock folder.
-    ///
-    /// - Parameter all: overrides ``SageSimulatorSettings/exportAll`` for this export (on demand).
-    /// - Returns: the file written, or nil when no product changed.
-    public func exportStock(all: Bool? = nil) async throws -> URL? {
-        let now = Date()
-        let since = (all ?? settings.exportAll) ? nil : try company.meta("last_stock_export")
-        let products = try company.products(modifiedSince: since, publishedOnly: settings.exportPublishedOnly)
-        try company.setMeta("last_stock_export", SageCompany.stamp(now))
-        guard !products.isEmpty else {
-            logger.debug("sage-sim: no stock changes to export")
-            return nil
-        }
-        let stamp = SageCompany.stamp(now).filter { $0.isNumber }
-        let name = "sage-stock-\(stamp).xml"
-        let nodes = products.map { Self.node($0.element) }
-        try await write(nodes, into: settings.stockFolder, name: name, envelope: "Products")
-        logger.info("sage-sim: exported \(products.count) stock records to \(name)")
-        return settings.stockFolder.appendingPathComponent(name)
-    }
-
     /// Sets a product's quantity in stock (a goods-in for demos and tests).
     public func setStock(sku: String, quantity: Decimal) throws {
         try company.setStock(sku: sku, inStock: quantity)
@@ -217,19 +197,31 @@ public struct SageSimulator: Sendable {
     private func write(_ records: [XMLNode], into folder: URL, name: String, envelope: String = "SalesOrders")
         async throws
     {
+        try await publish(into: folder, name: name) { writer in
+            try writer.startElement("Company")
+            try writer.startElement(envelope)
+            for record in records { try writer.write(record) }
+            try writer.endElement()
+            try writer.endElement()
+        }
+    }
+
+    /// Writes a file through `body` under a hidden temp name, off the cooperative pool, and publishes it whole
+    /// (or slowly, as a fault).
+    func publish(into folder: URL, name: String, body: @escaping @Sendable (XMLStreamWriter) throws -> Void)
+        async throws
+    {
         let temp = folder.appendingPathComponent(".\(name).sage-sim.tmp")
-        let writer = try XMLStreamWriter(url: temp)
-        try writer.startElement("Company")
-        try writer.startElement(envelope)
-        for record in records { try writer.write(record) }
-        try writer.endElement()
-        try writer.endElement()
-        try writer.finish()
         let final = folder.appendingPathComponent(name)
-        if let chunk = settings.faults.slowWriteChunk {
+        let slowChunk = settings.faults.slowWriteChunk
+        try await offload {
+            let writer = try XMLStreamWriter(url: temp)
+            try body(writer)
+            try writer.finish()
+            if slowChunk == nil { try Publish.rename(temp, to: final) }
+        }
+        if let chunk = slowChunk {
             try await Publish.slowly(temp, to: final, chunk: chunk, delay: settings.faults.slowWriteDelay)
-        } else {
-            try Publish.rename(temp, to: final)
         }
     }
 

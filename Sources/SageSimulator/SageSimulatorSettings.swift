@@ -53,10 +53,8 @@ public struct SageSimulatorSettings: Sendable {
     public var autoCreateCustomers = true
     /// Refuse an order whose Id was already imported (fail file).
     public var preventDuplicates = true
-    /// Stock export: all products (true) or modified since the last export (false, Zynk's default).
-    public var exportAll = false
-    /// Stock export: only "Publish to Web" products.
-    public var exportPublishedOnly = false
+    /// Stock export: Sage 50's "Export Stock Records" settings (config.json's `sageSim` section).
+    public var stockExport = StockExportSettings()
     /// How often `run()` polls the orders folder (a share gives no inotify events).
     public var pollInterval: Duration = .seconds(2)
     /// How often `run()` exports stock; nil: only on demand (``SageSimulator/exportStock(all:)``).
@@ -72,6 +70,7 @@ public struct SageSimulatorSettings: Sendable {
         failedFolder = root.appendingPathComponent("inbox/sage-failed")
         stockFolder = root.appendingPathComponent("inbox/sage-stock")
         archiveFolder = root.appendingPathComponent("outbox/sage-orders-imported")
+        stockExport.attachmentsFolder = root.appendingPathComponent("sage-attachments")
         self.databasePath = databasePath
     }
 }

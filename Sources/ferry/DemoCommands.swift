@@ -145,6 +145,11 @@ struct SageSimCommand: AsyncParsableCommand {
         settings.faults.importDelay = .milliseconds(importDelayMs)
         settings.faults.forgetImportsOnRestart = forgetImportsOnRestart
         settings.stockExportInterval = .seconds(stockEvery)
+        let problems = settings.apply(config: config)
+        if problems.contains(where: { !$0.isWarning }) {
+            for problem in problems { FileHandleOutput.error("\(problem)") }
+            throw ExitCode(ExitStatus.config)
+        }
         try FileManager.default.createDirectory(at: config.stateStore.deletingLastPathComponent(), withIntermediateDirectories: true)
         let simulator = try SageSimulator(settings: settings, logger: logger)
         if once {

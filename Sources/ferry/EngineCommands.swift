@@ -3,6 +3,7 @@ import FerryConsole
 import FerryObservability
 import FerryPipeline
 import FerryStages
+import SageSimulator
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -144,7 +145,9 @@ struct CheckConfigCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let (config, loaderWarnings) = try ConfigLoader.load(file: options.url, registry: BuiltinTasks.registry)
-            let sectionProblems = ObservabilitySettings.problems(in: config) + ConsoleSettings.problems(in: config)
+            let sectionProblems =
+                ObservabilitySettings.problems(in: config) + ConsoleSettings.problems(in: config)
+                + SageSimulatorSettings.problems(in: config)
             if sectionProblems.contains(where: { !$0.isWarning }) {
                 for problem in loaderWarnings + sectionProblems { FileHandleOutput.error("\(problem)") }
                 throw ExitCode(ExitStatus.config)

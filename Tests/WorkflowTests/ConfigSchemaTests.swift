@@ -4,6 +4,7 @@ import FerryPipeline
 import FerryStages
 import Foundation
 import MagentoConnector
+import SageSimulator
 import Testing
 
 /// config.schema.json, the JSON Schema editors use for config.json, is generated from the config model: the keys
@@ -94,6 +95,7 @@ import Testing
                 "alerts": alerts,
                 "metrics": object(ObservabilitySettings.schema["metrics"]!, section: "metrics", rows: rows),
                 "console": object(ConsoleSettings.keys, section: "console", rows: rows),
+                "sageSim": object(StockExportSettings.keys, section: "sageSim", rows: rows),
             ])
         return top.merging([
             "$schema": "https://json-schema.org/draft/2020-12/schema",

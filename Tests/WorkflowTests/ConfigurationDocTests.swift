@@ -4,6 +4,7 @@ import FerryPipeline
 import FerryStages
 import Foundation
 import MagentoConnector
+import SageSimulator
 import Testing
 
 /// docs/configuration.md documents exactly the keys the code accepts.
@@ -34,6 +35,7 @@ import Testing
             #expect(documented[names[section]!] == keys, "section \(section)")
         }
         #expect(documented["connections.magento"] == MagentoConnectionSettings.keys)
+        #expect(documented["sageSim"] == StockExportSettings.keys)
         for (section, keys) in ObservabilitySettings.schema {
             #expect(documented[section] == keys, "section \(section)")
         }

@@ -63,6 +63,7 @@ public enum ConfigLoader {
             "root", "stateStore", "logLevel", "settleMilliseconds", "rescanSeconds", "archive", "failedFolder", "failed", "retry",
             "folders", "connections", "stages", "alerts", "metrics", "$comment", "$schema",
             "console",
+            "sageSim",
         ],
         "archive": ["folder", "retentionDays", "zipAfterDays"],
         "failed": ["retentionDays"],
@@ -150,9 +151,9 @@ public enum ConfigLoader {
 
         var connections: [String: JSONValue] = [:]
         if let object = reader.object(top, "connections", at: "") { connections = object }
-        // Sections read by the observers (alerts, metrics) and the console; they validate their own keys.
+        // Sections read by the observers (alerts, metrics), the console and `ferry sage-sim`; they validate their own keys.
         var sections: [String: JSONValue] = [:]
-        for key in ["alerts", "metrics", "console"] {
+        for key in ["alerts", "metrics", "console", "sageSim"] {
             if let object = reader.object(top, key, at: "") { sections[key] = .object(object) }
         }
 

@@ -34,7 +34,7 @@ public struct FerryConfig: Sendable {
     public var folderModes: [URL: WatchMode]
     /// Named connection blocks (`magento`), handed to the tasks that use them.
     public var connections: [String: JSONValue]
-    /// Top-level sections read outside the engine (`alerts`, `metrics`, `console`), as written.
+    /// Top-level sections read outside the engine (`alerts`, `metrics`, `console`, `sageSim`), as written.
     public var sections: [String: JSONValue]
     /// The stages, in config order.
     public var stages: [StageConfig]

@@ -140,7 +140,10 @@ public struct StockFileMapper: Sendable {
         var written = 0
         var leftOut = 0
         var unreadable = 0
-        try XMLRecordReader(url: input).forEachRecord(path: ["Company", "Products", "Product"]) { record in
+        // Only the fields the mapping reads are built: a product's base64 attachments (Export Attachments: "very
+        // large XML output files") stream past.
+        try XMLRecordReader(url: input).forEachRecord(path: ["Company", "Products", "Product"], keeping: SageProduct.fields) {
+            record in
             let product: SageProduct
             do { product = try SageProduct(record: record) } catch {
                 unreadable += 1

@@ -186,6 +186,13 @@ extension SalesOrderContact {
 }
 
 extension SageProduct {
+    /// The fields of a `Product` record ``init(record:)`` reads: the rest of a stock export (attachments, images,
+    /// locations, price breaks) need not be built to map stock.
+    public static let fields: Set<String> = [
+        "Sku", "Name", "Description", "SalePrice", "QtyInStock", "QtyAllocated", "QtyOnOrder", "TaxCode", "Publish",
+        "ItemType", "DateModified", "InactiveDate",
+    ]
+
     /// Reads a Zynk `Product` record of a stock export.
     public init(record: XMLNode) throws {
         let sku = record.value("Sku") ?? ""
