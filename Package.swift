@@ -52,6 +52,11 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strictSettings),
+        // ZIPFoundation behind one thin target: its CoreFoundation import must not reach the engine's modules.
+        .target(
+            name: "ArchiveZip",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strictSettings),
         .target(
             name: "FerryPipeline",
             dependencies: [
@@ -60,8 +65,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                // Archive days zipped by the housekeeping (archive.zipAfterDays).
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                // Archive days zipped by the housekeeping (archive.zipAfterDays), through a thin target.
+                "ArchiveZip",
             ],
             swiftSettings: strictSettings),
 

@@ -1,6 +1,6 @@
 public import Foundation
 public import Logging
-import ZIPFoundation
+import ArchiveZip
 
 /// The one clean-up of ferry's record folders: archive days are zipped after `archive.zipAfterDays` and deleted
 /// after `archive.retentionDays`; quarantined files are deleted after `failed.retentionDays`.
@@ -156,7 +156,7 @@ public struct Housekeeping: Sendable {
             let temporary = archiveFolder.appendingPathComponent(".ferry-\(day).zip.tmp")
             try? FileManager.default.removeItem(at: temporary)
             do {
-                try FileManager.default.zipItem(at: folder, to: temporary, shouldKeepParent: true, compressionMethod: .deflate)
+                try DayZip.zip(folder: folder, to: temporary)
                 try Durable.sync(file: temporary)
                 try Durable.rename(temporary, to: target)
                 try Durable.sync(directory: archiveFolder)
@@ -174,12 +174,9 @@ public struct Housekeeping: Sendable {
     static func zippedContents(of file: URL, archiveFolder: URL) -> Data? {
         let stage = file.deletingLastPathComponent()
         let day = stage.deletingLastPathComponent().lastPathComponent
-        guard let archive = try? Archive(url: archiveFolder.appendingPathComponent(day + ".zip"), accessMode: .read),
-            let entry = archive["\(day)/\(stage.lastPathComponent)/\(file.lastPathComponent)"]
-        else { return nil }
-        var data = Data()
-        guard (try? archive.extract(entry) { data.append($0) }) != nil else { return nil }
-        return data
+        return DayZip.contents(
+            of: "\(day)/\(stage.lastPathComponent)/\(file.lastPathComponent)",
+            in: archiveFolder.appendingPathComponent(day + ".zip"))
     }
 
     /// Zip temporaries a crash left behind (ferry holds the folder tree's lock, so none is being written).
