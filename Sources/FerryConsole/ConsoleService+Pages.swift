@@ -32,7 +32,11 @@ extension ConsoleService {
 
     func orders(_ pipeline: Pipeline, _ page: Page) async throws -> Response {
         let term = (page.query["q"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !term.isEmpty else { return render("orders", title: "Orders", nav: "orders", page: page, nil as OrderSearch?) }
+        guard !term.isEmpty else {
+            // Before a search: the latest refusals, the orders an operator most often has to look into.
+            let refusals = try await offload { try OrderSearch.recentRefusals(pipeline: pipeline) }
+            return render("orders", title: "Orders", nav: "orders", page: page, nil as OrderSearch?, extra: ["refusals": ["rows": refusals]])
+        }
         guard term.count >= 2, term.count <= 200 else {
             return render("orders", title: "Orders", nav: "orders", page: page, nil as OrderSearch?, error: "Search for 2 to 200 characters: an increment id, an entity id, a Sage order number, an e-mail or a name.")
         }

@@ -69,6 +69,14 @@ enum ConsoleTemplates {
         </tbody></table>
         {{#truncated}}<p class="muted">Only the newest files were read; older archive days were not searched.</p>{{/truncated}}
         {{/page}}
+        {{#refusals}}
+        <h2>Recently refused</h2>
+        <table id="refusals"><thead><tr><th>Order</th><th>Refused by</th><th>Reason</th><th>Stage</th><th>When</th></tr></thead><tbody>
+        {{#rows}}<tr><td><a href="/orders?q={{orderQuery}}">{{order}}</a></td><td>{{refusedBy}}</td><td class="wrap">{{reason}}</td>
+        <td>{{stage}}</td><td>{{at}}</td></tr>{{/rows}}
+        {{^rows}}<tr><td colspan="5" class="muted">No order was refused.</td></tr>{{/rows}}
+        </tbody></table>
+        {{/refusals}}
         {{> footer}}
         """
 

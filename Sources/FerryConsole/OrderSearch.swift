@@ -6,8 +6,8 @@ import GRDB
 /// Where an order is: what the ledgers in the state store say about it, and the files (archived, quarantined,
 /// waiting in an output folder) that mention it, newest first.
 ///
-/// The ledgers are the ones the stages keep (`sage_ledger`, `sage200_orders`, `magento_emitted_order`,
-/// `magento_comment_ledger`); a table a workflow does not use is skipped. An e-mail or a name is in no ledger:
+/// The ledgers are the ones the stages keep (`sage_ledger`, `order_refusal`, `sage200_orders`,
+/// `magento_emitted_order`, `magento_comment_ledger`); a table a workflow does not use is skipped. An e-mail or a name is in no ledger:
 /// the files find it, and their increment ids then find the ledger rows.
 struct OrderSearch: Sendable, Encodable {
     /// One fact from a ledger.
@@ -80,6 +80,15 @@ struct OrderSearch: Sendable, Encodable {
                 }
             }
         }
+        if try db.tableExists("order_refusal") {
+            for row in try Row.fetchAll(
+                db, sql: "SELECT * FROM order_refusal WHERE external_id = ? OR external_ref = ? ORDER BY refused_at, rowid",
+                arguments: [key, key])
+            {
+                let refusal = Refusal(row)
+                facts.append(Fact(step: "refused by \(refusal.refusedBy)", detail: "\(refusal.order): \(refusal.reason) (stage \(refusal.stage), file \(refusal.file))", at: refusal.at))
+            }
+        }
         if try db.tableExists("sage200_orders") {
             for row in try Row.fetchAll(
                 db, sql: "SELECT external_id, increment_id, state, document_no, modified FROM sage200_orders WHERE external_id = ? OR increment_id = ? OR document_no = ?",
@@ -99,6 +108,42 @@ struct OrderSearch: Sendable, Encodable {
             }
         }
         return facts
+    }
+
+    /// An order a stage refused on its way to Sage (`order_refusal`, written by the stage that refused it).
+    struct Refusal: Sendable, Encodable {
+        var order: String
+        var orderQuery: String
+        var refusedBy: String
+        var reason: String
+        var stage: String
+        var file: String
+        var at: String
+
+        init(_ row: Row) {
+            let id: String = row["external_id"]
+            let ref: String = row["external_ref"]
+            order = ref.isEmpty ? "entity \(id)" : id.isEmpty ? "order \(ref)" : "order \(ref) (entity \(id))"
+            orderQuery = ConsoleService.queryValue(ref.isEmpty ? id : ref)
+            refusedBy = row["refused_by"]
+            reason = row["reason"]
+            stage = row["stage"]
+            file = row["file"]
+            at = row["refused_at"]
+        }
+    }
+
+    /// How many refusals the Orders page lists before a search.
+    static let recentRefusalLimit = 50
+
+    /// The latest refusals, newest first: what the Orders page shows before a search.
+    static func recentRefusals(pipeline: Pipeline) throws -> [Refusal] {
+        try pipeline.store.read { db in
+            guard try db.tableExists("order_refusal") else { return [] }
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM order_refusal ORDER BY refused_at DESC, rowid DESC LIMIT ?", arguments: [recentRefusalLimit]
+            ).map(Refusal.init)
+        }
     }
 
     /// The files of ferry's folders that mention `term`, newest first. A number must stand alone (`>17<`,

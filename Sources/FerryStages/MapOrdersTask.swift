@@ -57,8 +57,11 @@ struct MapOrdersTask: StageTask {
             if error is RecordError || error is XMLError { throw TaskError.badInput("\(input.name): \(error)") }
             throw error
         }
-        // The ledger learns of the orders in the same transaction that publishes the outbox file.
-        context.onCommit { db in
+        // The ledger learns of the orders in the same transaction that publishes the outbox file, and so do the
+        // refusals (with their reasons, for the console's Orders page).
+        let stage = context.environment.stageName
+        context.onCommit { [refusals = summary.refusals] db in
+            try OrderRefusals.record(db, refusals, refusedBy: "ferry pre-validation", stage: stage, file: input.name)
             do { try sent.record(into: ledger, db: db) } catch let conflict as LedgerConflict {
                 // Two files with the same order mapped at once (overlapsFiles): the engine maps this one again.
                 throw TaskError.conflict("\(conflict)")

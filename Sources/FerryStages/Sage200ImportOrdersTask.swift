@@ -46,11 +46,15 @@ struct Sage200ImportOrdersTask: StageTask {
         var successes: [OutputElement] = []
         var failures: [OutputElement] = []
         var imported: [(id: String, ref: String)] = []
+        // By who refused (ferry reading the record, or Sage 200), for the console's Orders page (OrderRefusals).
+        var refusals: [String: [OrderRefusal]] = [:]
         for (index, record) in records.enumerated() {
             let order: MagentoOrder
             do { order = try MagentoOrder(record: record) } catch {
                 let failed = SalesOrder(id: record.child("order_id")?.text ?? "", customerOrderNumber: record.child("increment_id")?.text)
                 failures.append(failed.element(errors: [ZynkError(name: "Validation", description: "\(error)", date: now)]))
+                refusals["ferry validation", default: []].append(
+                    OrderRefusal(externalId: failed.id, externalRef: failed.customerOrderNumber, reason: "\(error)"))
                 context.count("orders.failed")
                 continue
             }
@@ -62,6 +66,8 @@ struct Sage200ImportOrdersTask: StageTask {
                 failures.append(
                     SalesOrder(id: order.entityId, customerOrderNumber: order.incrementId)
                         .element(errors: [ZynkError(name: "Sage 200", description: reason, date: now)]))
+                refusals["Sage 200", default: []].append(
+                    OrderRefusal(externalId: order.entityId, externalRef: order.incrementId, reason: reason))
                 context.count("orders.failed")
             case .created(let number, _), .adopted(let number, _), .alreadyImported(let number):
                 imported.append((order.entityId, order.incrementId))
@@ -80,7 +86,12 @@ struct Sage200ImportOrdersTask: StageTask {
         }
         let sent = self.sent
         let entered = imported
+        let refused = refusals
+        let stage = context.environment.stageName
         context.onCommit { db in
+            for (refusedBy, orders) in refused {
+                try OrderRefusals.record(db, orders, refusedBy: refusedBy, stage: stage, file: input.name)
+            }
             // INSERT OR IGNORE: a file run again after a crash finds its orders entered already.
             for order in entered { try sent.record(db, externalId: order.id, externalRef: order.ref, hash: "sage200") }
         }

@@ -65,18 +65,23 @@ struct SageFailedReportTask: StageTask {
         context.count("orders.success-rejected", by: report.plan.rejected.count)
         // Refused orders leave the ledger with this file's commit, so they are not blocked as duplicates when
         // they are sent again after the cause is fixed; orders Sage already has get their number instead.
+        // The reasons are kept (``OrderRefusals``) for the console's Orders page.
         let refused = report.refused
         let confirmed = report.plan.confirmed
+        let stage = context.environment.stageName
         context.onCommit { db in
-            for (id, increment) in refused { try ledger.forgetRefused(db, externalId: id, externalRef: increment) }
+            for order in refused {
+                try ledger.forgetRefused(db, externalId: order.externalId, externalRef: order.externalRef)
+            }
+            try OrderRefusals.record(db, refused, refusedBy: "Sage", stage: stage, file: input.name)
             try confirm(confirmed, in: ledger, db: db)
         }
     }
 
     /// What one fail file holds.
     private struct Report: Sendable {
-        /// Orders Sage refused: (Id, CustomerOrderNumber).
-        var refused: [(String?, String?)] = []
+        /// Orders Sage refused, with Sage's reasons.
+        var refused: [OrderRefusal] = []
         /// Orders Sage already had, as success records checked against the ledger.
         var plan = SuccessPlan()
     }
@@ -114,7 +119,7 @@ struct SageFailedReportTask: StageTask {
                     id: order.id, customerOrderNumber: order.customerOrderNumber, salesOrderNumber: number, line: order.line))
                 return
             }
-            report.refused.append((order.id, order.customerOrderNumber))
+            report.refused.append(OrderRefusal(externalId: order.id, externalRef: order.customerOrderNumber, reason: order.reason))
             context.logger.error("Sage did not import order \(name): \(order.reason)", metadata: metadata)
             guard settings.markInMagento, let increment = order.customerOrderNumber else { return }
             let comment = settings.commentTemplate

@@ -8,8 +8,8 @@ import GRDB
 import Logging
 import Testing
 
-/// The console as a person uses it, in headless Chromium: the demo's orders, a quarantined file retried and
-/// flowing through. Screenshots go to `.build/test-output/console/` (with `FERRY_WRITE_SCREENSHOTS=1` also to
+/// The console as a person uses it, in headless Chromium: the demo's orders (one imported, one refused by Sage
+/// with its reason), a quarantined file retried and flowing through. Screenshots go to `.build/test-output/console/` (with `FERRY_WRITE_SCREENSHOTS=1` also to
 /// docs/console/, for docs/console.md). Without Chromium the test says so and passes, except in CI.
 @Suite(.serialized) struct BrowserTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -28,7 +28,12 @@ import Testing
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-browser-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Self.repository.appendingPathComponent("config.json"), to: root.appendingPathComponent("config.json"))
+        // EUR orders go to an account Sage holds in GBP: the Sage stand-in refuses them, as Sage 50 would.
+        let shipped = try String(contentsOf: Self.repository.appendingPathComponent("config.json"), encoding: .utf8)
+        let accounts = #""guestAccountByCurrency": { "EUR": "WEBEUR", "USD": "WEBUSD" }"#
+        #expect(shipped.contains(accounts))
+        try Data(shipped.replacingOccurrences(of: accounts, with: #""guestAccountByCurrency": { "USD": "WEBUSD" }"#).utf8)
+            .write(to: root.appendingPathComponent("config.json"))
         var (config, _) = try ConfigLoader.load(file: root.appendingPathComponent("config.json"), registry: BuiltinTasks.registry, checkFolders: false)
         for folder in config.stages.flatMap({ [$0.watch].compactMap { $0 } + Array($0.outputs.values) }) {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -41,6 +46,7 @@ import Testing
         let demo = try DemoWorkflow(config: config, options: options, logger: quiet)
         let summary = try await demo.runOnce()
         #expect(summary.imported > 0)
+        let rejected = try #require(summary.sageRejections.first, "the demo's EUR orders are refused by Sage")
         config = demo.config
         let pipeline = try Pipeline(config: config, registry: BuiltinTasks.registry, logger: quiet)
         let imported = try pipeline.store.read { db in
@@ -61,6 +67,9 @@ import Testing
             try await browser.open(base + "/")
             #expect(try await browser.text("[data-stage=\"map-orders\"][data-field=\"health\"]").lowercased() == "quarantined")
             #expect(try await browser.text("[data-stage=\"map-orders\"][data-field=\"quarantined\"]") == "1")
+            // The download stage's schedule and where the next download starts.
+            #expect(try await browser.text("#schedules").contains("download-orders"))
+            #expect(!(try await browser.text("#watermarks").contains("No download has run yet")))
             try await shoot(browser, "overview")
 
             // Orders: search the demo's order, see Sage's number.
@@ -70,6 +79,17 @@ import Testing
             #expect(try await browser.text("#facts").contains("as Sage order \(sageNumber)"))
             #expect(try await browser.text("#files").contains("map-orders"))
             try await shoot(browser, "orders")
+
+            // Orders refused on the way: listed before a search; the order's search says who refused it and why.
+            try await browser.open(base + "/orders")
+            #expect(try await browser.text("#refusals").contains(rejected.order))
+            try await browser.click("#refusals a[href=\"/orders?q=\(rejected.order)\"]")
+            let facts = try await browser.text("#facts")
+            #expect(facts.contains("refused by Sage"))
+            for description in rejected.reason.components(separatedBy: "; ") {
+                #expect(facts.contains(description), "\(facts)")
+            }
+            try await shoot(browser, "refused")
 
             // Quarantine: open the file, read why, fix it (as an operator would on disk), press Retry.
             try await browser.open(base + "/quarantine")

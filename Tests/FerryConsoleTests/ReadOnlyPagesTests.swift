@@ -59,7 +59,7 @@ import Testing
         try Data(order.utf8).write(to: day.appendingPathComponent("orders-20261130.xml"))
         try Data("<orders><order><increment_id>000004200</increment_id></order></orders>".utf8).write(to: day.appendingPathComponent("other.xml"))
 
-        for term in ["000000042", "42", "7001", "jane@example.com", "JANE@example.com"] {
+        for term in ["000000042", "42", "7001", "jane@example.com", "JANE@example.com", "Jane"] {
             let html = ConsoleFixture.text(try await fixture.get("/orders?q=" + ConsoleFixture.encode(term)))
             #expect(html.contains("imported by Sage"), "\(term)")
             #expect(html.contains("as Sage order 7001"), "\(term)")
@@ -72,6 +72,28 @@ import Testing
         #expect(none.contains("No ledger row"))
         let form = ConsoleFixture.text(try await fixture.get("/orders"))
         #expect(form.contains("<form method=\"get\" action=\"/orders\""))
+        await fixture.close()
+    }
+
+    /// A stage meeting transient failures is degraded: the overview says why, `/healthz` answers 503 so a load
+    /// balancer or a systemd check notices; the download watermark is shown where the next download starts.
+    @Test func aDegradedStageShowsItsErrorAndFailsTheHealthCheck() async throws {
+        let fixture = try await ConsoleFixture()
+        try fixture.pipeline.store.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO pipeline_runs (stage, runID, originalName, folder, state, attempts, lastError, claimedAt)
+                    VALUES ('probe', 'r1', 'orders-1.xml', 'inbox/in', 'claimed', 2, 'Magento <answered> 503: retrying', 1);
+                    INSERT INTO magento_download_watermark (scope, updated_at) VALUES ('download-orders', '2026-11-30 07:59:00');
+                    """)
+        }
+        let html = ConsoleFixture.text(try await fixture.get("/"))
+        #expect(html.contains(#"data-field="health">degraded</span>"#))
+        #expect(html.contains(#"data-field="lastError">Magento &lt;answered&gt; 503: retrying</td>"#))
+        #expect(html.contains("<td>download-orders</td><td>2026-11-30 07:59:00</td>"))
+        let health = try await fixture.get("/healthz")
+        #expect(health.status == 503)
+        #expect(ConsoleFixture.text(health) == "{\"status\":\"degraded\"}\n")
         await fixture.close()
     }
 

@@ -17,6 +17,8 @@ public struct OrderFileSummary: Sendable, Hashable {
     public var changed = 0
     /// Orders sent with truncated fields (`longFields: truncate`).
     public var truncated = 0
+    /// The orders counted in `failed`, with their reasons, for ``OrderRefusals``.
+    public var refusals: [OrderRefusal] = []
 }
 
 /// Mapping 1 over a whole file: streams `ArrayOfOrderInfo/OrderInfo` records one at a time into
@@ -74,6 +76,9 @@ public struct OrderFileMapper: Sendable {
 
         func writeFailure(_ order: SalesOrder, _ errors: [ZynkError]) throws {
             summary.failed += 1
+            summary.refusals.append(OrderRefusal(
+                externalId: order.id, externalRef: order.customerOrderNumber,
+                reason: errors.map(\.description).joined(separator: "; ")))
             guard let fail else { return }
             if failWriter == nil { failWriter = try Self.openCompany(try fail()) }
             if var sink = failWriter.map(WriterSink.init) { try order.emit(into: &sink, errors: errors) }

@@ -43,7 +43,7 @@ public struct Ledger: Sendable {
     /// The record type of sales orders.
     public static let salesOrder = "sales-order"
 
-    /// The ledger's tables.
+    /// The ledger's tables (and the refusals' table, ``OrderRefusals``).
     public static let migrations: [StateMigration] = [
         StateMigration("sage.v1") { db in
             try db.execute(
@@ -62,7 +62,9 @@ public struct Ledger: Sendable {
                     );
                     CREATE INDEX sage_ledger_ref ON sage_ledger(external_ref);
                     """)
-        }
+        },
+        // Beside the ledger, so every stage that sends orders or reads Sage's answers can record a refusal.
+        OrderRefusals.migration,
     ]
 
     /// The store holding the ledger.
