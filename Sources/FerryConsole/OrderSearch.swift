@@ -107,7 +107,17 @@ struct OrderSearch: Sendable, Encodable {
                 facts.append(Fact(step: "comment \(row["state"] as String)", detail: "on order \(row["increment_id"] as String): \(row["comment"] as String)\(status)", at: row["changed_at"]))
             }
         }
-        return facts
+        // One order's journey in time order (a refusal, then the order sent again and imported), in one time
+        // format: Magento's ledgers write `2026-11-30 10:25:25` (UTC), the others ISO 8601. Ties keep the order
+        // of the steps above.
+        for index in facts.indices { facts[index].at = isoTime(facts[index].at) }
+        return facts.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+    }
+
+    /// A Magento ledger time (`yyyy-MM-dd HH:mm:ss`, UTC) as ISO 8601 (`yyyy-MM-ddTHH:mm:ssZ`); others as they are.
+    static func isoTime(_ text: String) -> String {
+        guard text.range(of: #"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"#, options: .regularExpression) != nil else { return text }
+        return text.replacingOccurrences(of: " ", with: "T") + "Z"
     }
 
     /// An order a stage refused on its way to Sage (`order_refusal`, written by the stage that refused it).

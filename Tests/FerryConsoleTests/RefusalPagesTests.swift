@@ -38,6 +38,32 @@ import Testing
         await fixture.close()
     }
 
+    /// Refused by Sage, fixed, sent again and imported: the steps read in time order, in one time format (the
+    /// Magento ledgers write `yyyy-MM-dd HH:mm:ss` in UTC, the others ISO 8601).
+    @Test func aRefusedOrderSentAgainReadsInTimeOrder() async throws {
+        let fixture = try await ConsoleFixture()
+        try fixture.pipeline.store.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO magento_comment_ledger (scope, update_key, increment_id, entity_id, comment, status, state, changed_at)
+                    VALUES ('update-orders', 'k', '000000045', 45, 'Imported into Sage as sales order 7002', NULL, 'posted', '2026-11-30 09:00:00');
+                    INSERT INTO sage_ledger (profile, record_type, external_id, external_ref, internal_id, hash, created, modified)
+                    VALUES ('magento-sage', 'sales-order', '45', '000000045', '7002', 'h', '2026-11-30T08:30:00Z', '2026-11-30T08:45:00Z');
+                    INSERT INTO order_refusal (external_id, external_ref, refused_by, reason, stage, file, refused_at)
+                    VALUES ('45', '000000045', 'Sage', 'Validation: account on hold', 'report-sage-failures', 'a_fail.xml', '2026-11-30T08:10:00Z');
+                    INSERT INTO magento_emitted_order (scope, entity_id, updated_at, increment_id, emitted_at)
+                    VALUES ('download-orders', 45, '2026-11-30 07:59:00', '000000045', '2026-11-30 08:00:00');
+                    """)
+        }
+        let html = ConsoleFixture.text(try await fixture.get("/orders?q=000000045"))
+        let steps = html.matches(of: #/<tr><td>([^<]+)</td><td class="wrap">[^<]*</td><td>([^<]+)</td></tr>/#).map { "\($0.1) \($0.2)" }
+        #expect(steps == [
+            "downloaded 2026-11-30T08:00:00Z", "refused by Sage 2026-11-30T08:10:00Z", "in the Sage outbox 2026-11-30T08:30:00Z",
+            "imported by Sage 2026-11-30T08:45:00Z", "comment posted 2026-11-30T09:00:00Z",
+        ])
+        await fixture.close()
+    }
+
     @Test func theOrdersPageListsTheLatestRefusalsBeforeASearch() async throws {
         let fixture = try await ConsoleFixture()
         let empty = ConsoleFixture.text(try await fixture.get("/orders"))
