@@ -44,15 +44,13 @@ import Testing
 
     @Test func anOrderIsFoundByEachOfItsNumbersAndByItsCustomer() async throws {
         let fixture = try await ConsoleFixture()
-        try fixture.pipeline.store.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO magento_emitted_order (scope, entity_id, updated_at, increment_id, emitted_at)
-                    VALUES ('download-orders', 42, '2026-11-30 08:00:00', '000000042', '2026-11-30T08:00:05Z');
-                    INSERT INTO sage_ledger (profile, record_type, external_id, external_ref, internal_id, hash, created, modified)
-                    VALUES ('magento-sage', 'sales-order', '42', '000000042', '7001', 'h', '2026-11-30T08:00:06Z', '2026-11-30T08:01:00Z');
-                    """)
-        }
+        try fixture.execute(
+            """
+                INSERT INTO magento_emitted_order (scope, entity_id, updated_at, increment_id, emitted_at)
+                VALUES ('download-orders', 42, '2026-11-30 08:00:00', '000000042', '2026-11-30T08:00:05Z');
+                INSERT INTO sage_ledger (profile, record_type, external_id, external_ref, internal_id, hash, created, modified)
+                VALUES ('magento-sage', 'sales-order', '42', '000000042', '7001', 'h', '2026-11-30T08:00:06Z', '2026-11-30T08:01:00Z');
+                """)
         let day = fixture.pipeline.config.archiveFolder.appendingPathComponent("2026-11-30/download-orders")
         try FileManager.default.createDirectory(at: day, withIntermediateDirectories: true)
         let order = "<orders><order><increment_id>000000042</increment_id><entity_id>42</entity_id><customer_email>jane@example.com</customer_email><customer_firstname>Jane</customer_firstname></order></orders>"
@@ -79,14 +77,12 @@ import Testing
     /// balancer or a systemd check notices; the download watermark is shown where the next download starts.
     @Test func aDegradedStageShowsItsErrorAndFailsTheHealthCheck() async throws {
         let fixture = try await ConsoleFixture()
-        try fixture.pipeline.store.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO pipeline_runs (stage, runID, originalName, folder, state, attempts, lastError, claimedAt)
-                    VALUES ('probe', 'r1', 'orders-1.xml', 'inbox/in', 'claimed', 2, 'Magento <answered> 503: retrying', 1);
-                    INSERT INTO magento_download_watermark (scope, updated_at) VALUES ('download-orders', '2026-11-30 07:59:00');
-                    """)
-        }
+        try fixture.execute(
+            """
+                INSERT INTO pipeline_runs (stage, runID, originalName, folder, state, attempts, lastError, claimedAt)
+                VALUES ('probe', 'r1', 'orders-1.xml', 'inbox/in', 'claimed', 2, 'Magento <answered> 503: retrying', 1);
+                INSERT INTO magento_download_watermark (scope, updated_at) VALUES ('download-orders', '2026-11-30 07:59:00');
+                """)
         let html = ConsoleFixture.text(try await fixture.get("/"))
         #expect(html.contains(#"data-field="health">degraded</span>"#))
         #expect(html.contains(#"data-field="lastError">Magento &lt;answered&gt; 503: retrying</td>"#))
@@ -100,10 +96,7 @@ import Testing
     @Test func runsShowTheJournalAndTheLastStockUploads() async throws {
         let fixture = try await ConsoleFixture()
         try await drained(fixture)
-        try fixture.pipeline.store.write { db in
-            try db.execute(
-                sql: "INSERT INTO magento_stock_level (scope, sku, qty, is_in_stock, uploaded_at) VALUES ('upload-inventory', 'SKU-<1>', '12.5', 1, '2026-11-30T08:00:00Z')")
-        }
+        try fixture.execute("INSERT INTO magento_stock_level (scope, sku, qty, is_in_stock, uploaded_at) VALUES ('upload-inventory', 'SKU-<1>', '12.5', 1, '2026-11-30T08:00:00Z')")
         let html = ConsoleFixture.text(try await fixture.get("/runs"))
         #expect(html.contains("<td>orders-good.xml</td><td>done</td>"))
         #expect(html.contains("<td>orders-bad.xml</td><td>failed</td>"))

@@ -10,16 +10,14 @@ import Testing
 @Suite struct RefusalPagesTests {
     /// A pre-validation refusal and a Sage refusal, each reason with markup that must come out escaped.
     func refused(_ fixture: ConsoleFixture) throws {
-        try fixture.pipeline.store.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO order_refusal (external_id, external_ref, refused_by, reason, stage, file, refused_at)
-                    VALUES ('43', '000000043', 'ferry pre-validation', 'Totals: Sage 10.00 <b>is not</b> Magento 12.00',
-                            'map-orders', 'orders-1.xml', '2026-11-30T08:00:00Z'),
-                           ('44', '000000044', 'Sage', 'Validation: Stock code ''X<1>'' does not exist',
-                            'report-sage-failures', 'batch_fail.xml', '2026-11-30T08:05:00Z');
-                    """)
-        }
+        try fixture.execute(
+            """
+                INSERT INTO order_refusal (external_id, external_ref, refused_by, reason, stage, file, refused_at)
+                VALUES ('43', '000000043', 'ferry pre-validation', 'Totals: Sage 10.00 <b>is not</b> Magento 12.00',
+                        'map-orders', 'orders-1.xml', '2026-11-30T08:00:00Z'),
+                       ('44', '000000044', 'Sage', 'Validation: Stock code ''X<1>'' does not exist',
+                        'report-sage-failures', 'batch_fail.xml', '2026-11-30T08:05:00Z');
+                """)
     }
 
     @Test func aSearchSaysWhoRefusedTheOrderAndWhy() async throws {
@@ -42,19 +40,17 @@ import Testing
     /// Magento ledgers write `yyyy-MM-dd HH:mm:ss` in UTC, the others ISO 8601).
     @Test func aRefusedOrderSentAgainReadsInTimeOrder() async throws {
         let fixture = try await ConsoleFixture()
-        try fixture.pipeline.store.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO magento_comment_ledger (scope, update_key, increment_id, entity_id, comment, status, state, changed_at)
-                    VALUES ('update-orders', 'k', '000000045', 45, 'Imported into Sage as sales order 7002', NULL, 'posted', '2026-11-30 09:00:00');
-                    INSERT INTO sage_ledger (profile, record_type, external_id, external_ref, internal_id, hash, created, modified)
-                    VALUES ('magento-sage', 'sales-order', '45', '000000045', '7002', 'h', '2026-11-30T08:30:00Z', '2026-11-30T08:45:00Z');
-                    INSERT INTO order_refusal (external_id, external_ref, refused_by, reason, stage, file, refused_at)
-                    VALUES ('45', '000000045', 'Sage', 'Validation: account on hold', 'report-sage-failures', 'a_fail.xml', '2026-11-30T08:10:00Z');
-                    INSERT INTO magento_emitted_order (scope, entity_id, updated_at, increment_id, emitted_at)
-                    VALUES ('download-orders', 45, '2026-11-30 07:59:00', '000000045', '2026-11-30 08:00:00');
-                    """)
-        }
+        try fixture.execute(
+            """
+                INSERT INTO magento_comment_ledger (scope, update_key, increment_id, entity_id, comment, status, state, changed_at)
+                VALUES ('update-orders', 'k', '000000045', 45, 'Imported into Sage as sales order 7002', NULL, 'posted', '2026-11-30 09:00:00');
+                INSERT INTO sage_ledger (profile, record_type, external_id, external_ref, internal_id, hash, created, modified)
+                VALUES ('magento-sage', 'sales-order', '45', '000000045', '7002', 'h', '2026-11-30T08:30:00Z', '2026-11-30T08:45:00Z');
+                INSERT INTO order_refusal (external_id, external_ref, refused_by, reason, stage, file, refused_at)
+                VALUES ('45', '000000045', 'Sage', 'Validation: account on hold', 'report-sage-failures', 'a_fail.xml', '2026-11-30T08:10:00Z');
+                INSERT INTO magento_emitted_order (scope, entity_id, updated_at, increment_id, emitted_at)
+                VALUES ('download-orders', 45, '2026-11-30 07:59:00', '000000045', '2026-11-30 08:00:00');
+                """)
         let html = ConsoleFixture.text(try await fixture.get("/orders?q=000000045"))
         let steps = html.matches(of: #/<tr><td>([^<]+)</td><td class="wrap">[^<]*</td><td>([^<]+)</td></tr>/#).map { "\($0.1) \($0.2)" }
         #expect(steps == [

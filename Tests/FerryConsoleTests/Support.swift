@@ -1,7 +1,9 @@
 import FerryConsole
 import FerryPipeline
 import FerryStages
+import FerryState
 import Foundation
+import GRDB
 import Logging
 import MagentoConnector
 import Synchronization
@@ -116,6 +118,11 @@ final class ConsoleFixture: Sendable {
         try Data(content.utf8).write(to: file)
         try Data("reason: \(reason)\nstage: \(stage)\n".utf8).write(to: folder.appendingPathComponent(name + ".error.txt"))
         return file
+    }
+
+    /// Runs `sql` on the state store: the rows a test puts in the journal and the ledgers.
+    func execute(_ sql: String) throws {
+        try pipeline.store.write { db in try db.execute(sql: sql) }
     }
 
     static func encode(_ value: String) -> String {
