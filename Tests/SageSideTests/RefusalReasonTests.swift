@@ -30,10 +30,20 @@ struct RefusalReasonTests {
             #expect(row["stage"] == "test")
             #expect(row["file"] == "orders-1.xml")
 
-            // The same file processed again (a crash after the commit, then a replay): still one refusal.
+            // The same file retried with the same outcome: still one refusal.
             let again = ["out": dir.appendingPathComponent("outbox-2"), "fail": dir.appendingPathComponent("failed-2")]
             _ = try await runTask("magento-orders-to-sage-orders", input: input, root: dir, store: store, outputs: again)
             #expect(try refusals(store).count == 1)
+
+            // Retried after a change that fails for another reason: both reasons are kept.
+            bad.grandTotal = 2
+            try writeMagentoOrders([baseOrder(1), bad], to: input)
+            let third = ["out": dir.appendingPathComponent("outbox-3"), "fail": dir.appendingPathComponent("failed-3")]
+            _ = try await runTask("magento-orders-to-sage-orders", input: input, root: dir, store: store, outputs: third)
+            let both = try refusals(store)
+            #expect(both.count == 2)
+            #expect(both.first?["reason"] == row["reason"])
+            #expect(both.last?["reason"] != row["reason"])
         }
     }
 

@@ -22,9 +22,8 @@ public struct OrderRefusal: Sendable, Hashable {
 /// The refusals ledger (`order_refusal` in the state store): every order a stage refused, by whom and why, so
 /// the console's Orders page can say why an order did not reach Sage without knowing Sage's file formats.
 ///
-/// The stage that refuses records its refusals in the commit of the file it processed, so a refusal is recorded
-/// once per processed file (a file run again after a crash finds its rows there already) and never for a file
-/// whose processing was undone. A refusal stays when the order is sent again later: the Orders page then shows
+/// The stage that refuses records its refusals in the commit of the file it processed, so a refusal is never
+/// recorded for a file whose processing was undone, and a file retried with the same outcome adds no row. A refusal stays when the order is sent again later: the Orders page then shows
 /// both, in time order.
 public enum OrderRefusals {
     /// The table.
@@ -39,7 +38,7 @@ public enum OrderRefusals {
                     stage TEXT NOT NULL,
                     file TEXT NOT NULL,
                     refused_at TEXT NOT NULL,
-                    UNIQUE (stage, file, external_id, external_ref, refused_by)
+                    UNIQUE (stage, file, external_id, external_ref, refused_by, reason)
                 );
                 CREATE INDEX order_refusal_id ON order_refusal(external_id);
                 CREATE INDEX order_refusal_ref ON order_refusal(external_ref);
@@ -47,8 +46,9 @@ public enum OrderRefusals {
                 """)
     }
 
-    /// Records `refusals` (call inside the commit of the file they came from). A refusal already recorded for
-    /// the same stage, file and order is left as it was.
+    /// Records `refusals` (call inside the commit of the file they came from). The same refusal again (the same
+    /// file retried, refused for the same reason) keeps one row with the latest time; another reason is a row of
+    /// its own, so the page shows why the order is refused now and why it was before.
     ///
     /// - Parameters:
     ///   - refusedBy: who refused, as the console shows it: `ferry pre-validation`, `Sage`, `Sage 200`.
@@ -62,9 +62,11 @@ public enum OrderRefusals {
         for refusal in refusals {
             try db.cachedStatement(
                 sql: """
-                    INSERT OR IGNORE INTO order_refusal
+                    INSERT INTO order_refusal
                         (external_id, external_ref, refused_by, reason, stage, file, refused_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (stage, file, external_id, external_ref, refused_by, reason)
+                    DO UPDATE SET refused_at = excluded.refused_at
                     """
             ).execute(arguments: [
                 refusal.externalId ?? "", refusal.externalRef ?? "", refusedBy, refusal.reason, stage, file, stamp,
