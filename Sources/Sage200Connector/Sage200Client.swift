@@ -1,3 +1,4 @@
+import FerryCurl
 import Foundation
 public import Logging
 public import MagentoConnector

@@ -1,3 +1,4 @@
+import FerryCurl
 public import Foundation
 public import Logging
 
