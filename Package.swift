@@ -229,7 +229,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "MagentoConnectorTests",
-            dependencies: ["MagentoConnector", "MagentoSandbox", "FerryStages", "FerryPipeline"],
+            dependencies: ["MagentoConnector", "MagentoSandbox", "FerryStages", "FerryPipeline", "FerryCurl", "CCurl"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "FerryObservabilityTests",
