@@ -33,6 +33,8 @@ let package = Package(
         .systemLibrary(
             name: "CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
+        // One checked libcurl easy handle and curl's global init, for every HTTP and SMTP sender.
+        .target(name: "FerryCurl", dependencies: ["CCurl"], swiftSettings: strictSettings),
         .systemLibrary(
             name: "CInotifyTools",
             providers: [.apt(["libinotifytools0-dev"])]),
@@ -40,6 +42,11 @@ let package = Package(
         // MARK: Foundation: XML, durable state, watching, the engine.
         .target(
             name: "FerryXML", dependencies: ["CXML"], swiftSettings: strictSettings),
+        // Durable whole-file writes and fsyncs on swift-system: every writer's target imports it.
+        .target(
+            name: "DurableFiles",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strictSettings),
         .target(
             name: "FerryState",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
@@ -61,6 +68,7 @@ let package = Package(
             name: "FerryPipeline",
             dependencies: [
                 "FerryXML", "FerryState", "FileWatching",
+                "DurableFiles",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -75,6 +83,7 @@ let package = Package(
             name: "MagentoConnector",
             dependencies: [
                 "CCurl", "FerryXML", "FerryState",
+                "FerryCurl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -108,6 +117,8 @@ let package = Package(
             name: "Sage200Connector",
             dependencies: [
                 "MagentoConnector", "FerryPipeline", "FerryState", "SageSide",
+                "DurableFiles", .product(name: "SystemPackage", package: "swift-system"),
+                "FerryCurl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -124,6 +135,7 @@ let package = Package(
             name: "SageSimulator",
             dependencies: [
                 "SageSide", "FerryXML", "FileWatching", "FerryPipeline",
+                "DurableFiles", .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -145,6 +157,7 @@ let package = Package(
             name: "FerryObservability",
             dependencies: [
                 "FerryPipeline", "MagentoConnector", "CCurl",
+                "DurableFiles", "FerryCurl",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
@@ -204,6 +217,10 @@ let package = Package(
         .testTarget(
             name: "FerryXMLTests", dependencies: ["FerryXML"], swiftSettings: strictSettings),
         .testTarget(
+            name: "DurableFilesTests",
+            dependencies: ["DurableFiles", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strictSettings),
+        .testTarget(
             name: "FerryPipelineTests",
             dependencies: [
                 "FerryPipeline", "FerryStages", "FerryXML", "FerryState", "FileWatching",
@@ -212,7 +229,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "MagentoConnectorTests",
-            dependencies: ["MagentoConnector", "MagentoSandbox", "FerryStages", "FerryPipeline"],
+            dependencies: ["MagentoConnector", "MagentoSandbox", "FerryStages", "FerryPipeline", "FerryCurl", "CCurl"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "FerryObservabilityTests",
@@ -253,6 +270,7 @@ let package = Package(
             dependencies: [
                 "FerryPipeline", "FerryStages", "FerryXML", "FerryState", "FileWatching", "MagentoConnector",
                 "MagentoSandbox", "SageSide",
+                "DurableFiles",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,5 @@
 import CCurl
+import FerryCurl
 import FerryPipeline
 import Foundation
 
@@ -23,12 +24,6 @@ private final class UploadSink {
     init(_ payload: Data) { self.payload = Array(payload) }
 }
 
-private let curlGlobalInit: Bool = {
-    // CURL_GLOBAL_ALL (SSL | WIN32) is a macro expression Swift does not import. curl_global_init is
-    // reference-counted, so calling it here as well as in MagentoConnector is harmless.
-    curl_global_init(3) == CURLE_OK
-}()
-
 /// One blocking libcurl transfer for alerts: an SMTP submission or an HTTP POST.
 ///
 /// Unlike MagentoConnector's pooled handles, alerts are rare (one per run at most), so a fresh easy handle per send
@@ -41,74 +36,66 @@ enum CurlTransfer {
 
     /// Submits one message over SMTP (curl's smtp:// or smtps://).
     static func sendMail(_ message: Data, settings: EmailSettings, password: String?) throws {
-        _ = curlGlobalInit
-        guard let handle = curl_easy_init() else { throw AlertDeliveryError(channel: "email", message: "curl_easy_init failed: out of memory") }
-        defer { curl_easy_cleanup(handle) }
+        let curl = try CurlEasy()
         let sink = UploadSink(message)
         let context = Unmanaged.passRetained(sink)
         defer { context.release() }
-        var recipients: UnsafeMutablePointer<curl_slist>? = nil
-        for address in settings.to { recipients = curl_slist_append(recipients, "<\(address)>") }
-        defer { curl_slist_free_all(recipients) }
+        let recipients = CurlStringList()
+        for address in settings.to { recipients.append("<\(address)>") }
 
         // Port 465 is TLS from the first byte (smtps); any other port speaks plain SMTP, upgraded by STARTTLS.
         let scheme = settings.port == 465 ? "smtps" : "smtp"
-        _ = ferry_curl_setopt_string(handle, CURLOPT_URL, "\(scheme)://\(settings.server):\(settings.port)")
-        _ = ferry_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        try curl.set(CURLOPT_URL, "\(scheme)://\(settings.server):\(settings.port)")
+        try curl.set(CURLOPT_NOSIGNAL, 1)
         // CURLUSESSL_ALL: fail rather than send credentials or mail in the clear when STARTTLS is wanted.
-        _ = ferry_curl_setopt_long(handle, CURLOPT_USE_SSL, settings.starttls ? Int(CURLUSESSL_ALL.rawValue) : Int(CURLUSESSL_NONE.rawValue))
-        _ = ferry_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
-        _ = ferry_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
-        if let ca = settings.caFile { _ = ferry_curl_setopt_string(handle, CURLOPT_CAINFO, ca) }
-        _ = ferry_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, settings.timeoutSeconds * 1000)
-        _ = ferry_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, min(settings.timeoutSeconds, 15) * 1000)
-        _ = ferry_curl_setopt_string(handle, CURLOPT_MAIL_FROM, "<\(settings.from)>")
-        _ = ferry_curl_setopt_slist(handle, CURLOPT_MAIL_RCPT, recipients)
-        if let username = settings.username { _ = ferry_curl_setopt_string(handle, CURLOPT_USERNAME, username) }
-        if let password { _ = ferry_curl_setopt_string(handle, CURLOPT_PASSWORD, password) }
-        _ = ferry_curl_setopt_long(handle, CURLOPT_UPLOAD, 1)
-        _ = ferry_curl_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(sink.payload.count))
-        _ = ferry_curl_setopt_pointer(handle, CURLOPT_READDATA, context.toOpaque())
-        _ = ferry_curl_setopt_read_function(handle, readUploadSink)
-        let code = curl_easy_perform(handle)
-        guard code == CURLE_OK else {
-            var response = 0
-            _ = ferry_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &response)
+        try curl.set(CURLOPT_USE_SSL, settings.starttls ? Int(CURLUSESSL_ALL.rawValue) : Int(CURLUSESSL_NONE.rawValue))
+        try curl.set(CURLOPT_SSL_VERIFYPEER, 1)
+        try curl.set(CURLOPT_SSL_VERIFYHOST, 2)
+        if let ca = settings.caFile { try curl.set(CURLOPT_CAINFO, ca) }
+        try curl.set(CURLOPT_TIMEOUT_MS, settings.timeoutSeconds * 1000)
+        try curl.set(CURLOPT_CONNECTTIMEOUT_MS, min(settings.timeoutSeconds, 15) * 1000)
+        try curl.set(CURLOPT_MAIL_FROM, "<\(settings.from)>")
+        try curl.set(CURLOPT_MAIL_RCPT, recipients)
+        if let username = settings.username { try curl.set(CURLOPT_USERNAME, username) }
+        if let password { try curl.set(CURLOPT_PASSWORD, password) }
+        try curl.set(CURLOPT_UPLOAD, 1)
+        try curl.set(CURLOPT_INFILESIZE_LARGE, size: sink.payload.count)
+        try curl.set(CURLOPT_READDATA, pointer: context.toOpaque())
+        try curl.setReadFunction(readUploadSink)
+        do { try curl.perform() } catch {
+            let response = curl.responseCode
             let reply = response > 0 ? " (last SMTP reply \(response))" : ""
             throw AlertDeliveryError(
                 channel: "email",
-                message: "sending through \(scheme)://\(settings.server):\(settings.port) failed: \(String(cString: curl_easy_strerror(code)))\(reply); check alerts.email.server, port, starttls and the credentials")
+                message: "sending through \(scheme)://\(settings.server):\(settings.port) failed: \(error.message)\(reply); check alerts.email.server, port, starttls and the credentials")
         }
     }
 
     /// POSTs `body` as JSON and returns the HTTP status.
     static func post(_ body: Data, settings: WebhookSettings, bearer: String?) throws {
-        _ = curlGlobalInit
-        guard let handle = curl_easy_init() else { throw AlertDeliveryError(channel: "webhook", message: "curl_easy_init failed: out of memory") }
-        defer { curl_easy_cleanup(handle) }
+        let curl = try CurlEasy()
         let sink = UploadSink(body)
         let context = Unmanaged.passRetained(sink)
         defer { context.release() }
-        var headers: UnsafeMutablePointer<curl_slist>? = nil
-        headers = curl_slist_append(headers, "Content-Type: application/json")
-        headers = curl_slist_append(headers, "Expect:")
-        if let bearer { headers = curl_slist_append(headers, "Authorization: Bearer \(bearer)") }
-        defer { curl_slist_free_all(headers) }
+        let headers = CurlStringList()
+        headers.append("Content-Type: application/json")
+        headers.append("Expect:")
+        if let bearer { headers.append("Authorization: Bearer \(bearer)") }
 
-        _ = ferry_curl_setopt_string(handle, CURLOPT_URL, settings.url)
-        _ = ferry_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-        _ = ferry_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
-        _ = ferry_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
-        if let ca = settings.caFile { _ = ferry_curl_setopt_string(handle, CURLOPT_CAINFO, ca) }
-        _ = ferry_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, settings.timeoutSeconds * 1000)
-        _ = ferry_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, min(settings.timeoutSeconds, 15) * 1000)
-        _ = ferry_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers)
-        _ = ferry_curl_setopt_long(handle, CURLOPT_POST, 1)
-        _ = ferry_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(sink.payload.count))
-        _ = ferry_curl_setopt_pointer(handle, CURLOPT_READDATA, context.toOpaque())
-        _ = ferry_curl_setopt_read_function(handle, readUploadSink)
-        _ = ferry_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context.toOpaque())
-        _ = ferry_curl_setopt_write_function(handle) { pointer, size, count, userdata in
+        try curl.set(CURLOPT_URL, settings.url)
+        try curl.set(CURLOPT_NOSIGNAL, 1)
+        try curl.set(CURLOPT_SSL_VERIFYPEER, 1)
+        try curl.set(CURLOPT_SSL_VERIFYHOST, 2)
+        if let ca = settings.caFile { try curl.set(CURLOPT_CAINFO, ca) }
+        try curl.set(CURLOPT_TIMEOUT_MS, settings.timeoutSeconds * 1000)
+        try curl.set(CURLOPT_CONNECTTIMEOUT_MS, min(settings.timeoutSeconds, 15) * 1000)
+        try curl.set(CURLOPT_HTTPHEADER, headers)
+        try curl.set(CURLOPT_POST, 1)
+        try curl.set(CURLOPT_POSTFIELDSIZE_LARGE, size: sink.payload.count)
+        try curl.set(CURLOPT_READDATA, pointer: context.toOpaque())
+        try curl.setReadFunction(readUploadSink)
+        try curl.set(CURLOPT_WRITEDATA, pointer: context.toOpaque())
+        try curl.setWriteFunction { pointer, size, count, userdata in
             let sink = Unmanaged<UploadSink>.fromOpaque(userdata!).takeUnretainedValue()
             let length = size * count
             // Only the start of the answer is kept, for the error message.
@@ -117,15 +104,13 @@ enum CurlTransfer {
             }
             return length
         }
-        let code = curl_easy_perform(handle)
         let where_ = redactedURL(settings.url)
-        guard code == CURLE_OK else {
+        do { try curl.perform() } catch {
             throw AlertDeliveryError(
                 channel: "webhook",
-                message: "POST to \(where_) failed: \(String(cString: curl_easy_strerror(code))); check alerts.webhook.url and that the receiver is up")
+                message: "POST to \(where_) failed: \(error.message); check alerts.webhook.url and that the receiver is up")
         }
-        var status = 0
-        _ = ferry_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        let status = curl.responseCode
         guard (200..<300).contains(status) else {
             let answer = String(decoding: sink.received.prefix(200), as: UTF8.self)
             throw AlertDeliveryError(
@@ -147,7 +132,7 @@ enum CurlTransfer {
 }
 
 /// CURLOPT_READFUNCTION for both senders: hands libcurl the next bytes of the `UploadSink` given as READDATA.
-private let readUploadSink: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
+private let readUploadSink: CurlEasy.Callback = {
     buffer, size, count, userdata in
     let sink = Unmanaged<UploadSink>.fromOpaque(userdata!).takeUnretainedValue()
     let length = min(size * count, sink.payload.count - sink.offset)

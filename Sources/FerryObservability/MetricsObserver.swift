@@ -1,3 +1,4 @@
+import DurableFiles
 public import FerryPipeline
 public import Foundation
 public import Logging
@@ -69,7 +70,7 @@ public final class MetricsObserver: PipelineObserver {
     public init(file: URL, stages: [String] = [], observeMagentoRequests: Bool = true, logger: Logger) {
         self.file = file
         self.logger = logger
-        let removed = TextFile.removeStaleTemporaries(of: file)
+        let removed = Durable.removeStaleTemporaries(of: file)
         if !removed.isEmpty {
             logger.info("removed metrics temporaries of dead processes", metadata: ["ferry.files": .array(removed.map { .string($0) })])
         }
@@ -197,7 +198,8 @@ public final class MetricsObserver: PipelineObserver {
         let (touched, known) = (merged.touched, merged.known)
         Self.apply(Self.samples(in: file), to: &merged) { !touched.contains($0) && (known.isEmpty || known.contains($0)) }
         do {
-            try TextFile.writeAtomically(Data(Self.render(merged).utf8), to: file)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Durable.write(Data(Self.render(merged).utf8), to: file)
         } catch {
             logger.warning("cannot write the metrics file", metadata: ["ferry.file": "\(file.path)", "ferry.error": "\(error)"])
         }

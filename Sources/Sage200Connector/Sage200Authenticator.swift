@@ -1,3 +1,4 @@
+import FerryCurl
 import FerryPipeline
 public import Foundation
 public import Logging

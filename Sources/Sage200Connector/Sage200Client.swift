@@ -1,3 +1,4 @@
+import FerryCurl
 import Foundation
 public import Logging
 public import MagentoConnector
@@ -163,9 +164,7 @@ public final class Sage200Client: Sendable {
             }
             guard retryable, attempt < policy.maxAttempts, !Task.isCancelled else { throw failure }
             // Sage's Retry-After wins (capped); otherwise exponential with jitter.
-            let exponential = min(policy.maxDelay, policy.baseDelay * pow(2, Double(attempt - 1)))
-            let delay = retryAfter.map { min(max($0, 0), policy.maxDelay) }
-                ?? exponential / 2 + Double.random(in: 0...(exponential / 2))
+            let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter)
             logger.warning(
                 "Sage 200 call failed, retrying",
                 metadata: [

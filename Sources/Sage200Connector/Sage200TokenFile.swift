@@ -1,4 +1,6 @@
+import DurableFiles
 public import Foundation
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -55,32 +57,14 @@ public struct Sage200TokenFile: Sendable {
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(tokens)
-        let folder = url.deletingLastPathComponent()
-        let temp = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        func fail(_ what: String) -> Sage200Error {
-            Sage200Error(
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        do {
+            // 0600 from the start: the secret is never readable by others, not even for an instant.
+            try Durable.write(data, to: url, permissions: .ownerReadWrite)
+        } catch {
+            throw Sage200Error(
                 code: .configuration,
-                message: "cannot \(what) the token file \(url.path) (errno \(errno)): check the state folder exists and ferry may write it")
-        }
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        // 0600 from the start: the secret is never readable by others, not even for an instant.
-        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw fail("create") }
-        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd)
-        close(fd)
-        guard written == data.count, synced == 0 else {
-            unlink(temp.path)
-            throw fail("write")
-        }
-        guard rename(temp.path, url.path) == 0 else {
-            unlink(temp.path)
-            throw fail("replace")
-        }
-        let dir = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 {
-            _ = fsync(dir)
-            close(dir)
+                message: "cannot write the token file \(url.path) (\(error)): check the state folder exists and ferry may write it")
         }
     }
 }

@@ -206,25 +206,6 @@ public struct SageSimulator: Sendable {
         }
     }
 
-    /// Writes a file through `body` under a hidden temp name, off the cooperative pool, and publishes it whole
-    /// (or slowly, as a fault).
-    func publish(into folder: URL, name: String, body: @escaping @Sendable (XMLStreamWriter) throws -> Void)
-        async throws
-    {
-        let temp = folder.appendingPathComponent(".\(name).sage-sim.tmp")
-        let final = folder.appendingPathComponent(name)
-        let slowChunk = settings.faults.slowWriteChunk
-        try await offload {
-            let writer = try XMLStreamWriter(url: temp)
-            try body(writer)
-            try writer.finish()
-            if slowChunk == nil { try Publish.rename(temp, to: final) }
-        }
-        if let chunk = slowChunk {
-            try await Publish.slowly(temp, to: final, chunk: chunk, delay: settings.faults.slowWriteDelay)
-        }
-    }
-
     /// The input record with Zynk's `<Errors>` first.
     private func failRecord(_ record: XMLNode, _ name: String, _ description: String) -> XMLNode {
         let date = OrderMapper.sageDateText(Date(), timeZone: TimeZone(identifier: "Europe/London") ?? .gmt)

@@ -1,3 +1,4 @@
+import DurableFiles
 @testable import FerryPipeline
 import FerryXML
 import Foundation

@@ -1,3 +1,4 @@
+import DurableFiles
 import FerryState
 import FileWatching
 import Foundation

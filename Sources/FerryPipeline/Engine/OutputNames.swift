@@ -1,3 +1,4 @@
+import DurableFiles
 import FileWatching
 import Foundation
 

@@ -1,3 +1,4 @@
+import DurableFiles
 public import FerryState
 import FileWatching
 import Foundation

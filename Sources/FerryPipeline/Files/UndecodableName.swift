@@ -1,6 +1,8 @@
+import DurableFiles
 import FileWatching
 import Foundation
 import Logging
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,17 +36,16 @@ extension Durable {
         let source = Array(folder.path.utf8) + [UInt8(ascii: "/")] + bytes
         let shown = folder.path + "/" + escaped
         var info = stat()
-        guard withPath(source, { lstat($0, &info) }) == 0 else { throw Failure(call: "lstat", path: shown, code: errno) }
+        try call("lstat", shown) { withPath(source) { lstat($0, &info) } }
         for name in candidateNames(escaped, limit: nameLimit(of: folder.path)) {
             let target = folder.appendingFile(name)
-            if withPath(source, { Glibc.link($0, target.path) }) == 0 {
+            guard let code = attempt({ withPath(source) { Glibc.link($0, target.path) } }) else {
                 try sync(directory: folder)
                 try call("unlink", shown) { withPath(source) { unlink($0) } }
                 try sync(directory: folder)
                 return name
             }
-            let code = errno
-            if code == EEXIST {
+            if code == .fileExists {
                 var existing = stat()
                 if lstat(target.path, &existing) == 0, existing.st_dev == info.st_dev, existing.st_ino == info.st_ino {
                     try call("unlink", shown) { withPath(source) { unlink($0) } }
@@ -53,7 +54,7 @@ extension Durable {
                 }
                 continue
             }
-            guard code == EPERM || code == EOPNOTSUPP || code == ENOTSUP else { throw Failure(call: "link", path: target.path, code: code) }
+            guard code == .notPermitted || code == .notSupported else { throw Failure(call: "link", path: target.path, errno: code) }
             // No hard links here (a FAT or SMB mount): a rename onto a name checked free just before.
             if FolderEntry.exists(target) { continue }
             try call("rename", shown) { withPath(source) { Glibc.rename($0, target.path) } }

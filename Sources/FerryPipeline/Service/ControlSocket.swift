@@ -1,4 +1,6 @@
+import DurableFiles
 import Foundation
+import SystemPackage
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -184,7 +186,7 @@ public final class ControlSocket: Sendable {
             target = "/proc/self/fd/\(folderFD)/" + (path as NSString).lastPathComponent
         }
         let bytes = Array(target.utf8)
-        guard bytes.count < capacity else { throw Durable.Failure(call: "bind", path: path, code: ENAMETOOLONG) }
+        guard bytes.count < capacity else { throw Durable.Failure(call: "bind", path: path, errno: .fileNameTooLong) }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             raw.copyBytes(from: bytes)
             raw[bytes.count] = 0

@@ -1,4 +1,6 @@
+import DurableFiles
 import Foundation
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -71,7 +73,7 @@ public final class InstanceLock: Sendable {
                 if code == EINTR { continue }
                 close(fd)
                 if code == EWOULDBLOCK { return .busy(holder(path: path)) }
-                throw Durable.Failure(call: "flock", path: path, code: code)
+                throw Durable.Failure(call: "flock", path: path, errno: Errno(rawValue: code))
             }
             let lock = InstanceLock(path: path, fd: fd)
             let started = ISO8601DateFormatter().string(from: Date())

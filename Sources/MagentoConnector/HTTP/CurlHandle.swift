@@ -1,4 +1,5 @@
 import CCurl
+import FerryCurl
 import Foundation
 import Synchronization
 
@@ -61,23 +62,6 @@ public struct HTTPClientOptions: Sendable {
     }
 }
 
-/// A transfer failed below HTTP: no connection, a timeout, a connection dropped mid-body.
-public struct CurlTransportError: Error {
-    let code: CURLcode
-    /// curl's text for the failure.
-    public let message: String
-
-    /// Connection refused / DNS: the request certainly never reached the store.
-    public var neverSent: Bool {
-        code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY
-    }
-}
-
-private let curlGlobalInit: Bool = {
-    // CURL_GLOBAL_ALL is a macro expression Swift does not import: SSL | WIN32 = 3.
-    curl_global_init(3) == CURLE_OK
-}()
-
 /// Collects the response while curl calls back; passed to C as an unmanaged pointer for one perform call.
 private final class TransferSink {
     var body = Data()
@@ -89,33 +73,25 @@ private final class TransferSink {
 /// Not thread-safe: a handle is used by one request at a time (``CurlPool`` guarantees it).
 // Unchecked: a handle is used by one request at a time; the pool hands it to one perform call at once.
 final class CurlHandle: @unchecked Sendable {
-    private let handle: UnsafeMutableRawPointer
+    private let curl: CurlEasy
 
-    init() {
-        _ = curlGlobalInit
-        guard let h = curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
-        handle = h
-    }
-
-    deinit { curl_easy_cleanup(handle) }
+    init() throws { curl = try CurlEasy() }
 
     /// Performs the request, blocking the calling thread (never call this on the cooperative pool).
-    func perform(_ request: HTTPRequest, options: HTTPClientOptions) throws(CurlTransportError) -> HTTPResponse {
+    /// - Throws: ``CurlTransportError`` when no HTTP answer arrived, ``CurlOptionError`` when curl refused an option.
+    func perform(_ request: HTTPRequest, options: HTTPClientOptions) throws -> HTTPResponse {
         // curl_easy_reset keeps the connection cache, so the next request reuses the open connection.
-        curl_easy_reset(handle)
+        curl.reset()
         let sink = TransferSink()
         let context = Unmanaged.passRetained(sink)
         defer { context.release() }
 
-        var headerList: UnsafeMutablePointer<curl_slist>? = nil
-        for (name, value) in request.headers {
-            headerList = curl_slist_append(headerList, "\(name): \(value)")
-        }
+        let headerList = CurlStringList()
+        for (name, value) in request.headers { headerList.append("\(name): \(value)") }
         // An empty Expect stops curl waiting for "100 Continue" on larger bodies.
-        headerList = curl_slist_append(headerList, "Expect:")
-        defer { curl_slist_free_all(headerList) }
+        headerList.append("Expect:")
 
-        _ = ferry_curl_setopt_string(handle, CURLOPT_URL, request.url)
+        try curl.set(CURLOPT_URL, request.url)
         if !request.idempotent {
             // libcurl re-sends a request on a fresh connection, without telling, when a *reused* connection dies
             // before the first byte of the answer (Curl_retry_request: "Connection died, retrying a fresh
@@ -123,27 +99,27 @@ final class CurlHandle: @unchecked Sendable {
             // twice. CURLOPT_FORBID_RETRY_ON_REUSE (8.16) turns that off but Debian 12 ships 7.88, so a request
             // that must not be repeated gets a connection of its own: the retry only ever happens on a reused
             // one, and a drop surfaces as CURLE_GOT_NOTHING, which the caller treats as "sent, no answer".
-            _ = ferry_curl_setopt_long(handle, CURLOPT_FRESH_CONNECT, 1)
+            try curl.set(CURLOPT_FRESH_CONNECT, 1)
         }
-        _ = ferry_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-        _ = ferry_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
-        _ = ferry_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
-        if let ca = options.caFile { _ = ferry_curl_setopt_string(handle, CURLOPT_CAINFO, ca) }
-        _ = ferry_curl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")
-        _ = ferry_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000))
-        _ = ferry_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(options.requestTimeout * 1000))
-        _ = ferry_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
-        _ = ferry_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, options.stallTimeout)
-        _ = ferry_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
-        _ = ferry_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context.toOpaque())
-        _ = ferry_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque())
-        _ = ferry_curl_setopt_write_function(handle) { pointer, size, count, userdata in
+        try curl.set(CURLOPT_NOSIGNAL, 1)
+        try curl.set(CURLOPT_SSL_VERIFYPEER, 1)
+        try curl.set(CURLOPT_SSL_VERIFYHOST, 2)
+        if let ca = options.caFile { try curl.set(CURLOPT_CAINFO, ca) }
+        try curl.set(CURLOPT_ACCEPT_ENCODING, "")
+        try curl.set(CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000))
+        try curl.set(CURLOPT_TIMEOUT_MS, Int(options.requestTimeout * 1000))
+        try curl.set(CURLOPT_LOW_SPEED_LIMIT, 1)
+        try curl.set(CURLOPT_LOW_SPEED_TIME, options.stallTimeout)
+        try curl.set(CURLOPT_HTTPHEADER, headerList)
+        try curl.set(CURLOPT_WRITEDATA, pointer: context.toOpaque())
+        try curl.set(CURLOPT_HEADERDATA, pointer: context.toOpaque())
+        try curl.setWriteFunction { pointer, size, count, userdata in
             let sink = Unmanaged<TransferSink>.fromOpaque(userdata!).takeUnretainedValue()
             let length = size * count
             if let pointer, length > 0 { sink.body.append(UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: length) }
             return length
         }
-        _ = ferry_curl_setopt_header_function(handle) { pointer, size, count, userdata in
+        try curl.setHeaderFunction { pointer, size, count, userdata in
             let sink = Unmanaged<TransferSink>.fromOpaque(userdata!).takeUnretainedValue()
             let length = size * count
             guard let pointer else { return length }
@@ -160,27 +136,22 @@ final class CurlHandle: @unchecked Sendable {
         }
 
         switch request.method {
-        case "GET": _ = ferry_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
-        default: _ = ferry_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+        case "GET": try curl.set(CURLOPT_HTTPGET, 1)
+        default: try curl.set(CURLOPT_CUSTOMREQUEST, request.method)
         }
         let body = request.body ?? Data()
         if request.method != "GET" {
             // COPYPOSTFIELDS copies the bytes, so nothing must outlive this scope.
-            _ = ferry_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
-            body.withUnsafeBytes { raw in
-                _ = ferry_curl_setopt_pointer(
-                    handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+            try curl.set(CURLOPT_POSTFIELDSIZE, body.count)
+            try body.withUnsafeBytes { raw in
+                try curl.set(
+                    CURLOPT_COPYPOSTFIELDS,
+                    pointer: UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
             }
         }
 
-        let code = curl_easy_perform(handle)
-        guard code == CURLE_OK else {
-            let message = String(cString: curl_easy_strerror(code))
-            throw CurlTransportError(code: code, message: message)
-        }
-        var status = 0
-        _ = ferry_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
+        try curl.perform()
+        return HTTPResponse(status: curl.responseCode, headers: sink.headers, body: sink.body)
     }
 }
 
@@ -197,19 +168,19 @@ public final class CurlPool: Sendable {
 
     /// Runs the request on a dispatch thread (curl_easy_perform blocks) and resumes the caller when done.
     ///
-    /// - Throws: ``CurlTransportError`` when no HTTP answer arrived.
+    /// - Throws: ``CurlTransportError`` when no HTTP answer arrived, ``CurlOptionError`` when curl refused an option.
     public func perform(_ request: HTTPRequest, options: HTTPClientOptions) async throws -> HTTPResponse {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
             // A serial queue of its own, which gets a thread at once. A shared concurrent queue draws on the global
             // pool, which on Linux has one thread per core and adds one a second while they are all blocked: the
             // first 4 parallel stock uploads of a process took 2.8 s for 20 requests instead of 10 ms.
             DispatchQueue(label: "ferry.curl").async {
-                let handle = self.idle.withLock { $0.handles.popLast() } ?? CurlHandle()
-                let result = Result { () throws(CurlTransportError) -> HTTPResponse in
-                    try handle.perform(request, options: options)
+                let result = Result { () throws -> HTTPResponse in
+                    let handle = try self.idle.withLock { $0.handles.popLast() } ?? CurlHandle()
+                    defer { self.idle.withLock { $0.handles.append(handle) } }
+                    return try handle.perform(request, options: options)
                 }
-                self.idle.withLock { $0.handles.append(handle) }
-                continuation.resume(with: result.mapError { $0 as any Error })
+                continuation.resume(with: result)
             }
         }
     }

@@ -1,3 +1,4 @@
+import FerryCurl
 public import Foundation
 public import Logging
 
@@ -27,8 +28,9 @@ public struct RetryPolicy: Sendable {
         self.maxDelay = maxDelay
     }
 
-    /// The delay before attempt `attempt + 1` (attempt counts from 1), full jitter in [d/2, d].
-    func delay(afterAttempt attempt: Int, retryAfter: Double?) -> Double {
+    /// The delay in seconds before attempt `attempt + 1` (attempt counts from 1): the server's `Retry-After`
+    /// (capped at ``maxDelay``), else exponential from ``baseDelay`` with jitter in [d/2, d].
+    public func delay(afterAttempt attempt: Int, retryAfter: Double?) -> Double {
         if let retryAfter { return min(max(retryAfter, 0), maxDelay) }
         let exp = min(maxDelay, baseDelay * pow(2, Double(attempt - 1)))
         return exp / 2 + Double.random(in: 0...(exp / 2))

@@ -9,14 +9,14 @@ import Glibc
 /// ENAMETOOLONG for ever while the journal said the run had committed (issue 13.3).
 extension Durable {
     /// Longest file name Linux filesystems take, in bytes (NAME_MAX); a folder's own limit may be lower.
-    static let maxNameBytes = 255
+    public static let maxNameBytes = 255
 
     /// Folder -> its `pathconf(_PC_NAME_MAX)`, asked once per folder.
     private static let limits = Mutex<[String: Int]>([:])
 
     /// The longest file name `folder`'s filesystem takes, in bytes (`pathconf(_PC_NAME_MAX)`; 255 when the folder
     /// does not exist yet or the filesystem does not say). A share (CIFS, eCryptfs) may take fewer than 255.
-    static func nameLimit(of folder: String) -> Int {
+    public static func nameLimit(of folder: String) -> Int {
         if let known = limits.withLock({ $0[folder] }) { return known }
         errno = 0
         let asked = pathconf(folder, Int32(_PC_NAME_MAX))
@@ -31,7 +31,7 @@ extension Durable {
     /// A shortened name keeps its extension (up to 16 bytes) and ends its stem with `~` and 8 characters of a hash of
     /// the whole name: deterministic (a re-run after a crash derives the same name) and distinct for two long names
     /// that differ only past the cut. The cut falls between characters, never inside a UTF-8 sequence.
-    static func fitting(_ name: String, reserve: Int, limit: Int = maxNameBytes) -> String {
+    public static func fitting(_ name: String, reserve: Int, limit: Int = maxNameBytes) -> String {
         let room = limit - reserve
         guard name.utf8.count > room else { return name }
         let ext = (name as NSString).pathExtension
@@ -44,7 +44,7 @@ extension Durable {
 
     /// The names tried for `preferred` when the folder already has one: `a.xml`, `a-1.xml`, `a-2.xml`, ...; each
     /// fitted to `limit` bytes.
-    static func candidateNames(_ preferred: String, limit: Int = maxNameBytes) -> some Sequence<String> {
+    public static func candidateNames(_ preferred: String, limit: Int = maxNameBytes) -> some Sequence<String> {
         return (0...).lazy.map { n in
             guard n > 0 else { return fitting(preferred, reserve: 0, limit: limit) }
             // A variant of a 255-byte name must still fit: shorten it first.

@@ -1,123 +1,30 @@
+import DurableFiles
 import FileWatching
 import Foundation
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Crash-safe file operations: every change is on disk (file and directory entry) when the call returns.
-///
-/// A rename is durable only after an fsync of the file and then of the directory (the ALICE study found
-/// dozens of systems getting this wrong); these helpers do both, and never replace an existing file.
-enum Durable {
-    /// A failed system call: names the call, the path and errno.
-    struct Failure: Error, CustomStringConvertible {
-        let call: String
-        let path: String
-        let code: Int32
-
-        var description: String {
-            let hint: String =
-                switch code {
-                case ENOSPC: " (disk full: free space; ferry resumes by itself)"
-                case EACCES, EPERM: " (permission denied: let ferry's user write there)"
-                case EROFS: " (read-only filesystem)"
-                default: ""
-                }
-            return "\(call) \(path): \(String(cString: strerror(code)))\(hint)"
-        }
-
-    }
-
-    /// Runs a system call, retrying on EINTR, turning -1 into a ``Failure``.
-    @discardableResult
-    static func call(_ name: String, _ path: String, _ body: () -> Int32) throws -> Int32 {
-        while true {
-            let result = body()
-            if result != -1 { return result }
-            if errno == EINTR { continue }
-            throw Failure(call: name, path: path, code: errno)
-        }
-    }
-
-    /// fsyncs a file's contents.
-    static func sync(file: URL) throws {
-        let fd = try call("open", file.path) { open(file.path, O_RDONLY | O_CLOEXEC) }
-        defer { close(fd) }
-        try call("fsync", file.path) { fsync(fd) }
-    }
-
-    /// fsyncs a directory, making the names created, renamed or removed in it durable.
-    static func sync(directory: URL) throws {
-        let fd = try call("open", directory.path) { open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        defer { close(fd) }
-        try call("fsync", directory.path) { fsync(fd) }
-    }
-
-    /// Creates `folder` and its parents (each new one made durable in its parent).
-    static func makeFolder(_ folder: URL) throws {
-        var missing: [URL] = []
-        var current = folder.standardizedFileURL
-        while !FileManager.default.fileExists(atPath: current.path) {
-            missing.append(current)
-            current = current.deletingLastPathComponent()
-        }
-        for url in missing.reversed() {
-            let result = mkdir(url.path, 0o755)
-            if result != 0, errno != EEXIST { throw Failure(call: "mkdir", path: url.path, code: errno) }
-            try sync(directory: url.deletingLastPathComponent())
-        }
-    }
-
-    /// Atomically renames `source` to `destination` (replacing it), then fsyncs both folders.
-    static func rename(_ source: URL, to destination: URL) throws {
-        try call("rename", source.path) { Glibc.rename(source.path, destination.path) }
-        try sync(directory: destination.deletingLastPathComponent())
-        if source.deletingLastPathComponent() != destination.deletingLastPathComponent() {
-            try sync(directory: source.deletingLastPathComponent())
-        }
-    }
-
-    /// Writes `data` to `url` through a temporary name, fsync and rename: readers see all of it or nothing.
-    static func write(_ data: Data, to url: URL) throws {
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(fitting(url.lastPathComponent, reserve: 16, limit: nameLimit(of: url.deletingLastPathComponent().path))).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        let fd = try call("open", temp.path) { open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
-        do {
-            try data.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let written = try call("write", temp.path) { Int32(truncatingIfNeeded: Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)) }
-                    offset += Int(written)
-                }
-            }
-            try call("fsync", temp.path) { fsync(fd) }
-            close(fd)
-        } catch {
-            close(fd)
-            unlink(temp.path)
-            throw error
-        }
-        try rename(temp, to: url)
-    }
-
+/// Placing files under free names: publishing a finished temporary, moving an input into an archive or failed
+/// folder (across filesystems too), never replacing a file that is already there.
+extension Durable {
     /// Renames the temporary `temp` to `preferredName` in `folder`, or to the first free variant of it; returns
     /// the name used. Never replaces a file, even one another process creates at the same instant: the kernel
     /// checks and renames in one step (`renameat2` with `RENAME_NOREPLACE`). The caller fsyncs the folder.
     static func publish(_ temp: String, into folder: String, preferredName: String) throws -> String {
         for name in candidateNames(preferredName, limit: nameLimit(of: folder)) {
             let target = folder + "/" + name
-            var result: Int32
-            repeat { result = renameWithoutReplacing(temp, target) } while result != 0 && errno == EINTR
-            if result == 0 { return name }
-            let code = errno
+            guard let code = attempt({ renameWithoutReplacing(temp, target) }) else { return name }
             switch code {
-            case EEXIST: continue
-            case EINVAL, ENOSYS:
+            case .fileExists: continue
+            case .invalidArgument, .noFunction:
                 // A filesystem (or kernel) without RENAME_NOREPLACE: a rename onto a name checked free just
                 // before, as on filesystems without hard links; ferry is the only writer of its output names.
                 if FolderEntry.exists(path: target) { continue }
                 try call("rename", temp) { Glibc.rename(temp, target) }
                 return name
-            default: throw Failure(call: "rename", path: temp, code: code)
+            default: throw Failure(call: "rename", path: temp, errno: code)
             }
         }
         fatalError("unreachable: candidate names are unbounded")
@@ -172,15 +79,14 @@ enum Durable {
         }
         for name in candidateNames(preferredName, limit: nameLimit(of: folder.path)) {
             let target = folder.appendingFile(name)
-            if Glibc.link(linkSource.path, target.path) == 0 {
+            guard let code = attempt({ Glibc.link(linkSource.path, target.path) }) else {
                 try sync(directory: folder)
                 if let copied { unlink(copied.path); try sync(directory: folder) }
                 try call("unlink", source.path) { unlink(source.path) }
                 try sync(directory: source.deletingLastPathComponent())
                 return target
             }
-            let code = errno
-            if code == EPERM || code == EOPNOTSUPP || code == ENOTSUP {
+            if code == .notPermitted || code == .notSupported {
                 // Filesystems without hard links (FAT, some FUSE and SMB mounts): a rename onto a name
                 // checked free just before; ferry is the only writer of these folders.
                 if FolderEntry.exists(target) { continue }
@@ -188,7 +94,7 @@ enum Durable {
                 if copied != nil { try call("unlink", source.path) { unlink(source.path) } }
                 return target
             }
-            guard code == EEXIST else { throw Failure(call: "link", path: target.path, code: code) }
+            guard code == .fileExists else { throw Failure(call: "link", path: target.path, errno: code) }
             if try isSameFile(target, as: source, sourceInfo: info) {
                 if let copied { unlink(copied.path) }
                 try call("unlink", source.path) { unlink(source.path) }
@@ -250,10 +156,9 @@ enum Durable {
     private static func link(_ source: URL, sourceInfo: stat, into folder: URL, preferredName: String) throws -> URL? {
         for name in candidateNames(preferredName, limit: nameLimit(of: folder.path)) {
             let target = folder.appendingFile(name)
-            if Glibc.link(source.path, target.path) == 0 { return target }
-            let code = errno
-            if code == EPERM || code == EOPNOTSUPP || code == ENOTSUP { return nil }
-            guard code == EEXIST else { throw Failure(call: "link", path: target.path, code: code) }
+            guard let code = attempt({ Glibc.link(source.path, target.path) }) else { return target }
+            if code == .notPermitted || code == .notSupported { return nil }
+            guard code == .fileExists else { throw Failure(call: "link", path: target.path, errno: code) }
             if try isSameFile(target, as: source, sourceInfo: sourceInfo) { return target }
         }
         fatalError("unreachable: candidate names are unbounded")
@@ -269,27 +174,25 @@ enum Durable {
         return FileManager.default.contentsEqual(atPath: target.path, andPath: source.path)
     }
 
-    /// Copies a regular file's bytes to `destination` and fsyncs it.
+    /// Copies a regular file's bytes to `destination` and fsyncs it (swift-system retries EINTR and short writes).
     private static func copy(_ source: URL, to destination: URL) throws {
-        let input = try call("open", source.path) { open(source.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
-        defer { close(input) }
-        let output = try call("open", destination.path) { open(destination.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
-        defer { close(output) }
+        let input = try system("open", source.path) {
+            try FileDescriptor.open(FilePath(source.path), .readOnly, options: [.closeOnExec, .noFollow])
+        }
+        defer { try? input.close() }
+        let output = try system("open", destination.path) {
+            try FileDescriptor.open(
+                FilePath(destination.path), .writeOnly, options: [.create, .truncate, .closeOnExec],
+                permissions: filePermissions)
+        }
+        defer { try? output.close() }
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = try buffer.withUnsafeMutableBytes { raw in
-                try call("read", source.path) { Int32(truncatingIfNeeded: read(input, raw.baseAddress, raw.count)) }
-            }
+            let count = try system("read", source.path) { try buffer.withUnsafeMutableBytes { try input.read(into: $0) } }
             if count == 0 { break }
-            try buffer.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < Int(count) {
-                    let written = try call("write", destination.path) { Int32(truncatingIfNeeded: Glibc.write(output, raw.baseAddress! + offset, Int(count) - offset)) }
-                    offset += Int(written)
-                }
-            }
+            _ = try system("write", destination.path) { try output.writeAll(buffer[..<count]) }
         }
-        try call("fsync", destination.path) { fsync(output) }
+        try call("fsync", destination.path) { fsync(output.rawValue) }
     }
 }
 
