@@ -38,6 +38,8 @@ let package = Package(
             providers: [.apt(["libinotifytools0-dev"])]),
 
         // MARK: Foundation: XML, durable state, watching, the engine.
+        // The value types several modules share (JSONValue, InventoryRecord, SplitMix64): Foundation only.
+        .target(name: "FerryValues", swiftSettings: strictSettings),
         .target(
             name: "FerryXML", dependencies: ["CXML"], swiftSettings: strictSettings),
         .target(
@@ -60,6 +62,7 @@ let package = Package(
         .target(
             name: "FerryPipeline",
             dependencies: [
+                "FerryValues",
                 "FerryXML", "FerryState", "FileWatching",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -74,6 +77,7 @@ let package = Package(
         .target(
             name: "MagentoConnector",
             dependencies: [
+                "FerryValues",
                 "CCurl", "FerryXML", "FerryState",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -90,6 +94,7 @@ let package = Package(
         .target(
             name: "MagentoSandbox",
             dependencies: [
+                "FerryValues",
                 "MagentoConnector", "StandInHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -99,6 +104,7 @@ let package = Package(
         .target(
             name: "SageSide",
             dependencies: [
+                "FerryValues",
                 "FerryXML", "FerryState",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,6 +113,7 @@ let package = Package(
         .target(
             name: "Sage200Connector",
             dependencies: [
+                "FerryValues",
                 "MagentoConnector", "FerryPipeline", "FerryState", "SageSide",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -115,6 +122,7 @@ let package = Package(
         .target(
             name: "Sage200Sandbox",
             dependencies: [
+                "FerryValues",
                 "MagentoConnector", "SageSide", "StandInHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -123,6 +131,7 @@ let package = Package(
         .target(
             name: "SageSimulator",
             dependencies: [
+                "FerryValues",
                 "SageSide", "FerryXML", "FileWatching", "FerryPipeline",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -133,6 +142,7 @@ let package = Package(
         .target(
             name: "FerryStages",
             dependencies: [
+                "FerryValues",
                 "FerryPipeline", "FerryXML", "FerryState", "MagentoConnector", "SageSide",
                 "Sage200Connector",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -144,6 +154,7 @@ let package = Package(
         .target(
             name: "FerryObservability",
             dependencies: [
+                "FerryValues",
                 "FerryPipeline", "MagentoConnector", "CCurl",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -153,6 +164,7 @@ let package = Package(
         .target(
             name: "FerryConsole",
             dependencies: [
+                "FerryValues",
                 "FerryPipeline", "FerryState", "StandInHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -167,6 +179,7 @@ let package = Package(
         .target(
             name: "FerryDemo",
             dependencies: [
+                "FerryValues",
                 "FerryPipeline", "FerryStages", "FerryXML", "MagentoSandbox", "MagentoConnector", "SageSimulator", "SageSide",
                 "Sage200Connector", "Sage200Sandbox",
                 .product(name: "Logging", package: "swift-log"),
@@ -193,6 +206,7 @@ let package = Package(
         .executableTarget(
             name: "ferry-bench",
             dependencies: [
+                "FerryValues",
                 "FerryDemo",
                 "SageSide", "FerryState", "MagentoConnector", "MagentoSandbox",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -212,7 +226,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "MagentoConnectorTests",
-            dependencies: ["MagentoConnector", "MagentoSandbox", "FerryStages", "FerryPipeline"],
+            dependencies: ["FerryValues", "MagentoConnector", "MagentoSandbox", "FerryStages", "FerryPipeline"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "FerryObservabilityTests",
@@ -221,6 +235,7 @@ let package = Package(
         .testTarget(
             name: "WorkflowTests",
             dependencies: [
+                "FerryValues",
                 "FerryDemo", "FerryObservability", "FerryPipeline", "FerryStages", "FerryState", "FerryXML", "MagentoConnector",
                 "MagentoSandbox", "FerryConsole",
                 "SageSimulator", "SageSide",
@@ -228,11 +243,12 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "SageSideTests",
-            dependencies: ["SageSide", "SageSimulator", "FerryStages", "FerryPipeline", "MagentoConnector", "MagentoSandbox"],
+            dependencies: ["FerryValues", "SageSide", "SageSimulator", "FerryStages", "FerryPipeline", "MagentoConnector", "MagentoSandbox"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "Sage200Tests",
             dependencies: [
+                "FerryValues",
                 "Sage200Connector", "Sage200Sandbox", "MagentoConnector", "FerryStages", "FerryPipeline", "FerryState",
                 "SageSide", "FerryXML",
                 "MagentoSandbox", "FerryDemo",
@@ -251,6 +267,7 @@ let package = Package(
         .testTarget(
             name: "ReliabilityTests",
             dependencies: [
+                "FerryValues",
                 "FerryPipeline", "FerryStages", "FerryXML", "FerryState", "FileWatching", "MagentoConnector",
                 "MagentoSandbox", "SageSide",
                 .product(name: "GRDB", package: "GRDB.swift"),

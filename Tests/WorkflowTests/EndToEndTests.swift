@@ -2,6 +2,7 @@ import FerryDemo
 import FerryPipeline
 import FerryStages
 import FerryState
+import FerryValues
 import FerryXML
 import Foundation
 import Logging

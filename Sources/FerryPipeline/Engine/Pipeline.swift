@@ -1,4 +1,5 @@
 public import FerryState
+import FerryValues
 import FileWatching
 import Foundation
 import GRDB
