@@ -215,26 +215,34 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // The test helpers every test target shares (temporary folders, the built `ferry`, child processes, log
+        // captures): only test targets depend on it, so nothing of it reaches the `ferry` product.
+        .target(
+            name: "FerryTestSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Tests/FerryTestSupport", swiftSettings: strictSettings),
         .testTarget(
-            name: "FerryXMLTests", dependencies: ["FerryXML"], swiftSettings: strictSettings),
+            name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "FerryPipelineTests",
             dependencies: [
+                "FerryTestSupport",
                 "FerryPipeline", "FerryStages", "FerryXML", "FerryState", "FileWatching",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "MagentoConnectorTests",
-            dependencies: ["FerryValues", "MagentoConnector", "MagentoSandbox", "FerryStages", "FerryPipeline"],
+            dependencies: ["FerryTestSupport", "FerryValues", "MagentoConnector", "MagentoSandbox", "FerryStages", "FerryPipeline"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "FerryObservabilityTests",
-            dependencies: ["FerryObservability", "FerryPipeline", "MagentoConnector"],
+            dependencies: ["FerryTestSupport", "FerryObservability", "FerryPipeline", "MagentoConnector"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "WorkflowTests",
             dependencies: [
+                "FerryTestSupport",
                 "FerryValues",
                 "FerryDemo", "FerryObservability", "FerryPipeline", "FerryStages", "FerryState", "FerryXML", "MagentoConnector",
                 "MagentoSandbox", "FerryConsole",
@@ -243,11 +251,12 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "SageSideTests",
-            dependencies: ["FerryValues", "SageSide", "SageSimulator", "FerryStages", "FerryPipeline", "MagentoConnector", "MagentoSandbox"],
+            dependencies: ["FerryTestSupport", "FerryValues", "SageSide", "SageSimulator", "FerryStages", "FerryPipeline", "MagentoConnector", "MagentoSandbox"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "Sage200Tests",
             dependencies: [
+                "FerryTestSupport",
                 "FerryValues",
                 "Sage200Connector", "Sage200Sandbox", "MagentoConnector", "FerryStages", "FerryPipeline", "FerryState",
                 "SageSide", "FerryXML",
@@ -258,6 +267,7 @@ let package = Package(
         .testTarget(
             name: "FerryConsoleTests",
             dependencies: [
+                "FerryTestSupport",
                 "FerryConsole", "FerryPipeline", "FerryStages", "FerryState", "FerryDemo", "FerryObservability", "MagentoConnector",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -267,6 +277,7 @@ let package = Package(
         .testTarget(
             name: "ReliabilityTests",
             dependencies: [
+                "FerryTestSupport",
                 "FerryValues",
                 "FerryPipeline", "FerryStages", "FerryXML", "FerryState", "FileWatching", "MagentoConnector",
                 "MagentoSandbox", "SageSide",

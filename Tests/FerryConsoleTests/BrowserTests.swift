@@ -3,6 +3,7 @@ import FerryDemo
 import FerryPipeline
 import FerryStages
 import FerryState
+import FerryTestSupport
 import Foundation
 import GRDB
 import Logging
@@ -12,8 +13,7 @@ import Testing
 /// flowing through. Screenshots go to `.build/test-output/console/` (with `FERRY_WRITE_SCREENSHOTS=1` also to
 /// docs/console/, for docs/console.md). Without Chromium the test says so and passes, except in CI.
 @Suite(.serialized) struct BrowserTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let output = repository.appendingPathComponent(".build/test-output/console")
+    static let output = packageRoot.appendingPathComponent(".build/test-output/console")
 
     @Test func anOperatorFollowsAnOrderAndRetriesAQuarantinedFile() async throws {
         guard WebDriver.available else {
@@ -28,7 +28,7 @@ import Testing
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-browser-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Self.repository.appendingPathComponent("config.json"), to: root.appendingPathComponent("config.json"))
+        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("config.json"), to: root.appendingPathComponent("config.json"))
         var (config, _) = try ConfigLoader.load(file: root.appendingPathComponent("config.json"), registry: BuiltinTasks.registry, checkFolders: false)
         for folder in config.stages.flatMap({ [$0.watch].compactMap { $0 } + Array($0.outputs.values) }) {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -109,7 +109,7 @@ import Testing
         let file = Self.output.appendingPathComponent("\(name).png")
         try await browser.screenshot(to: file)
         if ProcessInfo.processInfo.environment["FERRY_WRITE_SCREENSHOTS"] == "1" {
-            let docs = Self.repository.appendingPathComponent("docs/console/\(name).png")
+            let docs = packageRoot.appendingPathComponent("docs/console/\(name).png")
             try FileManager.default.createDirectory(at: docs.deletingLastPathComponent(), withIntermediateDirectories: true)
             try? FileManager.default.removeItem(at: docs)
             try FileManager.default.copyItem(at: file, to: docs)

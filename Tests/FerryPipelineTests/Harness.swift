@@ -130,16 +130,3 @@ struct CopyTask: StageTask {
     }
 }
 
-/// The path of the built `ferry` executable, beside the test bundle.
-var ferryExecutable: URL {
-    var url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    while url.path != "/" {
-        let candidate = url.appendingPathComponent("ferry")
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-            return candidate
-        }
-        url = url.deletingLastPathComponent()
-    }
-    return URL(fileURLWithPath: ".build/debug/ferry")
-}

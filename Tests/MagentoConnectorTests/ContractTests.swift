@@ -1,3 +1,4 @@
+import FerryTestSupport
 import FerryValues
 import Foundation
 import MagentoConnector
@@ -7,27 +8,12 @@ import Testing
 /// Every request ferry sends and every answer the sandbox gives, checked against Adobe's admin schema by
 /// Python's jsonschema. Skipped when python3, its modules or `../shared/reference` are missing.
 @Suite struct ContractTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
     static let schema = packageRoot.deletingLastPathComponent()
         .appendingPathComponent("shared/reference/magento/admin-schema-2.4.9.yaml")
 
     static var available: Bool {
         guard FileManager.default.fileExists(atPath: schema.path) else { return false }
-        return (try? run(["python3", "-c", "import yaml, jsonschema"]).0) == 0
-    }
-
-    static func run(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return (try? runProcess("/usr/bin/env", ["python3", "-c", "import yaml, jsonschema"]).status) == 0
     }
 
     @Test(.enabled(if: ContractTests.available, "python3 with yaml+jsonschema and ../shared/reference needed"))
@@ -66,8 +52,8 @@ import Testing
             }
             try lines.write(to: dir.appendingPathComponent("exchanges.jsonl"), atomically: true, encoding: .utf8)
         }
-        let script = Self.packageRoot.appendingPathComponent("Tests/contract/validate_magento.py").path
-        let (status, output) = try Self.run(["python3", script, Self.schema.path, dir.path])
+        let script = packageRoot.appendingPathComponent("Tests/contract/validate_magento.py").path
+        let (status, output) = try runProcess("/usr/bin/env", ["python3", script, Self.schema.path, dir.path])
         #expect(status == 0, "\(output)")
     }
 }

@@ -1,3 +1,4 @@
+import FerryTestSupport
 import FerryValues
 import Foundation
 import MagentoConnector

@@ -1,5 +1,6 @@
 import FerryDemo
 import FerryPipeline
+import FerryTestSupport
 import FerryValues
 import Foundation
 import Logging
