@@ -106,17 +106,6 @@ final class Harness: @unchecked Sendable {
         allFiles(under: root.appendingPathComponent("archive")).filter { $0.contains("/\(stage)/") }.map { ($0 as NSString).lastPathComponent }.sorted()
     }
 
-    /// Waits until `condition` holds, polling; fails the test after `timeout`.
-    func waitUntil(_ what: String, timeout: Duration = .seconds(180), _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !condition() {
-            if ContinuousClock.now > deadline {
-                Issue.record("timed out waiting for: \(what)")
-                throw CancellationError()
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
 }
 
 /// A test task that copies its input: exercises the engine without XSLT costs.

@@ -40,17 +40,7 @@ import Testing
             _ = try await msi.upload(skus.map { InventoryRecord(sku: $0, qty: 3, isInStock: true) })
             _ = try? await client.order(entityID: 99999)
             // Write the exchanges where the validator reads them.
-            let log = await sandbox.store.requestLog()
-            var lines = ""
-            for entry in log where entry.fault == nil && !entry.route.isEmpty {
-                let record: JSONValue = [
-                    "method": .string(entry.method), "route": .string(entry.route), "status": .int(entry.status),
-                    "query": .array(entry.query.map { [.string($0.0), .string($0.1)] }),
-                    "request": entry.requestBody.map { .string($0) } ?? .null, "response": .string(entry.responseBody),
-                ]
-                lines += record.serialized + "\n"
-            }
-            try lines.write(to: dir.appendingPathComponent("exchanges.jsonl"), atomically: true, encoding: .utf8)
+            try await contractLines(sandbox).write(to: dir.appendingPathComponent("exchanges.jsonl"), atomically: true, encoding: .utf8)
         }
         let script = packageRoot.appendingPathComponent("Tests/contract/validate_magento.py").path
         let (status, output) = try runProcess("/usr/bin/env", ["python3", script, Self.schema.path, dir.path])

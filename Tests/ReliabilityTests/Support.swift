@@ -228,18 +228,6 @@ final class Child: @unchecked Sendable {
     }
 }
 
-/// Polls `condition` every 20 ms; fails the test after `timeout` (a hang guard, not a performance assertion).
-func waitUntil(_ what: String, timeout: Duration = .seconds(120), _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while !condition() {
-        if ContinuousClock.now > deadline {
-            Issue.record("timed out waiting for: \(what)")
-            throw CancellationError()
-        }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-}
-
 /// Reads and writes a sysctl under /proc/sys; the old value is restored by the caller's `defer`.
 struct Sysctl {
     let path: String
