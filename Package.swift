@@ -40,6 +40,8 @@ let package = Package(
             providers: [.apt(["libinotifytools0-dev"])]),
 
         // MARK: Foundation: XML, durable state, watching, the engine.
+        // The value types several modules share (JSONValue, InventoryRecord, SplitMix64): Foundation only.
+        .target(name: "FerryValues", swiftSettings: strictSettings),
         .target(
             name: "FerryXML", dependencies: ["CXML"], swiftSettings: strictSettings),
         // Durable whole-file writes and fsyncs on swift-system: every writer's target imports it.
@@ -67,6 +69,7 @@ let package = Package(
         .target(
             name: "FerryPipeline",
             dependencies: [
+                "FerryValues",
                 "FerryXML", "FerryState", "FileWatching",
                 "DurableFiles",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -82,6 +85,7 @@ let package = Package(
         .target(
             name: "MagentoConnector",
             dependencies: [
+                "FerryValues",
                 "CCurl", "FerryXML", "FerryState",
                 "FerryCurl",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -99,6 +103,7 @@ let package = Package(
         .target(
             name: "MagentoSandbox",
             dependencies: [
+                "FerryValues",
                 "MagentoConnector", "StandInHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -108,6 +113,7 @@ let package = Package(
         .target(
             name: "SageSide",
             dependencies: [
+                "FerryValues",
                 "FerryXML", "FerryState",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,6 +122,7 @@ let package = Package(
         .target(
             name: "Sage200Connector",
             dependencies: [
+                "FerryValues",
                 "MagentoConnector", "FerryPipeline", "FerryState", "SageSide",
                 "DurableFiles", .product(name: "SystemPackage", package: "swift-system"),
                 "FerryCurl",
@@ -126,6 +133,7 @@ let package = Package(
         .target(
             name: "Sage200Sandbox",
             dependencies: [
+                "FerryValues",
                 "MagentoConnector", "SageSide", "StandInHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -134,6 +142,7 @@ let package = Package(
         .target(
             name: "SageSimulator",
             dependencies: [
+                "FerryValues",
                 "SageSide", "FerryXML", "FileWatching", "FerryPipeline",
                 "DurableFiles", .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -145,6 +154,7 @@ let package = Package(
         .target(
             name: "FerryStages",
             dependencies: [
+                "FerryValues",
                 "FerryPipeline", "FerryXML", "FerryState", "MagentoConnector", "SageSide",
                 "Sage200Connector",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -156,6 +166,7 @@ let package = Package(
         .target(
             name: "FerryObservability",
             dependencies: [
+                "FerryValues",
                 "FerryPipeline", "MagentoConnector", "CCurl",
                 "DurableFiles", "FerryCurl",
                 .product(name: "Logging", package: "swift-log"),
@@ -166,6 +177,7 @@ let package = Package(
         .target(
             name: "FerryConsole",
             dependencies: [
+                "FerryValues",
                 "FerryPipeline", "FerryState", "StandInHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -180,6 +192,7 @@ let package = Package(
         .target(
             name: "FerryDemo",
             dependencies: [
+                "FerryValues",
                 "FerryPipeline", "FerryStages", "FerryXML", "MagentoSandbox", "MagentoConnector", "SageSimulator", "SageSide",
                 "Sage200Connector", "Sage200Sandbox",
                 .product(name: "Logging", package: "swift-log"),
@@ -206,6 +219,7 @@ let package = Package(
         .executableTarget(
             name: "ferry-bench",
             dependencies: [
+                "FerryValues",
                 "FerryDemo",
                 "SageSide", "FerryState", "MagentoConnector", "MagentoSandbox",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -214,8 +228,14 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // The test helpers every test target shares (temporary folders, the built `ferry`, child processes, log
+        // captures): only test targets depend on it, so nothing of it reaches the `ferry` product.
+        .target(
+            name: "FerryTestSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Tests/FerryTestSupport", swiftSettings: strictSettings),
         .testTarget(
-            name: "FerryXMLTests", dependencies: ["FerryXML"], swiftSettings: strictSettings),
+            name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "DurableFilesTests",
             dependencies: ["DurableFiles", .product(name: "SystemPackage", package: "swift-system")],
@@ -223,21 +243,24 @@ let package = Package(
         .testTarget(
             name: "FerryPipelineTests",
             dependencies: [
+                "FerryTestSupport",
                 "FerryPipeline", "FerryStages", "FerryXML", "FerryState", "FileWatching",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "MagentoConnectorTests",
-            dependencies: ["MagentoConnector", "MagentoSandbox", "FerryStages", "FerryPipeline", "FerryCurl", "CCurl"],
+            dependencies: ["FerryTestSupport", "FerryValues", "MagentoConnector", "MagentoSandbox", "FerryStages", "FerryPipeline", "FerryCurl", "CCurl"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "FerryObservabilityTests",
-            dependencies: ["FerryObservability", "FerryPipeline", "MagentoConnector"],
+            dependencies: ["FerryTestSupport", "FerryObservability", "FerryPipeline", "MagentoConnector"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "WorkflowTests",
             dependencies: [
+                "FerryTestSupport",
+                "FerryValues",
                 "FerryDemo", "FerryObservability", "FerryPipeline", "FerryStages", "FerryState", "FerryXML", "MagentoConnector",
                 "MagentoSandbox", "FerryConsole",
                 "SageSimulator", "SageSide",
@@ -245,11 +268,13 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "SageSideTests",
-            dependencies: ["SageSide", "SageSimulator", "FerryStages", "FerryPipeline", "MagentoConnector", "MagentoSandbox"],
+            dependencies: ["FerryTestSupport", "FerryValues", "SageSide", "SageSimulator", "FerryStages", "FerryPipeline", "MagentoConnector", "MagentoSandbox"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "Sage200Tests",
             dependencies: [
+                "FerryTestSupport",
+                "FerryValues",
                 "Sage200Connector", "Sage200Sandbox", "MagentoConnector", "FerryStages", "FerryPipeline", "FerryState",
                 "SageSide", "FerryXML",
                 "MagentoSandbox", "FerryDemo",
@@ -259,6 +284,7 @@ let package = Package(
         .testTarget(
             name: "FerryConsoleTests",
             dependencies: [
+                "FerryTestSupport",
                 "FerryConsole", "FerryPipeline", "FerryStages", "FerryState", "FerryDemo", "FerryObservability", "MagentoConnector",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -268,6 +294,8 @@ let package = Package(
         .testTarget(
             name: "ReliabilityTests",
             dependencies: [
+                "FerryTestSupport",
+                "FerryValues",
                 "FerryPipeline", "FerryStages", "FerryXML", "FerryState", "FileWatching", "MagentoConnector",
                 "MagentoSandbox", "SageSide",
                 "DurableFiles",

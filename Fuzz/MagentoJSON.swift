@@ -1,4 +1,4 @@
-// libFuzzer target: MagentoConnector's exact-number JSON decoder (JSONValue.parse), compiled from its source.
+// libFuzzer target: FerryValues' exact-number JSON decoder (JSONValue.parse), compiled from its source.
 // Property: whatever parses must serialise to text that parses back to the same value.
 import Foundation
 

@@ -1,4 +1,5 @@
 public import FerryPipeline
+import FerryValues
 import Foundation
 
 /// The `console` section of config.json, validated: where the operator console listens and who may use it.

@@ -1,5 +1,6 @@
 public import FerryPipeline
 import FerryStages
+import FerryValues
 import FerryXML
 public import Foundation
 public import Logging

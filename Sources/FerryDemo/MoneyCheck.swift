@@ -1,3 +1,4 @@
+import FerryValues
 public import Foundation
 import FerryXML
 import Logging

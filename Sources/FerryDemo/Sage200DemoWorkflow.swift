@@ -1,5 +1,6 @@
 public import FerryPipeline
 import FerryStages
+import FerryValues
 public import Foundation
 public import Logging
 import MagentoSandbox

@@ -1,4 +1,5 @@
 public import FerryPipeline
+import FerryValues
 public import Foundation
 public import Logging
 import Synchronization
@@ -203,15 +204,15 @@ public struct AlertSummary: Sendable {
             "host": .string(host),
             "time": .string(ISO8601DateFormatter().string(from: at)),
             "summary": .string(subject),
-            "total": .number(Double(total)),
+            "total": .int(total),
             "quarantined": .array(quarantined.prefix(limit).map {
                 .object(["stage": .string($0.stage), "file": .string($0.file), "reason": .string($0.reason), "failedPath": .string($0.failedPath)])
             }),
             "failedRuns": .array(failedRuns.prefix(limit).map { .object(["stage": .string($0.stage), "error": .string($0.error)]) }),
             "rejectedBySage": .array(rejected.prefix(limit).map {
-                .object(["stage": .string($0.stage), "file": .string($0.file), "orders": .number(Double($0.orders))])
+                .object(["stage": .string($0.stage), "file": .string($0.file), "orders": .int($0.orders)])
             }),
-            "notListed": .number(Double(total - min(quarantined.count, limit) - min(failedRuns.count, limit) - min(rejected.count, limit))),
+            "notListed": .int(total - min(quarantined.count, limit) - min(failedRuns.count, limit) - min(rejected.count, limit)),
         ])
         return Data(Redaction.scrub(String(decoding: object.data, as: UTF8.self)).utf8)
     }

@@ -1,4 +1,5 @@
 public import FerryPipeline
+import FerryValues
 public import Foundation
 
 /// The `metrics` and `alerts` sections of config.json, validated.
@@ -280,8 +281,8 @@ struct SectionReader {
     mutating func int(_ object: [String: JSONValue], _ key: String, at path: String, range: ClosedRange<Int>) -> Int? {
         switch object[key] {
         case nil: return nil
-        case .number(let value)? where value.rounded() == value && range.contains(Int(exactly: value) ?? Int.min):
-            return Int(value)
+        case let value? where value.wholeNumber.map(range.contains) == true:
+            return value.wholeNumber
         case let other?:
             problem("\(path).\(key)", "must be a whole number from \(range.lowerBound) to \(range.upperBound), not \(String(decoding: other.data, as: UTF8.self))")
             return nil

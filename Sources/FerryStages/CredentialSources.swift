@@ -1,4 +1,5 @@
 public import FerryPipeline
+import FerryValues
 import Foundation
 import MagentoConnector
 

@@ -1,4 +1,5 @@
 import FerryPipeline
+import FerryValues
 import FerryXML
 import Foundation
 import Sage200Connector
@@ -42,7 +43,7 @@ struct Sage200ExportStockTask: StageTask {
             let writer = try XMLStreamWriter(url: url)
             try writer.startElement("ArrayOfInventory")
             for level in levels {
-                try writer.write(MagentoInventory(sku: level.code, qty: level.quantity, isInStock: level.quantity > 0).element)
+                try writer.write(InventoryRecord(sku: level.code, qty: level.quantity, isInStock: level.quantity > 0).element)
             }
             try writer.endElement()
             try writer.finish()

@@ -1,4 +1,5 @@
 public import FerryPipeline
+public import FerryValues
 public import Foundation
 public import Logging
 public import Sage200Connector
@@ -15,7 +16,7 @@ public struct Sage200Connection: Sendable {
 
     /// Reads the block from `connections`.
     /// - Throws: ``TaskSettingsError`` naming `connections.sage200` when it is missing or malformed.
-    public init(connections: [String: FerryPipeline.JSONValue], root: URL) throws {
+    public init(connections: [String: JSONValue], root: URL) throws {
         guard let block = connections["sage200"] else {
             throw TaskSettingsError(
                 settingsPath: "connections", key: "sage200",

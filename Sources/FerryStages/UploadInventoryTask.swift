@@ -1,4 +1,5 @@
 import FerryPipeline
+import FerryValues
 import FerryXML
 import Foundation
 import MagentoConnector

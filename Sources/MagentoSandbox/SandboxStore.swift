@@ -1,3 +1,4 @@
+public import FerryValues
 import Foundation
 public import MagentoConnector
 
@@ -19,7 +20,7 @@ public actor SandboxStore {
     var stock: [String: (qty: Decimal, inStock: Bool)] = [:]
     var sourceItems: [String: [String: (qty: Decimal, status: Int)]] = [:]
     var log: [SandboxLogEntry] = []
-    var faultRandom: SeededRandom
+    var faultRandom: SplitMix64
     /// The clock orders are stamped with; tests may move it.
     var clock: @Sendable () -> Date = { Date() }
     var historyID = 1
@@ -33,7 +34,7 @@ public actor SandboxStore {
         self.seed = seed
         self.taxSettings = taxSettings
         self.catalogue = catalogue ?? SandboxData.catalogue(seed: seed)
-        self.faultRandom = SeededRandom(seed: faultSeed)
+        self.faultRandom = SplitMix64(sandboxSeed: faultSeed)
         for p in self.catalogue where p.kind == .simple { stock[p.sku] = (Decimal(p.qty), p.qty > 0) }
         productBySKU = Dictionary(self.catalogue.map { ($0.sku.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
         for (position, product) in self.catalogue.enumerated() {
@@ -146,7 +147,7 @@ public actor SandboxStore {
 
     func record(_ entry: SandboxLogEntry) { log.append(entry) }
 
-    func roll() -> Double { Double(faultRandom.next() >> 11) / Double(1 << 53) }
+    func roll() -> Double { faultRandom.nextUnit() }
 
     func productJSON(_ p: SandboxProduct) -> [String: JSONValue] {
         [

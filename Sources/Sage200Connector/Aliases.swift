@@ -1,6 +1,5 @@
 import MagentoConnector
 
-// FerryPipeline has a JSONValue and a RetryPolicy of its own (config values, the engine's file retries); inside
-// this module the names mean the HTTP client's, which Sage 200's JSON and calls go through.
-typealias JSONValue = MagentoConnector.JSONValue
+// FerryPipeline has a RetryPolicy of its own (the engine's file retries); inside this module the name means the
+// HTTP client's, which Sage 200's calls go through.
 typealias RetryPolicy = MagentoConnector.RetryPolicy

@@ -1,5 +1,6 @@
 import FerryCurl
 import FerryPipeline
+import FerryValues
 public import Foundation
 public import Logging
 import MagentoConnector

@@ -1,4 +1,5 @@
 import FerryCurl
+import FerryValues
 import Foundation
 public import Logging
 public import MagentoConnector
@@ -82,7 +83,7 @@ public final class Sage200Client: Sendable {
     public func getAll(
         _ path: String, filter: String? = nil, orderBy: String = "id asc", select: String? = nil,
         pageSize: Int = Sage200Client.pageSize
-    ) async throws(Sage200Error) -> [MagentoConnector.JSONValue] {
+    ) async throws(Sage200Error) -> [JSONValue] {
         var all: [JSONValue] = []
         while true {
             var query: [(String, String)] = [("$orderby", orderBy), ("$top", String(pageSize)), ("$skip", String(all.count))]
@@ -102,8 +103,8 @@ public final class Sage200Client: Sendable {
     ///     act (429, a 401 before a refresh, no connection), never after a lost answer or a 5xx.
     /// - Throws: ``Sage200Error``.
     public func send(
-        _ method: String, _ path: String, query: [(String, String)] = [], body: MagentoConnector.JSONValue? = nil, idempotent: Bool = true
-    ) async throws(Sage200Error) -> MagentoConnector.JSONValue {
+        _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil, idempotent: Bool = true
+    ) async throws(Sage200Error) -> JSONValue {
         var site: Sage200Site?
         if path != "/sites" { site = try await self.site() }
         var url = configuration.apiURL + path

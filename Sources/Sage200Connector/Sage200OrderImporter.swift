@@ -1,4 +1,5 @@
 import FerryPipeline
+import FerryValues
 public import Foundation
 public import Logging
 import MagentoConnector

@@ -1,5 +1,6 @@
 public import FerryState
 import FerryPipeline
+import FerryValues
 public import Foundation
 import GRDB
 import MagentoConnector

@@ -1,3 +1,4 @@
+public import FerryValues
 public import Foundation
 public import MagentoConnector
 import SageSide
@@ -35,7 +36,7 @@ public actor Sage200SandboxStore {
     public var allocateOnOrderEntry = true
     var nextDocumentNo = 1
     private var lastStamp = Date(timeIntervalSince1970: 0)
-    private var rng: UInt64
+    private var rng: SplitMix64
     private var log: [Sage200LogEntry] = []
 
     // OAuth.
@@ -59,7 +60,7 @@ public actor Sage200SandboxStore {
 
     /// Creates a company stocked with `catalogue` (code, name, stock in the first warehouse) or the demo catalogue.
     public init(catalogue: [(code: String, name: String, stock: Int)]? = nil, faultSeed: UInt64 = 42) {
-        rng = faultSeed == 0 ? 0x9E37_79B9_7F4A_7C15 : faultSeed
+        rng = SplitMix64(seed: faultSeed == 0 ? 0x9E37_79B9_7F4A_7C15 : faultSeed)
         let stamp = "2026-01-01T00:00:00Z"
         func base(_ id: Int) -> [String: JSONValue] {
             ["id": .int(id), "date_time_created": .string(stamp), "date_time_updated": .string(stamp)]
@@ -251,14 +252,8 @@ public actor Sage200SandboxStore {
         return formatter.string(from: now)
     }
 
-    /// The next roll of the fault dice in [0, 1) (splitmix64: deterministic per seed).
-    func roll() -> Double {
-        rng &+= 0x9E37_79B9_7F4A_7C15
-        var z = rng
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-    }
+    /// The next roll of the fault dice in [0, 1) (deterministic per seed).
+    func roll() -> Double { rng.nextUnit() }
 
     private func randomToken() -> String {
         (0..<4).map { _ in String(UInt32.random(in: .min ... .max), radix: 16) }.joined()

@@ -1,3 +1,4 @@
+import FerryValues
 public import Foundation
 
 /// One product of the shared demo catalogue: the Magento sandbox sells it, the Sage simulator stocks it.
@@ -97,24 +98,4 @@ public enum DemoCatalogue {
     }
 
     private static func variantName(_ index: Int) -> String { ["Standard", "Plus", "Pro"][(index - 1) % 3] }
-}
-
-/// SplitMix64: tiny, fast and fully specified, so the catalogue never depends on the platform's generator.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in `range` (modulo bias is irrelevant for a demo catalogue).
-    mutating func next(in range: ClosedRange<Int>) -> Int {
-        range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
-    }
 }

@@ -1,4 +1,5 @@
 public import FerryPipeline
+import FerryValues
 public import Foundation
 
 /// Sage 50's "Export Stock Records" settings, as the seed's workflow names them (Zynk's ExportAll,

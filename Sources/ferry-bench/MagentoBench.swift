@@ -1,4 +1,5 @@
 import FerryState
+import FerryValues
 import GRDB
 import Foundation
 import Logging

@@ -3,6 +3,7 @@ import FerryDemo
 import FerryPipeline
 import FerryStages
 import FerryState
+import FerryTestSupport
 import Foundation
 import GRDB
 import Logging
@@ -12,8 +13,7 @@ import Testing
 /// with its reason), a quarantined file retried and flowing through. Screenshots go to `.build/test-output/console/` (with `FERRY_WRITE_SCREENSHOTS=1` also to
 /// docs/console/, for docs/console.md). Without Chromium the test says so and passes, except in CI.
 @Suite(.serialized) struct BrowserTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let output = repository.appendingPathComponent(".build/test-output/console")
+    static let output = packageRoot.appendingPathComponent(".build/test-output/console")
 
     @Test func anOperatorFollowsAnOrderAndRetriesAQuarantinedFile() async throws {
         guard WebDriver.available else {
@@ -29,7 +29,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         // EUR orders go to an account Sage holds in GBP: the Sage stand-in refuses them, as Sage 50 would.
-        let shipped = try String(contentsOf: Self.repository.appendingPathComponent("config.json"), encoding: .utf8)
+        let shipped = try String(contentsOf: packageRoot.appendingPathComponent("config.json"), encoding: .utf8)
         let accounts = #""guestAccountByCurrency": { "EUR": "WEBEUR", "USD": "WEBUSD" }"#
         #expect(shipped.contains(accounts))
         try Data(shipped.replacingOccurrences(of: accounts, with: #""guestAccountByCurrency": { "USD": "WEBUSD" }"#).utf8)
@@ -129,7 +129,7 @@ import Testing
         let file = Self.output.appendingPathComponent("\(name).png")
         try await browser.screenshot(to: file)
         if ProcessInfo.processInfo.environment["FERRY_WRITE_SCREENSHOTS"] == "1" {
-            let docs = Self.repository.appendingPathComponent("docs/console/\(name).png")
+            let docs = packageRoot.appendingPathComponent("docs/console/\(name).png")
             try FileManager.default.createDirectory(at: docs.deletingLastPathComponent(), withIntermediateDirectories: true)
             try? FileManager.default.removeItem(at: docs)
             try FileManager.default.copyItem(at: file, to: docs)

@@ -1,6 +1,7 @@
 import Crypto
 import FerryConsole
 import FerryPipeline
+import FerryTestSupport
 import Foundation
 import MagentoConnector
 import Testing

@@ -1,5 +1,6 @@
 import FerryConsole
 import FerryPipeline
+import FerryTestSupport
 import Foundation
 import MagentoConnector
 import Testing

@@ -2,6 +2,7 @@ import FerryConsole
 import FerryObservability
 import FerryPipeline
 import FerryState
+import FerryTestSupport
 import Foundation
 import MagentoConnector
 import GRDB
@@ -109,7 +110,7 @@ import Testing
     @Test func metricsAreTheTextFilesFigures() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-console-metrics-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let quiet = LogLines().logger
+        let quiet = LogCapture().logger
         let observer = MetricsObserver(file: folder.appendingPathComponent("ferry.prom"), stages: ["probe"], observeMagentoRequests: false, logger: quiet)
         observer.fileProcessed(stage: "probe", file: "a.xml", seconds: 0.5, counters: ["orders.mapped": 2])
         let fixture = try await ConsoleFixture(metrics: { observer.text })

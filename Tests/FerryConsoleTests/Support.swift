@@ -2,11 +2,11 @@ import FerryConsole
 import FerryPipeline
 import FerryStages
 import FerryState
+import FerryTestSupport
 import Foundation
 import GRDB
 import Logging
 import MagentoConnector
-import Synchronization
 
 /// A task for the console's tests: a file starting with `bad` is refused as bad input, any other is processed
 /// (counted as `orders.mapped`) and archived.
@@ -20,33 +20,6 @@ struct ProbeTask: StageTask {
     }
 }
 
-/// Keeps every log line so a test can check what the console recorded (who did what).
-final class LogLines: Sendable {
-    let lines = Mutex<[String]>([])
-
-    var logger: Logger {
-        Logger(label: "console-test") { _ in Handler(sink: self) }
-    }
-
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
-
-    struct Handler: LogHandler {
-        let sink: LogLines
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .info
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let pairs = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            sink.lines.withLock { $0.append(([event.message.description] + pairs).joined(separator: " ")) }
-        }
-    }
-}
-
 /// A ferry folder tree in a temporary folder (one probe stage on `inbox/in`, every built-in task's tables in the
 /// state store) with a console on 127.0.0.1, a free port; removed by ``close()``.
 final class ConsoleFixture: Sendable {
@@ -54,7 +27,7 @@ final class ConsoleFixture: Sendable {
     let pipeline: Pipeline
     let console: ConsoleService
     let port: Int
-    let log = LogLines()
+    let log = LogCapture(level: .info)
     private let client = CurlPool()
 
     /// - Parameter settings: the console's settings (the port is replaced by 0).

@@ -1,4 +1,5 @@
 import FerryPipeline
+import FerryTestSupport
 import Foundation
 import Logging
 import Testing

@@ -1,3 +1,4 @@
+import FerryTestSupport
 import Foundation
 import Testing
 
@@ -18,9 +19,6 @@ struct InstallTests {
     /// systemd 252: 1.6 for each of the three services (3.2 before SystemCallFilter=, MemoryDenyWriteExecute=,
     /// ProtectProc= and RemoveIPC=); the margin allows for another systemd version's weights.
     static let exposureLimit = 2.0
-
-    /// The debug `ferry` that `swift build --build-tests` leaves (the test installs it, so no release build runs).
-    static var ferry: URL { repository.appendingPathComponent(".build/debug/ferry") }
 
     /// An installation in a temporary folder: `usr` is the prefix, `srv` the folder tree holding an admin's
     /// config.json (one XSLT stage, no network) written before the install.
@@ -49,9 +47,9 @@ struct InstallTests {
         }
 
         func install() throws -> (status: Int32, output: String) {
-            try SystemdUnitTests.capture(
+            try runProcess(
                 "/bin/bash",
-                [Self.script, "--prefix", prefix.path, "--config-dir", tree.path, "--binary", InstallTests.ferry.path])
+                [Self.script, "--prefix", prefix.path, "--config-dir", tree.path, "--binary", ferryExecutable.path])
         }
 
         static var script: String { InstallTests.repository.appendingPathComponent("scripts/install").path }
@@ -101,11 +99,11 @@ struct InstallTests {
         defer { installation.remove() }
         #expect(try installation.install().status == 0)
         let paths = SystemdUnitTests.units.map { installation.units.appendingPathComponent($0).path }
-        let verify = try SystemdUnitTests.capture(Self.analyze!, ["verify", "--man=no"] + paths, in: installation.units)
+        let verify = try runProcess(Self.analyze!, ["verify", "--man=no"] + paths, in: installation.units)
         #expect(verify.status == 0, "\(verify.output)")
         #expect(verify.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(verify.output)")
         for unit in SystemdUnitTests.services {
-            let security = try SystemdUnitTests.capture(Self.analyze!, ["security", "--offline=yes", "--no-pager", unit], in: installation.units)
+            let security = try runProcess(Self.analyze!, ["security", "--offline=yes", "--no-pager", unit], in: installation.units)
             // "→ Overall exposure level for ferry.service: 1.6 OK"
             let line = security.output.split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
             let figure = Double(line.split(separator: ":").last?.split(separator: " ").first ?? "")
@@ -121,7 +119,7 @@ struct InstallTests {
         var user: [String] = []
         if getuid() == 0 {
             user = ["--uid", "65534", "--gid", "65534"]
-            #expect(try SystemdUnitTests.capture("/bin/chown", ["-R", "65534:65534", installation.tree.path]).status == 0)
+            #expect(try runProcess("/bin/chown", ["-R", "65534:65534", installation.tree.path]).status == 0)
         }
         let arguments = [repository.appendingPathComponent("scripts/unit-sandbox").path, installation.units.appendingPathComponent(unit).path]
         return try start(python!, arguments + user + ["--"] + command, log: log, in: installation.tree, environment: environment)
@@ -204,7 +202,7 @@ struct InstallTests {
         try FileManager.default.createDirectory(at: tree.appendingPathComponent("inbox/orders"), withIntermediateDirectories: true)
         // The Magento sandbox, unrestricted, on a free port it prints first (stdbuf: a line at a time into the file).
         let banner = installation.root.appendingPathComponent("sandbox.log")
-        let sandbox = try Self.start("/usr/bin/stdbuf", ["-oL", Self.ferry.path, "sandbox", "--port", "0", "--orders", "30"], log: banner)
+        let sandbox = try Self.start("/usr/bin/stdbuf", ["-oL", ferryExecutable.path, "sandbox", "--port", "0", "--orders", "30"], log: banner)
         defer {
             sandbox.terminate()
             sandbox.waitUntilExit()

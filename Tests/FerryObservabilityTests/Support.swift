@@ -1,46 +1,9 @@
 import FerryPipeline
 import Foundation
 import Logging
-import Synchronization
-
-/// A temporary folder removed after `body`.
-func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async rethrows -> T {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-obs-\(UUID().uuidString)")
-    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: url) }
-    return try await body(url)
-}
 
 /// A recognisable secret: if it shows up anywhere it must not, the tests find it.
 let recognisableSecret = "FERRY-TEST-SECRET-7f3a9c"
-
-/// Collects log records so tests can check what ferry logged (and that no secret is among it).
-final class LogCapture: Sendable {
-    let lines = Mutex<[String]>([])
-
-    var logger: Logger {
-        Logger(label: "test") { _ in CapturingHandler(capture: self) }
-    }
-
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
-}
-
-struct CapturingHandler: LogHandler {
-    let capture: LogCapture
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let all = metadata.merging(event.metadata ?? [:]) { $1 }
-        let text = "\(event.level) \(event.message) " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        capture.lines.withLock { $0.append(text) }
-    }
-}
 
 /// A task for the tests: a file saying `bad` is refused (its reason quotes the secret, which must be masked),
 /// `rejected` reports two orders Sage rejected, anything else one mapped order.

@@ -1,3 +1,4 @@
+import FerryTestSupport
 import Foundation
 import Testing
 
@@ -26,21 +27,6 @@ struct SystemdUnitTests {
 
     static func values(_ unit: String, _ section: String, _ key: String, in folder: URL = folder) throws -> [String] {
         try directives(unit, in: folder).filter { $0.section == section && $0.key == key }.map(\.value)
-    }
-
-    /// Runs `executable` to its end; stdout and stderr together.
-    static func capture(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
     @Test("ferry.service: notify with watchdog, reload by SIGHUP, restart on failure, hardened, the Magento credential")
@@ -107,7 +93,7 @@ struct SystemdUnitTests {
                 .replacingOccurrences(of: "/usr/local/bin/ferry", with: "/bin/true")
             try Data(rewrite(unit, text).utf8).write(to: copy.appendingPathComponent(unit))
         }
-        return try capture(analyze!, ["verify", "--man=no"] + units.map { copy.appendingPathComponent($0).path }, in: copy)
+        return try runProcess(analyze!, ["verify", "--man=no"] + units.map { copy.appendingPathComponent($0).path }, in: copy)
     }
 
     @Test("systemd-analyze verify passes with no warning", .enabled(if: analyze != nil, "systemd-analyze is not installed"))

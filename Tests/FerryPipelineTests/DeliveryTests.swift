@@ -1,5 +1,6 @@
 import FerryPipeline
 import FerryStages
+import FerryTestSupport
 import Foundation
 import Testing
 
@@ -17,7 +18,7 @@ import Testing
         let outside = h.root.appendingPathComponent("linked-source.xml")
         try Data(Harness.order(3).utf8).write(to: outside)
         try FileManager.default.linkItem(at: outside, to: h.inbox.appendingPathComponent("linked.xml"))
-        try await h.waitUntil("three outputs") { h.files(in: h.outbox).count == 3 }
+        try await waitUntil("three outputs") { h.files(in: h.outbox).count == 3 }
         try await Task.sleep(for: .milliseconds(500))
         await h.stop()
         #expect(h.files(in: h.outbox) == ["linked.xml", "renamed.xml", "written.xml"])
@@ -45,7 +46,7 @@ import Testing
         }
         try handle.write(contentsOf: Array(text.dropFirst(40)))
         try handle.close()
-        try await h.waitUntil("the slow file output", timeout: .seconds(20)) { h.files(in: h.outbox).count == 1 }
+        try await waitUntil("the slow file output", timeout: .seconds(20)) { h.files(in: h.outbox).count == 1 }
         await h.stop()
         #expect(h.files(in: h.root.appendingPathComponent("failed/map")).isEmpty)
         #expect(h.archived() == ["slow.xml"])
@@ -56,7 +57,7 @@ import Testing
         _ = try h.writeConfig()
         for i in 0..<20 { try Data(Harness.order(i).utf8).write(to: h.inbox.appendingPathComponent("early-\(i).xml")) }
         try await h.startWatching()
-        try await h.waitUntil("20 outputs") { h.files(in: h.outbox).count == 20 }
+        try await waitUntil("20 outputs") { h.files(in: h.outbox).count == 20 }
         await h.stop()
         #expect(h.archived().count == 20)
     }
@@ -73,8 +74,8 @@ import Testing
         for i in 0..<5000 {
             try FileManager.default.moveItem(at: staging.appendingPathComponent("burst-\(i).xml"), to: h.inbox.appendingPathComponent("burst-\(i).xml"))
         }
-        try await h.waitUntil("5000 outputs", timeout: .seconds(600)) { h.files(in: h.outbox).count >= 5000 }
-        try await h.waitUntil("5000 archived", timeout: .seconds(60)) { h.archived().count >= 5000 }
+        try await waitUntil("5000 outputs", timeout: .seconds(600)) { h.files(in: h.outbox).count >= 5000 }
+        try await waitUntil("5000 archived", timeout: .seconds(60)) { h.archived().count >= 5000 }
         await h.stop()
         let outputs = h.files(in: h.outbox)
         #expect(outputs.count == 5000)
@@ -88,15 +89,15 @@ import Testing
         _ = try h.writeConfig()
         try await h.startWatching()
         try h.deliver("before.xml", Harness.order(1))
-        try await h.waitUntil("first output") { h.files(in: h.outbox).count == 1 }
+        try await waitUntil("first output") { h.files(in: h.outbox).count == 1 }
         try FileManager.default.removeItem(at: h.inbox)
         try await Task.sleep(for: .milliseconds(200))
         try FileManager.default.createDirectory(at: h.inbox, withIntermediateDirectories: true)
         // The watch is re-armed within about a second; a file delivered meanwhile is caught by the re-arm rescan.
         try h.deliver("after.xml", Harness.order(2))
-        try await h.waitUntil("second output", timeout: .seconds(20)) { h.files(in: h.outbox).count == 2 }
+        try await waitUntil("second output", timeout: .seconds(20)) { h.files(in: h.outbox).count == 2 }
         try h.deliver("later.xml", Harness.order(3))
-        try await h.waitUntil("third output", timeout: .seconds(20)) { h.files(in: h.outbox).count == 3 }
+        try await waitUntil("third output", timeout: .seconds(20)) { h.files(in: h.outbox).count == 3 }
         await h.stop()
         #expect(h.files(in: h.outbox) == ["after.xml", "before.xml", "later.xml"])
     }
@@ -107,7 +108,7 @@ import Testing
         try await h.startWatching()
         try h.deliver("polled.xml", Harness.order(5))
         try Data(Harness.order(6).utf8).write(to: h.inbox.appendingPathComponent("written.xml"))
-        try await h.waitUntil("two outputs", timeout: .seconds(20)) { h.files(in: h.outbox).count == 2 }
+        try await waitUntil("two outputs", timeout: .seconds(20)) { h.files(in: h.outbox).count == 2 }
         let status = try StatusReport(pipeline: h.pipeline)
         await h.stop()
         #expect(status.stages.first?.watchMode == "poll every 100 ms")

@@ -106,17 +106,6 @@ final class Harness: @unchecked Sendable {
         allFiles(under: root.appendingPathComponent("archive")).filter { $0.contains("/\(stage)/") }.map { ($0 as NSString).lastPathComponent }.sorted()
     }
 
-    /// Waits until `condition` holds, polling; fails the test after `timeout`.
-    func waitUntil(_ what: String, timeout: Duration = .seconds(180), _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !condition() {
-            if ContinuousClock.now > deadline {
-                Issue.record("timed out waiting for: \(what)")
-                throw CancellationError()
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
 }
 
 /// A test task that copies its input: exercises the engine without XSLT costs.
@@ -130,16 +119,3 @@ struct CopyTask: StageTask {
     }
 }
 
-/// The path of the built `ferry` executable, beside the test bundle.
-var ferryExecutable: URL {
-    var url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    while url.path != "/" {
-        let candidate = url.appendingPathComponent("ferry")
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-            return candidate
-        }
-        url = url.deletingLastPathComponent()
-    }
-    return URL(fileURLWithPath: ".build/debug/ferry")
-}

@@ -1,3 +1,4 @@
+import FerryTestSupport
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
         _ = try h.writeConfig()
         try await h.startWatching()
         try h.deliver("a.xml", Harness.order(1))
-        try await h.waitUntil("the output") { h.files(in: h.outbox).count == 1 }
+        try await waitUntil("the output") { h.files(in: h.outbox).count == 1 }
         // Stopping removes the watches: more wake-ups of the reader thread.
         await h.stop()
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())

@@ -1,5 +1,6 @@
 import FerryPipeline
 import FerryStages
+import FerryTestSupport
 import Foundation
 import Testing
 
@@ -28,7 +29,7 @@ import Testing
         for (name, text) in Self.hostile { try h.deliver(name, text) }
         try h.deliver("good.xml", Harness.order(9))
         let failed = h.root.appendingPathComponent("failed/map")
-        try await h.waitUntil("quarantine and output") {
+        try await waitUntil("quarantine and output") {
             h.files(in: failed).filter { !$0.hasSuffix(".error.txt") }.count == 4 && h.files(in: h.outbox).count == 1
         }
         await h.stop()

@@ -1,3 +1,4 @@
+import FerryTestSupport
 import Foundation
 import Testing
 
@@ -61,7 +62,7 @@ import Testing
         // The watchdog keeps being fed at half of WATCHDOG_USEC.
         #expect(notify.receive()?.contains("WATCHDOG=1") == true)
         try h.deliver("a.xml", Harness.order(1))
-        try await h.waitUntil("output while running") { h.files(in: h.outbox).count == 1 }
+        try await waitUntil("output while running") { h.files(in: h.outbox).count == 1 }
         process.terminate()
         var stopping = false
         while let message = notify.receive() {
@@ -87,7 +88,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(500))
         #expect(process.isRunning)
         try h.deliver("old.xml", Harness.order(1))
-        try await h.waitUntil("output with the old config") { h.files(in: h.outbox).count == 1 }
+        try await waitUntil("output with the old config") { h.files(in: h.outbox).count == 1 }
 
         // A valid one with a second stage takes over.
         let second = h.root.appendingPathComponent("inbox/second")
@@ -103,7 +104,7 @@ import Testing
         }
         #expect(reloaded)
         try h.deliver("new.xml", Harness.order(2), into: second)
-        try await h.waitUntil("output of the new stage") { h.files(in: h.outbox).contains("second-new.xml") }
+        try await waitUntil("output of the new stage") { h.files(in: h.outbox).contains("second-new.xml") }
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)

@@ -1,3 +1,5 @@
+import FerryTestSupport
+import FerryValues
 import Foundation
 import MagentoConnector
 import MagentoSandbox
@@ -6,27 +8,12 @@ import Testing
 /// Every request ferry sends and every answer the sandbox gives, checked against Adobe's admin schema by
 /// Python's jsonschema. Skipped when python3, its modules or `../shared/reference` are missing.
 @Suite struct ContractTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
     static let schema = packageRoot.deletingLastPathComponent()
         .appendingPathComponent("shared/reference/magento/admin-schema-2.4.9.yaml")
 
     static var available: Bool {
         guard FileManager.default.fileExists(atPath: schema.path) else { return false }
-        return (try? run(["python3", "-c", "import yaml, jsonschema"]).0) == 0
-    }
-
-    static func run(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return (try? runProcess("/usr/bin/env", ["python3", "-c", "import yaml, jsonschema"]).status) == 0
     }
 
     @Test(.enabled(if: ContractTests.available, "python3 with yaml+jsonschema and ../shared/reference needed"))
@@ -53,20 +40,10 @@ import Testing
             _ = try await msi.upload(skus.map { InventoryRecord(sku: $0, qty: 3, isInStock: true) })
             _ = try? await client.order(entityID: 99999)
             // Write the exchanges where the validator reads them.
-            let log = await sandbox.store.requestLog()
-            var lines = ""
-            for entry in log where entry.fault == nil && !entry.route.isEmpty {
-                let record: JSONValue = [
-                    "method": .string(entry.method), "route": .string(entry.route), "status": .int(entry.status),
-                    "query": .array(entry.query.map { [.string($0.0), .string($0.1)] }),
-                    "request": entry.requestBody.map { .string($0) } ?? .null, "response": .string(entry.responseBody),
-                ]
-                lines += record.serialized + "\n"
-            }
-            try lines.write(to: dir.appendingPathComponent("exchanges.jsonl"), atomically: true, encoding: .utf8)
+            try await contractLines(sandbox).write(to: dir.appendingPathComponent("exchanges.jsonl"), atomically: true, encoding: .utf8)
         }
-        let script = Self.packageRoot.appendingPathComponent("Tests/contract/validate_magento.py").path
-        let (status, output) = try Self.run(["python3", script, Self.schema.path, dir.path])
+        let script = packageRoot.appendingPathComponent("Tests/contract/validate_magento.py").path
+        let (status, output) = try runProcess("/usr/bin/env", ["python3", script, Self.schema.path, dir.path])
         #expect(status == 0, "\(output)")
     }
 }

@@ -1,4 +1,5 @@
 import FerryState
+import FerryValues
 import Foundation
 import MagentoConnector
 import MagentoSandbox
@@ -49,6 +50,12 @@ func withSandbox<T>(
 /// Writes every recorded exchange as JSON lines for the contract validator, when asked to.
 func dumpContract(_ sandbox: MagentoSandboxServer, name: String) async {
     guard let dir = ProcessInfo.processInfo.environment["FERRY_CONTRACT_DIR"] else { return }
+    try? await contractLines(sandbox).write(toFile: dir + "/\(name).jsonl", atomically: true, encoding: .utf8)
+}
+
+/// Every exchange the sandbox recorded, as the JSON lines the contract validator reads (faults and unrouted
+/// requests left out).
+func contractLines(_ sandbox: MagentoSandboxServer) async -> String {
     let log = await sandbox.store.requestLog()
     var lines = ""
     for entry in log where entry.fault == nil && !entry.route.isEmpty {
@@ -59,5 +66,5 @@ func dumpContract(_ sandbox: MagentoSandboxServer, name: String) async {
         ]
         lines += record.serialized + "\n"
     }
-    try? lines.write(toFile: dir + "/\(name).jsonl", atomically: true, encoding: .utf8)
+    return lines
 }

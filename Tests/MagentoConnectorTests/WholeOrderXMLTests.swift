@@ -1,3 +1,4 @@
+import FerryValues
 import FerryXML
 import Foundation
 import MagentoConnector

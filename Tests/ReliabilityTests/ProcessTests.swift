@@ -1,3 +1,4 @@
+import FerryTestSupport
 import Foundation
 import Testing
 
@@ -197,10 +198,9 @@ struct CrashHarnessTests {
             print("skipped: the crash harness needs python3 and curl")
             return
         }
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let orders = longRun ? 1_000 : 100
+                let orders = longRun ? 1_000 : 100
         let kills = longRun ? 200 : 20
-        let result = await shellAsync("'\(repository.path)/scripts/crash-harness' --orders \(orders) --kills \(kills) --ferry '\(ferryExecutable.path)'")
+        let result = await shellAsync("'\(packageRoot.path)/scripts/crash-harness' --orders \(orders) --kills \(kills) --ferry '\(ferryExecutable.path)'")
         #expect(result.status == 0, "\(result.output.suffix(3000))")
         #expect(result.output.contains("invariants hold"))
         Figures.record("harness.kills", kills)

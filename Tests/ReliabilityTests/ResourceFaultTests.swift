@@ -1,4 +1,5 @@
 @testable import FerryPipeline
+import FerryTestSupport
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import FerryState
+import FerryTestSupport
 import FerryXML
 import Foundation
 import GRDB

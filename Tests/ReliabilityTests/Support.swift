@@ -1,3 +1,4 @@
+import FerryTestSupport
 import Foundation
 import Testing
 
@@ -6,20 +7,6 @@ let longRun = ProcessInfo.processInfo.environment["FERRY_LONG"] != nil
 
 /// True when the tests run as root (sysctls, tmpfs mounts, chmod 000 is no barrier).
 let runningAsRoot = geteuid() == 0
-
-/// The path of the built `ferry` executable, beside the test bundle (`swift build` builds it first).
-var ferryExecutable: URL {
-    var url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    while url.path != "/" {
-        let candidate = url.appendingPathComponent("ferry")
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-            return candidate
-        }
-        url = url.deletingLastPathComponent()
-    }
-    return URL(fileURLWithPath: ".build/debug/ferry")
-}
 
 /// A temporary ferry root on disk, driven through the real `ferry` binary as a child process.
 final class FerryRoot: @unchecked Sendable {
@@ -238,18 +225,6 @@ final class Child: @unchecked Sendable {
         guard isRunning else { return process.terminationStatus }
         kill(SIGTERM)
         return try await wait(timeout: timeout)
-    }
-}
-
-/// Polls `condition` every 20 ms; fails the test after `timeout` (a hang guard, not a performance assertion).
-func waitUntil(_ what: String, timeout: Duration = .seconds(120), _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while !condition() {
-        if ContinuousClock.now > deadline {
-            Issue.record("timed out waiting for: \(what)")
-            throw CancellationError()
-        }
-        try await Task.sleep(for: .milliseconds(20))
     }
 }
 

@@ -1,4 +1,5 @@
 import FerryState
+import FerryValues
 import Foundation
 import GRDB
 import Logging

@@ -1,4 +1,5 @@
 import FerryPipeline
+import FerryTestSupport
 import Foundation
 import Sage200Connector
 import Sage200Sandbox

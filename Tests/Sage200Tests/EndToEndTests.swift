@@ -1,5 +1,7 @@
 import FerryDemo
 import FerryPipeline
+import FerryTestSupport
+import FerryValues
 import Foundation
 import Logging
 import MagentoConnector

@@ -2,6 +2,7 @@ import FerryDemo
 import FerryPipeline
 import FerryStages
 import FerryState
+import FerryTestSupport
 import Foundation
 import GRDB
 import Logging

@@ -1,18 +1,11 @@
 import FerryState
+import FerryTestSupport
 import Foundation
 import Logging
 import MagentoConnector
 import Sage200Connector
 import Sage200Sandbox
 import SageSide
-
-/// A temporary folder, removed afterwards.
-func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-sage200-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    return try await body(dir)
-}
 
 /// Everything a Sage 200 test needs: the stand-in on 127.0.0.1:0, an authorized client, a state store.
 struct Sage200Fixture {
@@ -107,35 +100,6 @@ func round2(_ value: Decimal) -> Decimal {
     var result = Decimal()
     NSDecimalRound(&result, &input, 2, .plain)
     return result
-}
-
-/// The package's root folder (`../shared` sits beside it).
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-/// The built `ferry` executable (`swift build` builds it with the tests).
-let ferryExecutable = packageRoot.appendingPathComponent(".build/debug/ferry")
-
-/// Runs a program to its end; its exit status and its output (stdout and stderr together). Blocking: tests call
-/// it through `offload` when a stand-in in this process must answer meanwhile.
-func runProcess(
-    _ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil
-) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    let stdin = Pipe()
-    process.standardInput = stdin
-    try process.run()
-    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-    try stdin.fileHandleForWriting.close()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
 /// Creates the folders a config's stages watch and write, beside it (the repository keeps them with .gitkeep files).

@@ -1,3 +1,4 @@
+import FerryTestSupport
 import Foundation
 import Sage200Connector
 import Sage200Sandbox

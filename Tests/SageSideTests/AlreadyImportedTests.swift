@@ -1,6 +1,7 @@
 import FerryPipeline
 import FerryStages
 import FerryState
+import FerryTestSupport
 import FerryXML
 import Foundation
 import SageSide

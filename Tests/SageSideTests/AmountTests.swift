@@ -1,3 +1,4 @@
+import FerryValues
 import Foundation
 @testable import SageSide
 import Testing

@@ -1,3 +1,4 @@
+import FerryValues
 import FerryXML
 import Foundation
 import SageSide
@@ -33,7 +34,7 @@ struct ConformanceTests {
         var settings = StockMappingSettings()
         settings.publishedOnly = false
         let mapper = StockMapper(settings: settings)
-        var mapped: [String: MagentoInventory] = [:]
+        var mapped: [String: InventoryRecord] = [:]
         var count = 0
         for record in try records(products, ["Company", "Products", "Product"]) {
             count += 1

@@ -1,4 +1,5 @@
 import FerryState
+import FerryTestSupport
 import Foundation
 @testable import SageSide
 import Testing

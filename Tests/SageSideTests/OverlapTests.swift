@@ -1,6 +1,7 @@
 import FerryPipeline
 import FerryStages
 import FerryState
+import FerryTestSupport
 import FerryXML
 import Foundation
 import Logging
@@ -30,8 +31,8 @@ struct OverlapTests {
                   "task": "magento-orders-to-sage-orders", "outputs": { "out": "outbox", "fail": "fail" } } ] }
                 """.utf8).write(to: config)
             let (loaded, _) = try ConfigLoader.load(file: config, registry: BuiltinTasks.registry)
-            let lines = LogLines()
-            let logger = Logger(label: "overlap", factory: { _ in lines })
+            let lines = LogCapture(level: .info)
+            let logger = lines.logger
             let pipeline = try Pipeline(config: loaded, registry: BuiltinTasks.registry, logger: logger)
             let report = await pipeline.drain()
 
@@ -57,26 +58,3 @@ struct OverlapTests {
     }
 }
 
-/// Keeps the messages logged, to count them.
-private struct LogLines: LogHandler {
-    private let storage = Storage()
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .info
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        storage.messages.withLock { $0.append(event.message.description) }
-    }
-
-    func count(containing text: String) -> Int {
-        storage.messages.withLock { $0.filter { $0.contains(text) }.count }
-    }
-
-    private final class Storage: Sendable {
-        let messages = Mutex<[String]>([])
-    }
-}

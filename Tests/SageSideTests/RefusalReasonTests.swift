@@ -1,5 +1,6 @@
 import FerryStages
 import FerryState
+import FerryTestSupport
 import Foundation
 import GRDB
 import SageSide

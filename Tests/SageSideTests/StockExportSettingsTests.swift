@@ -1,5 +1,6 @@
 import FerryPipeline
 import FerryStages
+import FerryTestSupport
 import FerryXML
 import Foundation
 import GRDB

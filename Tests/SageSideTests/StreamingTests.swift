@@ -1,4 +1,5 @@
 import FerryPipeline
+import FerryTestSupport
 import FerryXML
 import Foundation
 import SageSide

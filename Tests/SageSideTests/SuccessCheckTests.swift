@@ -1,6 +1,7 @@
 import FerryPipeline
 import FerryStages
 import FerryState
+import FerryTestSupport
 import FerryXML
 import Foundation
 import SageSide
@@ -69,7 +70,7 @@ struct SuccessCheckTests {
     /// Two files confirming one order, the second mapped before the first committed: the second's commit finds
     /// the number recorded and asks the engine to map it again, so only one of them tells Magento.
     @Test func aConfirmationMadeMeanwhileIsAConflict() throws {
-        try withTemporaryDirectorySync { dir in
+        try withTemporaryDirectory { dir in
             let store = try StateStore(path: dir.appendingPathComponent("state.sqlite").path, migrations: Ledger.migrations)
             let ledger = Ledger(store: store, profile: "magento-sage")
             try store.write { db in _ = try ledger.record(db, externalId: "1", externalRef: "100000001", hash: "h") }

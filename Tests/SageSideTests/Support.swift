@@ -3,14 +3,6 @@ import Foundation
 import Logging
 import SageSide
 
-/// Runs `body` with a fresh temporary directory, removed afterwards.
-func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async rethrows -> T {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-sage-\(UUID().uuidString)")
-    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: url) }
-    return try await body(url)
-}
-
 let quietLogger: Logger = {
     var logger = Logger(label: "ferry.tests.sage")
     logger.logLevel = .critical
@@ -23,9 +15,6 @@ let referenceRoot: URL = {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("../shared/reference/zynk").standardizedFileURL
 }()
-
-let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
 func reference(_ path: String) -> URL? {
     let url = referenceRoot.appendingPathComponent(path)

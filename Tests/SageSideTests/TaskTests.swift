@@ -1,6 +1,7 @@
 import FerryPipeline
 import FerryStages
 import FerryState
+import FerryTestSupport
 import FerryXML
 import Foundation
 import SageSide
@@ -38,7 +39,7 @@ struct TaskTests {
 
     @Test func badSettingsNameTheKey() throws {
         let kind = try #require(SageTasks.all.first)
-        try withTemporaryDirectorySync { dir in
+        try withTemporaryDirectory { dir in
             let store = try StateStore(path: dir.appendingPathComponent("s.sqlite").path, migrations: kind.migrations)
             let environment = TaskEnvironment(store: store, logger: quietLogger, root: dir, stageName: "t")
             #expect {
@@ -89,9 +90,3 @@ struct TaskTests {
     }
 }
 
-func withTemporaryDirectorySync(_ body: (URL) throws -> Void) throws {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-sage-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: url) }
-    try body(url)
-}

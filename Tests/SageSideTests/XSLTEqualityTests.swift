@@ -1,3 +1,4 @@
+import FerryTestSupport
 import FerryXML
 import Foundation
 import SageSide

@@ -1,3 +1,5 @@
+import FerryTestSupport
+import FerryValues
 import FerryXML
 import Foundation
 import MagentoConnector

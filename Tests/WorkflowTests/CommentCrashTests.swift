@@ -1,4 +1,5 @@
 import FerryDemo
+import FerryTestSupport
 import Foundation
 import Logging
 import MagentoConnector
@@ -7,22 +8,10 @@ import Testing
 
 /// A `ferry` process killed between posting a Magento comment and recording it leaves exactly one comment.
 @Suite struct CommentCrashTests {
-    /// The built `ferry` executable, beside the test bundle.
-    static var ferry: URL {
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while url.path != "/" {
-            let candidate = url.appendingPathComponent("ferry")
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue { return candidate }
-            url = url.deletingLastPathComponent()
-        }
-        return EndToEndTests.repository.appendingPathComponent(".build/debug/ferry")
-    }
-
     /// Runs `ferry run` on `root`, returning its termination status and reason.
     static func runFerry(root: URL, environment extra: [String: String]) async throws -> (Int32, Process.TerminationReason) {
         let process = Process()
-        process.executableURL = ferry
+        process.executableURL = ferryExecutable
         process.arguments = ["run", "--config", root.appendingPathComponent("config.json").path]
         var environment = ProcessInfo.processInfo.environment
         environment["MAGENTO_TOKEN"] = "sandbox-token"

@@ -2,6 +2,7 @@ import FerryConsole
 import FerryObservability
 import FerryPipeline
 import FerryStages
+import FerryTestSupport
 import Foundation
 import MagentoConnector
 import SageSimulator
@@ -12,11 +13,11 @@ import Testing
 /// keys), typed and described by docs/configuration.md's tables (which `ConfigurationDocTests` keeps in step).
 /// Regenerate it with `FERRY_WRITE_SCHEMA=1 swift test --filter ConfigSchemaTests`.
 @Suite struct ConfigSchemaTests {
-    static let schemaFile = EndToEndTests.repository.appendingPathComponent("config.schema.json")
+    static let schemaFile = packageRoot.appendingPathComponent("config.schema.json")
 
     /// docs/configuration.md rows per `<!-- keys: SECTION -->`: key -> (type, meaning).
     static func documentedRows() throws -> [String: [String: (type: String, meaning: String)]] {
-        let text = try String(contentsOf: EndToEndTests.repository.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
+        let text = try String(contentsOf: packageRoot.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
         var sections: [String: [String: (String, String)]] = [:]
         var current: String?
         for line in text.split(separator: "\n") {
@@ -120,7 +121,7 @@ import Testing
     }
 
     @Test func theShippedConfigNamesTheSchema() throws {
-        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: EndToEndTests.repository.appendingPathComponent("config.json"))) as? [String: Any]
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: packageRoot.appendingPathComponent("config.json"))) as? [String: Any]
         #expect(config?["$schema"] as? String == "./config.schema.json")
     }
 
@@ -144,7 +145,7 @@ import Testing
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, Self.schemaFile.path, EndToEndTests.repository.appendingPathComponent("config.json").path]
+        process.arguments = ["python3", "-c", script, Self.schemaFile.path, packageRoot.appendingPathComponent("config.json").path]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

@@ -2,6 +2,7 @@ import FerryConsole
 import FerryObservability
 import FerryPipeline
 import FerryStages
+import FerryTestSupport
 import Foundation
 import MagentoConnector
 import SageSimulator
@@ -11,7 +12,7 @@ import Testing
 @Suite struct ConfigurationDocTests {
     /// Keys per `<!-- keys: SECTION -->` heading: the backticked first column of its table rows.
     static func documentedKeys() throws -> [String: Set<String>] {
-        let text = try String(contentsOf: EndToEndTests.repository.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
+        let text = try String(contentsOf: packageRoot.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
         var sections: [String: Set<String>] = [:]
         var current: String?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {

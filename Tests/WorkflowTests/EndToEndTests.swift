@@ -2,6 +2,8 @@ import FerryDemo
 import FerryPipeline
 import FerryStages
 import FerryState
+import FerryTestSupport
+import FerryValues
 import FerryXML
 import Foundation
 import Logging
@@ -14,13 +16,11 @@ import Testing
 /// The whole default workflow (the repository's config.json) against the Magento sandbox and the Sage
 /// simulator: every order ends exactly once in Sage or in a fail file with its reason.
 @Suite struct EndToEndTests {
-    /// The repository's folder, found from this file.
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// A temporary root holding the shipped config.json and the folders it names.
     static func makeRoot(adjust: (inout String) -> Void = { _ in }) throws -> URL {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-e2e-\(UUID().uuidString)")
-        var config = try String(contentsOf: repository.appendingPathComponent("config.json"), encoding: .utf8)
+        var config = try String(contentsOf: packageRoot.appendingPathComponent("config.json"), encoding: .utf8)
         adjust(&config)
         for folder in ["inbox/magento-orders", "inbox/sage-success", "inbox/sage-failed", "inbox/sage-stock", "inbox/magento-order-updates",
                        "inbox/magento-inventory", "outbox/sage-orders", "outbox/prevalidation-failed", "outbox/magento-updated",

@@ -1,3 +1,4 @@
+import FerryTestSupport
 import Foundation
 
 /// Runs the built `ferry` binary as an operator would, capturing its exit status, stdout and stderr.
@@ -29,7 +30,7 @@ struct FerryCLI {
     /// its stdout and stderr to the given files.
     func start(_ arguments: [String], withConfig: Bool = true, stdout: URL? = nil, stderr: URL) throws -> Process {
         let process = Process()
-        process.executableURL = CommentCrashTests.ferry
+        process.executableURL = ferryExecutable
         process.arguments = arguments + (withConfig ? ["--config", configFile.path] : [])
         process.environment = environment
         process.currentDirectoryURL = root

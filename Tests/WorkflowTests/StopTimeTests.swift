@@ -1,3 +1,4 @@
+import FerryTestSupport
 import Foundation
 import Logging
 import MagentoConnector
@@ -37,7 +38,7 @@ import Testing
         try FileManager.default.moveItem(at: staging, to: root.appendingPathComponent("inbox/inventory/stock.xml"))
 
         let watch = Process()
-        watch.executableURL = CommentCrashTests.ferry
+        watch.executableURL = ferryExecutable
         watch.arguments = ["watch", "--config", root.appendingPathComponent("config.json").path]
         var environment = ProcessInfo.processInfo.environment
         environment["MAGENTO_TOKEN"] = "sandbox-token"

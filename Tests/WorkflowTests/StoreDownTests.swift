@@ -1,4 +1,5 @@
 import FerryDemo
+import FerryTestSupport
 import Foundation
 import Logging
 import MagentoConnector
@@ -20,7 +21,7 @@ import Testing
 
     static func ferry(_ arguments: [String], root: URL) throws -> Process {
         let process = Process()
-        process.executableURL = CommentCrashTests.ferry
+        process.executableURL = ferryExecutable
         process.arguments = arguments + ["--config", root.appendingPathComponent("config.json").path]
         var environment = ProcessInfo.processInfo.environment
         environment["MAGENTO_TOKEN"] = "sandbox-token"

@@ -1,3 +1,4 @@
+import FerryValues
 import FileWatching
 public import Foundation
 import Logging
@@ -80,11 +81,15 @@ public enum ConfigLoader {
         let value: JSONValue
         do {
             let data = try Data(contentsOf: file)
-            value = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let error as DecodingError {
-            // Foundation does not say where: find the place ourselves, for the editor.
-            let place = (try? Data(contentsOf: file)).flatMap(JSONSyntax.firstProblem(in:))
-            throw ConfigError(file: file.path, problems: [ConfigProblem("$", "not valid JSON: " + (place?.description ?? describe(error)))])
+            do {
+                value = try JSONValue.parse(data)
+            } catch {
+                // The parser says at which byte; an editor wants the line and column, and what to do.
+                let place = JSONSyntax.firstProblem(in: data)
+                throw ConfigError(file: file.path, problems: [ConfigProblem("$", "not valid JSON: " + (place?.description ?? error.description))])
+            }
+        } catch let error as ConfigError {
+            throw error
         } catch {
             throw ConfigError(file: file.path, problems: [ConfigProblem("$", "cannot read the file: \(error.localizedDescription)")])
         }
@@ -267,15 +272,6 @@ public enum ConfigLoader {
     static func resolve(_ path: String, against base: URL) -> URL {
         (path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)).standardizedFileURL
     }
-
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context):
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return underlying ?? context.debugDescription
-        default: return "\(error)"
-        }
-    }
 }
 
 /// Walks the JSON tree collecting problems.
@@ -306,11 +302,10 @@ private struct Reader {
     mutating func int(_ object: [String: JSONValue], _ key: String, at path: String, range: ClosedRange<Int>) -> Int? {
         switch object[key] {
         case nil: return nil
-        case .number(let value)? where value.rounded() == value:
-            // Int(exactly:), not Int(_:): a number beyond Int's range (1e300) must be a problem, not a trap.
-            guard let whole = Int(exactly: value), range.contains(whole) else {
-                let shown = Int(exactly: value).map(String.init) ?? "\(value)"
-                problem(join(path, key), "\(shown) is out of range: use \(range.lowerBound) to \(range.upperBound)")
+        case .number(let text)? where !JSONValue.number(text).isFraction:
+            // Read from the text, never through Double: a number beyond Int's range (1e300) is a problem, not a trap.
+            guard let whole = JSONValue.number(text).wholeNumber, range.contains(whole) else {
+                problem(join(path, key), "\(text) is out of range: use \(range.lowerBound) to \(range.upperBound)")
                 return nil
             }
             return whole

@@ -1,3 +1,4 @@
+public import FerryValues
 public import FileWatching
 public import Foundation
 public import Logging

@@ -1,5 +1,6 @@
 import DurableFiles
 public import FerryState
+import FerryValues
 import FileWatching
 import Foundation
 import GRDB

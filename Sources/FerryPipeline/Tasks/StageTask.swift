@@ -1,4 +1,5 @@
 public import FerryState
+public import FerryValues
 public import Foundation
 public import Logging
 

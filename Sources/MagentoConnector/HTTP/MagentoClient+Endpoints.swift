@@ -1,3 +1,4 @@
+import FerryValues
 public import Foundation
 
 extension MagentoClient {

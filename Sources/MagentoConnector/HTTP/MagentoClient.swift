@@ -1,4 +1,5 @@
 import FerryCurl
+import FerryValues
 public import Foundation
 public import Logging
 

@@ -1,3 +1,4 @@
+import FerryValues
 public import Foundation
 
 /// The store connection part of every Magento task's settings.

@@ -1,3 +1,4 @@
+public import FerryValues
 public import Foundation
 
 /// A Magento call failed: says which call, what Magento said (parameters substituted) and what to do.

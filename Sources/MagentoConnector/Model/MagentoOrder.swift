@@ -1,3 +1,4 @@
+public import FerryValues
 public import Foundation
 
 /// A Magento order as downloaded: the fields the order XML carries, amounts exact.

@@ -1,3 +1,4 @@
+import FerryValues
 /// Magento's searchCriteria: filter groups (AND) of filters (OR), sort orders, paging.
 public struct SearchCriteria: Sendable, Equatable {
     /// A filter's condition type, as Magento names it.

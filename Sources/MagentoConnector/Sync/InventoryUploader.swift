@@ -1,3 +1,4 @@
+import FerryValues
 public import Foundation
 public import FerryState
 import GRDB
@@ -36,19 +37,6 @@ public struct InventorySettings: Sendable, Codable {
         if let c = chunkSize, !(1...5000).contains(c) { return ("chunkSize", "must be 1...5000 (default 20)") }
         if let c = concurrency, !(1...32).contains(c) { return ("concurrency", "must be 1...32 (default 4)") }
         return nil
-    }
-}
-
-/// One stock level to upload.
-public struct InventoryRecord: Sendable, Equatable {
-    public var sku: String
-    public var qty: Decimal
-    public var isInStock: Bool
-    /// Creates a record.
-    public init(sku: String, qty: Decimal, isInStock: Bool) {
-        self.sku = sku
-        self.qty = qty
-        self.isInStock = isInStock
     }
 }
 

@@ -1,3 +1,4 @@
+import FerryValues
 public import Foundation
 public import FerryState
 import GRDB

@@ -1,3 +1,4 @@
+import FerryValues
 public import Foundation
 
 /// Makes realistic carts from a seed: UK, EU (consumers and VAT-registered businesses) and rest-of-world
@@ -68,7 +69,7 @@ public struct SandboxCartGenerator: Sendable {
 
     /// A cart and its customer for `seed`.
     public func cart(seed: UInt64, entityID: Int) -> (cart: SandboxCart, customer: SandboxCustomer) {
-        var rng = SeededRandom(seed: seed &+ UInt64(entityID) &* 7919)
+        var rng = SplitMix64(sandboxSeed: seed &+ UInt64(entityID) &* 7919)
         func one<T>(_ values: [T]) -> T { values[Int.random(in: 0..<values.count, using: &rng)] }
         func chance(_ n: Int) -> Bool { Int.random(in: 0..<n, using: &rng) == 0 }
         let place = one(Self.places)

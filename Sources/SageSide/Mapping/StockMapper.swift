@@ -1,3 +1,4 @@
+import FerryValues
 import Foundation
 
 /// Settings of `sage-products-to-magento-inventory`.
@@ -44,7 +45,7 @@ public struct StockMapper: Sendable {
     /// `skip` mode, no SKU).
     ///
     /// - Parameter today: products whose InactiveDate is on or before this `YYYY-MM-DD` are inactive.
-    public func map(_ product: SageProduct, today: String) -> MagentoInventory? {
+    public func map(_ product: SageProduct, today: String) -> InventoryRecord? {
         guard !product.sku.isEmpty else { return nil }
         if settings.publishedOnly && !product.publish { return nil }
         if let inactive = product.inactiveDate, !inactive.isEmpty, String(inactive.prefix(10)) <= today {
@@ -55,7 +56,7 @@ public struct StockMapper: Sendable {
             if settings.negativeStock == "skip" { return nil }
             qty = 0
         }
-        return MagentoInventory(sku: product.sku, qty: qty, isInStock: qty > 0)
+        return InventoryRecord(sku: product.sku, qty: qty, isInStock: qty > 0)
     }
 }
 

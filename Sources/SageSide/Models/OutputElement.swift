@@ -56,6 +56,7 @@ struct ElementBuilder {
     }
 }
 
+import FerryValues
 import Foundation
 
 /// 64-bit FNV-1a: detects a changed record (not a security hash; nothing here is secret or adversarial).
@@ -231,7 +232,7 @@ extension SalesOrderItem {
     }
 }
 
-extension MagentoInventory {
+extension InventoryRecord {
     /// `<Inventory><sku/><qty/><is_in_stock/></Inventory>`.
     public var element: OutputElement {
         OutputElement(

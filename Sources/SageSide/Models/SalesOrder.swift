@@ -263,21 +263,6 @@ public struct SageProduct: Sendable, Hashable {
     }
 }
 
-/// A Magento inventory record (`ArrayOfInventory/Inventory`).
-public struct MagentoInventory: Sendable, Hashable {
-    public var sku: String
-    public var qty: Decimal
-    /// 1 when qty > 0.
-    public var isInStock: Bool
-
-    /// Creates an inventory record.
-    public init(sku: String, qty: Decimal, isInStock: Bool) {
-        self.sku = sku
-        self.qty = qty
-        self.isInStock = isInStock
-    }
-}
-
 /// A Magento order update (`ArrayOfOrderInfo/OrderInfo` with `increment_id` and an optional `comment`).
 public struct MagentoOrderUpdate: Sendable, Hashable {
     public var incrementId: String
