@@ -65,6 +65,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // SIGHUP (reload) as an async sequence in `ferry watch`.
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 // Archive days zipped by the housekeeping (archive.zipAfterDays), through a thin target.
                 "ArchiveZip",
             ],

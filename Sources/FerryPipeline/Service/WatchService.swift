@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 public import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 /// `ferry watch` as a ServiceLifecycle service: runs the pipeline until SIGTERM/SIGINT (graceful: the file in
 /// hand finishes), reloads config.json on SIGHUP (an invalid new config is refused and the old one kept),
@@ -36,12 +37,21 @@ public final class WatchService: Service, Sendable {
     public var pipeline: Pipeline? { current.withLock { $0 } }
 
     public func run() async throws {
-        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        signal(SIGHUP, SIG_IGN)
-        hangup.setEventHandler { [self] in requestReload() }
-        hangup.resume()
-        defer { hangup.cancel() }
+        // Trapped before READY=1 (the sequence returns once its handler is in place): from then on a SIGHUP
+        // reloads, it never ends the daemon.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                for await _ in hangups { requestReload() }
+            }
+            try await runPipelines()
+            // The pipelines have ended (stop or a failed reload's error, thrown above): no reload is awaited.
+            group.cancelAll()
+        }
+    }
 
+    /// Runs the current pipeline, and after each reload the next one, until a graceful shutdown.
+    private func runPipelines() async throws {
         let watchdog: Task<Void, Never>? = notifier.watchdogInterval.map { interval in
             Task { [notifier] in
                 while !Task.isCancelled {
