@@ -247,6 +247,7 @@ let package = Package(
                 "FerryConsole", "FerryPipeline", "FerryStages", "FerryState", "FerryDemo", "FerryObservability", "MagentoConnector",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings),
         // Process-level crash, hostile-input and resource-fault tests: they run the built `ferry` binary.

@@ -27,10 +27,10 @@ struct WatchCommand: AsyncParsableCommand {
         let service = WatchService(
             pipeline: pipeline, configFile: options.url, registry: BuiltinTasks.registry, logger: logger,
             makeObservers: { try observers.make(config: $0, logger: logger) })
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
-        if let console = try ConsoleHook.service(config: config, watch: service, observers: observers, logger: logger) {
-            services.append(.init(service: console))
-        }
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: service),
+            .init(service: try ConsoleHook.service(config: config, watch: service, observers: observers, logger: logger)),
+        ]
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

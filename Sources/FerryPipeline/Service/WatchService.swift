@@ -16,6 +16,7 @@ public final class WatchService: Service, Sendable {
     private let reloadRequested = Mutex(false)
     private let shuttingDown = Mutex(false)
     private let makeObservers: @Sendable (FerryConfig) throws -> [any PipelineObserver]
+    private let reloads = AsyncStream.makeStream(of: FerryConfig.self, bufferingPolicy: .bufferingNewest(1))
 
     /// Creates the service with an already validated pipeline.
     ///
@@ -36,6 +37,11 @@ public final class WatchService: Service, Sendable {
     /// The pipeline running now (a SIGHUP reload replaces it), for the operator console.
     public var pipeline: Pipeline? { current.withLock { $0 } }
 
+    /// Each configuration a SIGHUP reload started (not one refused, nor the old one restarted after a failed
+    /// reload), for what follows config.json outside the pipeline (the operator console). One reader; it ends
+    /// when the service does.
+    public var reloadedConfigurations: AsyncStream<FerryConfig> { reloads.stream }
+
     public func run() async throws {
         // Trapped before READY=1 (the sequence returns once its handler is in place): from then on a SIGHUP
         // reloads, it never ends the daemon.
@@ -44,6 +50,7 @@ public final class WatchService: Service, Sendable {
             group.addTask { [self] in
                 for await _ in hangups { requestReload() }
             }
+            defer { reloads.continuation.finish() }
             try await runPipelines()
             // The pipelines have ended (stop or a failed reload's error, thrown above): no reload is awaited.
             group.cancelAll()
@@ -125,6 +132,7 @@ public final class WatchService: Service, Sendable {
             warnings.forEach { logger.warning("\($0)") }
             let pipeline = try Pipeline(config: config, registry: registry, logger: logger, observers: try makeObservers(config))
             current.withLock { $0 = pipeline }
+            reloads.continuation.yield(config)
             return
         } catch {
             failure = error
