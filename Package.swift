@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // Already built for Hummingbird: the Magento client records its request figures through it.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
     ],
     targets: [
         // MARK: C libraries of the design card, each a thin system module with typed shims.
@@ -80,6 +82,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings),
         .target(
@@ -146,8 +149,9 @@ let package = Package(
         .target(
             name: "FerryObservability",
             dependencies: [
-                "FerryPipeline", "MagentoConnector", "CCurl",
+                "FerryPipeline", "CCurl",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings),
 
@@ -188,6 +192,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings),
 
@@ -218,7 +223,9 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "FerryObservabilityTests",
-            dependencies: ["FerryObservability", "FerryPipeline", "MagentoConnector"],
+            dependencies: [
+                "FerryObservability", "FerryPipeline", "MagentoConnector", .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "WorkflowTests",
