@@ -2,6 +2,7 @@ import ArgumentParser
 import FerryConsole
 import FerryObservability
 import FerryPipeline
+import FerryStages
 import Logging
 import Synchronization
 
@@ -10,9 +11,9 @@ import Synchronization
 final class LiveObservers: Sendable {
     private let current = Mutex<[any PipelineObserver]>([])
 
-    /// Makes the observers config.json asks for (``Observers/make(config:logger:)``) and remembers them.
+    /// Makes the observers config.json asks for (``Observers/make(config:registry:logger:)``) and remembers them.
     func make(config: FerryConfig, logger: Logger) throws -> [any PipelineObserver] {
-        let made = try Observers.make(config: config, logger: logger)
+        let made = try Observers.make(config: config, registry: BuiltinTasks.registry, logger: logger)
         current.withLock { $0 = made }
         return made
     }

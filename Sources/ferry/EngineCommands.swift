@@ -62,7 +62,7 @@ struct RunCommand: AsyncParsableCommand {
         let pipeline = try operational {
             try Pipeline(
                 config: config, registry: BuiltinTasks.registry, logger: logger, drainAttempts: 3,
-                observers: try Observers.make(config: config, logger: logger))
+                observers: try Observers.make(config: config, registry: BuiltinTasks.registry, logger: logger))
         }
         let report = await pipeline.drain(stages: stage.isEmpty ? nil : Set(stage))
         print(report.summary)
@@ -88,7 +88,7 @@ struct DownloadCommand: AsyncParsableCommand {
         let pipeline = try operational {
             try Pipeline(
                 config: config, registry: BuiltinTasks.registry, logger: logger,
-                observers: try Observers.make(config: config, logger: logger) + [transient])
+                observers: try Observers.make(config: config, registry: BuiltinTasks.registry, logger: logger) + [transient])
         }
         let scheduled = pipeline.stageNames.filter(\.scheduled).map(\.name)
         let unknown = Set(stage).subtracting(scheduled)
