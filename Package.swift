@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // Already built for Hummingbird: the Magento client records its request figures through it.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
     ],
     targets: [
         // MARK: C libraries of the design card, each a thin system module with typed shims.
@@ -76,6 +78,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // SIGHUP (reload) as an async sequence in `ferry watch`.
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 // Archive days zipped by the housekeeping (archive.zipAfterDays), through a thin target.
                 "ArchiveZip",
             ],
@@ -91,6 +95,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings),
         .target(
@@ -167,9 +172,10 @@ let package = Package(
             name: "FerryObservability",
             dependencies: [
                 "FerryValues",
-                "FerryPipeline", "MagentoConnector", "CCurl",
+                "FerryPipeline", "CCurl",
                 "DurableFiles", "FerryCurl",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings),
 
@@ -212,6 +218,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings),
 
@@ -254,7 +261,10 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "FerryObservabilityTests",
-            dependencies: ["FerryTestSupport", "FerryObservability", "FerryPipeline", "MagentoConnector"],
+            dependencies: [
+                "FerryTestSupport", "FerryObservability", "FerryPipeline", "MagentoConnector",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "WorkflowTests",
@@ -288,6 +298,7 @@ let package = Package(
                 "FerryConsole", "FerryPipeline", "FerryStages", "FerryState", "FerryDemo", "FerryObservability", "MagentoConnector",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings),
         // Process-level crash, hostile-input and resource-fault tests: they run the built `ferry` binary.

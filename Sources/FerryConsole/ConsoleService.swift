@@ -47,6 +47,9 @@ public final class ConsoleService: Service, Sendable {
         server = LoopbackHTTPServer(serverName: "ferry-console", logger: logger)
     }
 
+    /// The bound port while listening, else nil.
+    public var port: Int? { server.port }
+
     /// Starts listening.
     /// - Returns: the bound port (the configured one, or the one the system picked for port 0).
     public func start() async throws -> Int {

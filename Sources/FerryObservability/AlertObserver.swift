@@ -16,7 +16,7 @@ public final class AlertObserver: PipelineObserver {
         case quarantined(stage: String, file: String, reason: String, failedPath: String)
         /// A scheduled run (the Magento download) failed.
         case scheduledRunFailed(stage: String, error: String)
-        /// Sage rejected orders of a file (counter `orders.sage-failed`).
+        /// Sage rejected orders of a file (a counter the stage's task kind declares in ``TaskKind/alertCounters``).
         case rejectedBySage(stage: String, file: String, orders: Int)
     }
 
@@ -41,25 +41,32 @@ public final class AlertObserver: PipelineObserver {
     private let sending = Mutex(false)
     private let host: String
     private let logger: Logger
+    private let alertCounters: [String: Set<String>]
 
     /// Creates an observer sending to `channels`.
     /// - Parameters:
     ///   - channels: where summaries go (see ``make(settings:logger:)`` for email and webhook).
     ///   - host: the machine's name, shown in the summary.
+    ///   - alertCounters: per stage, the counters its task kind declares as alerts (``TaskKind/alertCounters``).
     ///   - logger: delivery problems are logged here (scrubbed of secrets).
-    public init(channels: [any Channel], host: String = ProcessInfo.processInfo.hostName, logger: Logger) {
+    public init(
+        channels: [any Channel], host: String = ProcessInfo.processInfo.hostName, alertCounters: [String: Set<String>] = [:],
+        logger: Logger
+    ) {
         self.channels = channels
+        self.alertCounters = alertCounters
         self.batches = Mutex(Array(repeating: Batch(), count: channels.count))
         self.host = host
         self.logger = logger
     }
 
     /// An observer for the configured email and webhook channels.
-    public static func make(settings: AlertSettings, logger: Logger) -> AlertObserver {
+    /// - Parameter alertCounters: per stage, the counters its task kind declares as alerts.
+    public static func make(settings: AlertSettings, alertCounters: [String: Set<String>] = [:], logger: Logger) -> AlertObserver {
         var channels: [any Channel] = []
         if let email = settings.email { channels.append(EmailChannel(settings: email)) }
         if let webhook = settings.webhook { channels.append(WebhookChannel(settings: webhook)) }
-        return AlertObserver(channels: channels, logger: logger)
+        return AlertObserver(channels: channels, alertCounters: alertCounters, logger: logger)
     }
 
     public func fileQuarantined(stage: String, file: String, reason: String, failedPath: String) {
@@ -68,15 +75,18 @@ public final class AlertObserver: PipelineObserver {
 
     public func scheduledRunFinished(stage: String, counters: [String: Int], seconds: Double, error: String?) {
         if let error { record(.scheduledRunFailed(stage: stage, error: Redaction.scrub(error))) }
-        if let rejected = counters["orders.sage-failed"], rejected > 0 {
-            record(.rejectedBySage(stage: stage, file: "(scheduled run)", orders: rejected))
-        }
+        let rejected = alerting(stage: stage, counters)
+        if rejected > 0 { record(.rejectedBySage(stage: stage, file: "(scheduled run)", orders: rejected)) }
     }
 
     public func fileProcessed(stage: String, file: String, seconds: Double, counters: [String: Int]) {
-        if let rejected = counters["orders.sage-failed"], rejected > 0 {
-            record(.rejectedBySage(stage: stage, file: file, orders: rejected))
-        }
+        let rejected = alerting(stage: stage, counters)
+        if rejected > 0 { record(.rejectedBySage(stage: stage, file: file, orders: rejected)) }
+    }
+
+    /// The sum of the counters `stage`'s task kind declares as alerts.
+    private func alerting(stage: String, _ counters: [String: Int]) -> Int {
+        (alertCounters[stage] ?? []).reduce(0) { sum, name in sum + (counters[name] ?? 0) }
     }
 
     /// Incidents waiting for the next flush, per channel (for tests and `ferry status`).

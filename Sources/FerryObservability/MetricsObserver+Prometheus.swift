@@ -34,7 +34,7 @@ extension MetricsObserver {
         var histogram: [(labels: String, value: String)] = []
         for method in figures.magentoBuckets.keys.sorted() {
             let buckets = figures.magentoBuckets[method] ?? []
-            for (index, bound) in latencyBuckets.enumerated() {
+            for (index, bound) in MagentoRequestFigures.latencyBuckets.enumerated() {
                 histogram.append((labels(["method": method, "le": number(bound)]), "\(buckets[index])"))
             }
             histogram.append((labels(["method": method, "le": "+Inf"]), "\(figures.magentoCount[method] ?? 0)"))

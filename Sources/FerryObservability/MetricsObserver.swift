@@ -2,7 +2,6 @@ import DurableFiles
 public import FerryPipeline
 public import Foundation
 public import Logging
-import MagentoConnector
 import Synchronization
 
 /// Keeps ferry's figures and writes them as a Prometheus text file for node_exporter's textfile collector.
@@ -15,9 +14,6 @@ import Synchronization
 /// keeps the file's figures: `ferry download` (a timer) and `ferry run` (a path unit) share one file without wiping
 /// each other's counters or `last_success`. The Magento request figures are this process's own.
 public final class MetricsObserver: PipelineObserver {
-    /// The bucket bounds (seconds) of the Magento request latency histogram.
-    public static let latencyBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
-
     struct Figures {
         var processed: [String: Int] = [:]
         var failed: [String: Int] = [:]
@@ -58,18 +54,19 @@ public final class MetricsObserver: PipelineObserver {
     private let writeState = Mutex(WriteState())
     private let queue = DispatchQueue(label: "ferry.metrics")
     private let logger: Logger
-    private let hookToken = Mutex<MagentoRequestHook.Token?>(nil)
+    private let requests: MagentoRequestFigures?
 
     /// Creates an observer writing `file`.
     /// - Parameters:
     ///   - file: the `.prom` file (its folder is created if missing).
     ///   - stages: stage names to show with zeros before anything happens, so dashboards see every stage at once.
-    ///   - observeMagentoRequests: also record every Magento REST attempt (latency, errors, retries) through
-    ///     ``MagentoRequestHook``, for as long as this observer lives.
+    ///   - requests: the Magento request figures (latency, errors, retries) to write beside the stages'; by
+    ///     default those of the process's swift-metrics backend when it is ferry's; nil: none.
     ///   - logger: a failed write is logged here.
-    public init(file: URL, stages: [String] = [], observeMagentoRequests: Bool = true, logger: Logger) {
+    public init(file: URL, stages: [String] = [], requests: MagentoRequestFigures? = .bootstrapped, logger: Logger) {
         self.file = file
         self.logger = logger
+        self.requests = requests
         let removed = Durable.removeStaleTemporaries(of: file)
         if !removed.isEmpty {
             logger.info("removed metrics temporaries of dead processes", metadata: ["ferry.files": .array(removed.map { .string($0) })])
@@ -85,15 +82,6 @@ public final class MetricsObserver: PipelineObserver {
             // A stage no longer in the config drops out of the file.
             Self.apply(previous, to: &figures) { stages.isEmpty || stages.contains($0) }
         }
-        if observeMagentoRequests {
-            // Weak: the hook must not keep a replaced observer (after a SIGHUP reload) alive; deinit removes it.
-            let token = MagentoRequestHook.add { [weak self] event in self?.recordMagentoRequest(event) }
-            hookToken.withLock { $0 = token }
-        }
-    }
-
-    deinit {
-        if let token = hookToken.withLock({ $0 }) { MagentoRequestHook.remove(token) }
     }
 
     public func fileProcessed(stage: String, file: String, seconds: Double, counters: [String: Int]) {
@@ -137,20 +125,6 @@ public final class MetricsObserver: PipelineObserver {
         }
     }
 
-    /// Records one Magento REST attempt (called through ``MagentoRequestHook``).
-    public func recordMagentoRequest(_ event: MagentoRequestEvent) {
-        update { figures in
-            let method = event.method
-            var buckets = figures.magentoBuckets[method] ?? Array(repeating: 0, count: Self.latencyBuckets.count)
-            for (index, bound) in Self.latencyBuckets.enumerated() where event.seconds <= bound { buckets[index] += 1 }
-            figures.magentoBuckets[method] = buckets
-            figures.magentoCount[method, default: 0] += 1
-            figures.magentoSum[method, default: 0] += event.seconds
-            if event.status.map({ !(200..<300).contains($0) }) ?? true { figures.magentoErrors[method, default: 0] += 1 }
-            if event.willRetry { figures.magentoRetries[method, default: 0] += 1 }
-        }
-    }
-
     /// Writes the file now and waits until it is on disk.
     public func flush() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -165,7 +139,19 @@ public final class MetricsObserver: PipelineObserver {
     var writes: Int { writeState.withLock { $0.count } }
 
     /// The file's text as it would be written now.
-    public var text: String { Self.render(figures.withLock { $0 }) }
+    public var text: String { Self.render(withRequests(figures.withLock { $0 })) }
+
+    /// `figures` with the Magento request figures as they are now (the process's own, never from the file).
+    private func withRequests(_ figures: Figures) -> Figures {
+        guard let requests = requests?.snapshot else { return figures }
+        var figures = figures
+        figures.magentoBuckets = requests.buckets
+        figures.magentoCount = requests.count
+        figures.magentoSum = requests.sum
+        figures.magentoErrors = requests.errors
+        figures.magentoRetries = requests.retries
+        return figures
+    }
 
     private func update(_ change: (inout Figures) -> Void) {
         figures.withLock { change(&$0) }
@@ -194,7 +180,7 @@ public final class MetricsObserver: PipelineObserver {
             state.count += 1
         }
         // Another ferry process (the download timer, a drain) may have written since: keep its stages' figures.
-        var merged = figures.withLock { $0 }
+        var merged = withRequests(figures.withLock { $0 })
         let (touched, known) = (merged.touched, merged.known)
         Self.apply(Self.samples(in: file), to: &merged) { !touched.contains($0) && (known.isEmpty || known.contains($0)) }
         do {

@@ -40,7 +40,8 @@ struct SageFailedReportTask: StageTask {
         enum CodingKeys: String, CodingKey { case markInMagento, commentTemplate, importedCommentTemplate, profile }
     }
 
-    static let kind = TaskKind(name: "sage-failed-report", settingsKeys: Settings.keys, migrations: Ledger.migrations, produces: ["out": "magento-order-updates"]) { settings, environment in
+    static let kind = TaskKind(name: "sage-failed-report", settingsKeys: Settings.keys, migrations: Ledger.migrations, produces: ["out": "magento-order-updates"],
+        alertCounters: ["orders.sage-failed"]) { settings, environment in
         let decoded = try settings.decode(Settings.self)
         return SageFailedReportTask(settings: decoded, ledger: Ledger(store: environment.store, profile: decoded.profile))
     }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CoreMetrics
+import FerryObservability
 import Synchronization
 import FerryPipeline
 import FerryStages
@@ -24,9 +26,11 @@ struct ConfigOptions: ParsableArguments {
         }
     }
 
-    /// Sets up logging at the config's level (only `main` bootstraps swift-log).
+    /// Sets up logging at the config's level, and ferry's swift-metrics backend (only `main` bootstraps them).
     func bootstrapLogging(_ level: Logger.Level) -> Logger {
         LoggingSystem.bootstrap { LineLogHandler(label: $0, level: level) }
+        // The Magento client's request figures, which the metrics text file and /metrics show (MetricsObserver).
+        MetricsSystem.bootstrap(MagentoRequestFigures())
         return Logger(label: "ferry")
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import FerryConsole
 import FerryObservability
 import FerryPipeline
+import FerryStages
 import Logging
 import Synchronization
 
@@ -10,9 +11,9 @@ import Synchronization
 final class LiveObservers: Sendable {
     private let current = Mutex<[any PipelineObserver]>([])
 
-    /// Makes the observers config.json asks for (``Observers/make(config:logger:)``) and remembers them.
+    /// Makes the observers config.json asks for (``Observers/make(config:registry:logger:)``) and remembers them.
     func make(config: FerryConfig, logger: Logger) throws -> [any PipelineObserver] {
-        let made = try Observers.make(config: config, logger: logger)
+        let made = try Observers.make(config: config, registry: BuiltinTasks.registry, logger: logger)
         current.withLock { $0 = made }
         return made
     }
@@ -23,12 +24,12 @@ final class LiveObservers: Sendable {
     }
 }
 
-/// `ferry watch`'s console hook: the operator console as one more service of its group, when config.json has a
-/// `console` section (read at start; a change to it needs a restart).
+/// `ferry watch`'s console hook: the operator console as one more service of its group, following the `console`
+/// section of config.json across SIGHUP reloads (``ConsoleReloader``).
 enum ConsoleHook {
-    /// The console service, or nil when the section is absent.
-    /// - Throws: `ExitCode(78)` after printing the section's problems.
-    static func service(config: FerryConfig, watch: WatchService, observers: LiveObservers, logger: Logger) throws -> ConsoleService? {
+    /// The console's service; without a `console` section it serves nothing until a reload adds one.
+    /// - Throws: `ExitCode(78)` after printing the section's problems at start.
+    static func service(config: FerryConfig, watch: WatchService, observers: LiveObservers, logger: Logger) throws -> ConsoleReloader {
         let settings: ConsoleSettings?
         do {
             settings = try ConsoleSettings.from(config: config)
@@ -36,8 +37,10 @@ enum ConsoleHook {
             FileHandleOutput.error(error.description)
             throw ExitCode(ExitStatus.config)
         }
-        guard let settings else { return nil }
-        let metrics: (@Sendable () -> String)? = observers.metricsText == nil ? nil : { @Sendable in observers.metricsText ?? "" }
-        return try ConsoleService(settings: settings, pipeline: { watch.pipeline }, metrics: metrics, logger: logger)
+        return ConsoleReloader(settings: settings, reloads: watch.reloadedConfigurations, logger: logger) { settings in
+            // Asked at each (re)start: a reload may have added or removed the `metrics` section.
+            let metrics: (@Sendable () -> String)? = observers.metricsText == nil ? nil : { @Sendable in observers.metricsText ?? "" }
+            return try ConsoleService(settings: settings, pipeline: { watch.pipeline }, metrics: metrics, logger: logger)
+        }
     }
 }

@@ -48,7 +48,7 @@ struct DemoCommand: AsyncParsableCommand {
         let config = try options.load()
         let logger = options.bootstrapLogging(config.logLevel)
         let demo = try operational {
-            try DemoWorkflow(config: config, options: demoOptions, logger: logger, observers: try Observers.make(config: config, logger: logger))
+            try DemoWorkflow(config: config, options: demoOptions, logger: logger, observers: try Observers.make(config: config, registry: BuiltinTasks.registry, logger: logger))
         }
         if once {
             let summary = try await demo.runOnce()

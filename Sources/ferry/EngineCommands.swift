@@ -27,10 +27,10 @@ struct WatchCommand: AsyncParsableCommand {
         let service = WatchService(
             pipeline: pipeline, configFile: options.url, registry: BuiltinTasks.registry, logger: logger,
             makeObservers: { try observers.make(config: $0, logger: logger) })
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
-        if let console = try ConsoleHook.service(config: config, watch: service, observers: observers, logger: logger) {
-            services.append(.init(service: console))
-        }
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: service),
+            .init(service: try ConsoleHook.service(config: config, watch: service, observers: observers, logger: logger)),
+        ]
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -62,7 +62,7 @@ struct RunCommand: AsyncParsableCommand {
         let pipeline = try operational {
             try Pipeline(
                 config: config, registry: BuiltinTasks.registry, logger: logger, drainAttempts: 3,
-                observers: try Observers.make(config: config, logger: logger))
+                observers: try Observers.make(config: config, registry: BuiltinTasks.registry, logger: logger))
         }
         let report = await pipeline.drain(stages: stage.isEmpty ? nil : Set(stage))
         print(report.summary)
@@ -88,7 +88,7 @@ struct DownloadCommand: AsyncParsableCommand {
         let pipeline = try operational {
             try Pipeline(
                 config: config, registry: BuiltinTasks.registry, logger: logger,
-                observers: try Observers.make(config: config, logger: logger) + [transient])
+                observers: try Observers.make(config: config, registry: BuiltinTasks.registry, logger: logger) + [transient])
         }
         let scheduled = pipeline.stageNames.filter(\.scheduled).map(\.name)
         let unknown = Set(stage).subtracting(scheduled)

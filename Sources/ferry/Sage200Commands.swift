@@ -180,7 +180,7 @@ extension DemoCommand {
         let logger = options.bootstrapLogging(config.logLevel)
         let demo = try operational {
             try Sage200DemoWorkflow(
-                config: config, options: demoOptions, logger: logger, observers: try Observers.make(config: config, logger: logger))
+                config: config, options: demoOptions, logger: logger, observers: try Observers.make(config: config, registry: BuiltinTasks.registry, logger: logger))
         }
         if once {
             print(try await operationalAsync { try await demo.runOnce() }.table)

@@ -111,7 +111,7 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-console-metrics-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let quiet = LogCapture().logger
-        let observer = MetricsObserver(file: folder.appendingPathComponent("ferry.prom"), stages: ["probe"], observeMagentoRequests: false, logger: quiet)
+        let observer = MetricsObserver(file: folder.appendingPathComponent("ferry.prom"), stages: ["probe"], requests: nil, logger: quiet)
         observer.fileProcessed(stage: "probe", file: "a.xml", seconds: 0.5, counters: ["orders.mapped": 2])
         let fixture = try await ConsoleFixture(metrics: { observer.text })
         await observer.flush()

@@ -26,7 +26,7 @@ struct AlertTests {
                 "metrics": { "textfile": "state/ferry.prom" },
                 """)
             let logs = LogCapture()
-            let observers = try Observers.make(config: config, logger: logs.logger)
+            let observers = try Observers.make(config: config, registry: TaskRegistry([ProbeTask.kind]), logger: logs.logger)
             #expect(observers.contains { $0 is MetricsObserver })
             #expect(observers.contains { $0 is AlertObserver })
 

@@ -17,7 +17,7 @@ struct MetricsSharingTests {
         try await withTemporaryDirectory { root in
             let config = try loadConfig(root: root, extra: "")
             let file = root.appendingPathComponent("state/ferry.prom")
-            let metrics = MetricsObserver(file: file, stages: ["probe"], observeMagentoRequests: false, logger: Self.quiet)
+            let metrics = MetricsObserver(file: file, stages: ["probe"], requests: nil, logger: Self.quiet)
             for index in 0..<3 { try Data("ok".utf8).write(to: root.appendingPathComponent("inbox/in/\(index).xml")) }
             let pipeline = try Pipeline(config: config, registry: TaskRegistry([ProbeTask.kind]), logger: Self.quiet, observers: [metrics])
             let report = await pipeline.drain()
@@ -35,7 +35,7 @@ struct MetricsSharingTests {
             let file = root.appendingPathComponent("ferry.prom")
             let stages = ["map-orders", "download-orders"]
             // `ferry run` (the path unit) processed files and wrote the file.
-            let drain = MetricsObserver(file: file, stages: stages, observeMagentoRequests: false, logger: Self.quiet)
+            let drain = MetricsObserver(file: file, stages: stages, requests: nil, logger: Self.quiet)
             drain.fileProcessed(stage: "map-orders", file: "a.xml", seconds: 0.5, counters: ["orders.mapped": 3])
             drain.fileProcessed(stage: "map-orders", file: "b.xml", seconds: 0.5, counters: ["orders.mapped": 2])
             await drain.flush()
@@ -43,7 +43,7 @@ struct MetricsSharingTests {
             let lastSuccess = try #require(before.first { $0.name == "ferry_last_success_timestamp_seconds" && $0.labels["stage"] == "map-orders" })
 
             // Then the download timer's own process writes it twice, once at its start and once after its run.
-            let download = MetricsObserver(file: file, stages: stages, observeMagentoRequests: false, logger: Self.quiet)
+            let download = MetricsObserver(file: file, stages: stages, requests: nil, logger: Self.quiet)
             download.scheduledRunFinished(stage: "download-orders", counters: ["orders.downloaded": 7], seconds: 1, error: nil)
             await download.flush()
             // Meanwhile the drain ran again: the download's next write keeps that too.
@@ -65,7 +65,7 @@ struct MetricsSharingTests {
             let kept = try #require(after.first { $0.name == "ferry_last_success_timestamp_seconds" && $0.labels["stage"] == "map-orders" })
             #expect(kept.value >= lastSuccess.value)
             // A later `ferry download` process starts from the file: its counters continue rather than reset.
-            let next = MetricsObserver(file: file, stages: stages, observeMagentoRequests: false, logger: Self.quiet)
+            let next = MetricsObserver(file: file, stages: stages, requests: nil, logger: Self.quiet)
             next.scheduledRunFinished(stage: "download-orders", counters: ["orders.downloaded": 2], seconds: 1, error: nil)
             await next.flush()
             #expect(try String(contentsOf: file, encoding: .utf8).contains(#"ferry_task_events_total{stage="download-orders",name="orders.downloaded"} 10"#))
@@ -81,7 +81,7 @@ struct MetricsSharingTests {
             await withTaskGroup(of: Void.self) { group in
                 for index in 0..<100 {
                     group.addTask {
-                        let metrics = MetricsObserver(file: file, stages: ["probe"], observeMagentoRequests: false, logger: logs.logger)
+                        let metrics = MetricsObserver(file: file, stages: ["probe"], requests: nil, logger: logs.logger)
                         metrics.fileProcessed(stage: "probe", file: "\(index).xml", seconds: 0.01, counters: [:])
                         await metrics.flush()
                     }
@@ -107,7 +107,7 @@ struct MetricsSharingTests {
             let live = ".ferry.prom.\(getpid()).999.tmp"
             for name in stale + [live] { try Data("half".utf8).write(to: root.appendingPathComponent(name)) }
             let logs = LogCapture()
-            _ = MetricsObserver(file: file, stages: ["probe"], observeMagentoRequests: false, logger: logs.logger)
+            _ = MetricsObserver(file: file, stages: ["probe"], requests: nil, logger: logs.logger)
             let names = Set(try FileManager.default.contentsOfDirectory(atPath: root.path))
             #expect(names == [live], "\(names)")
             #expect(logs.text.contains("removed metrics temporaries"))

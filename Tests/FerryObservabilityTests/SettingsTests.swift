@@ -58,7 +58,7 @@ struct SettingsTests {
             #expect(!error.description.contains(recognisableSecret))
             #expect(error.description.contains(config.file.path))
             #expect(error.description.contains("must end in .prom"))
-            #expect(throws: ObservabilityConfigError.self) { try Observers.make(config: config, logger: Logger(label: "t")) }
+            #expect(throws: ObservabilityConfigError.self) { try Observers.make(config: config, registry: TaskRegistry([]), logger: Logger(label: "t")) }
         }
     }
 

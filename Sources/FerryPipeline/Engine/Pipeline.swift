@@ -21,13 +21,13 @@ public final class Pipeline: Sendable {
     /// The file-triggered stages' runners.
     let fileRunners: [FileStageRunner]
     /// The scheduled stages' runners, by stage name.
-    private let scheduledRunners: [String: ScheduledStageRunner]
-    private let runnerByFolder: [String: FileStageRunner]
-    private let logger: Logger
+    let scheduledRunners: [String: ScheduledStageRunner]
+    let runnerByFolder: [String: FileStageRunner]
+    let logger: Logger
     /// Wakes the one loop (watch or drain) waiting for ``stop()``.
-    private let stopSignal = Signal()
+    let stopSignal = Signal()
     private let stopped = Mutex(false)
-    private let observers: [any PipelineObserver]
+    let observers: [any PipelineObserver]
     /// True while ``watch()`` runs its stages: work asked through the control socket joins them.
     let watching = Mutex(false)
 
@@ -89,63 +89,6 @@ public final class Pipeline: Sendable {
         self.scheduledRunners = scheduledRunners
         runnerByFolder = Dictionary(
             fileRunners.map { runner in (runner.folder.standardizedFileURL.path, runner) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    /// Runs until ``stop()``: watches every folder, runs scheduled stages at their interval, recovers first.
-    ///
-    /// - Parameter onReady: called once the watches are in place and recovery is done (sd_notify READY=1).
-    public func watch(onReady: @Sendable () -> Void = {}) async {
-        await recover()
-        let folders = fileRunners.map { runner in (runner.folder.standardizedFileURL.path, config.mode(of: runner.folder)) }
-        let watcher = FolderWatcher(folders: folders, rescanInterval: config.rescanInterval, logger: logger)
-        await watcher.start()
-        recordModes(watcher.effectiveModes)
-        watching.withLock { $0 = true }
-        defer { watching.withLock { $0 = false } }
-        onReady()
-        logger.info("watching", metadata: ["ferry.folders": "\(folders.count)", "ferry.stages": "\(runners.count)"])
-        await withTaskGroup(of: Void.self) { group in
-            for runner in runners { group.addTask { await runner.run() } }
-            group.addTask { [runnerByFolder] in
-                for await event in watcher.events {
-                    await runnerByFolder[event.folder]?.handle(event)
-                }
-            }
-            for runner in scheduledRunners.values {
-                guard let every = runner.stage.every else { continue }
-                group.addTask {
-                    while !Task.isCancelled {
-                        await runner.trigger()
-                        try? await Task.sleep(for: every)
-                    }
-                }
-            }
-            // Archive zipping and retention, failed/ retention: at start, then hourly.
-            if Housekeeping(config: config).isEnabled {
-                group.addTask {
-                    while !Task.isCancelled {
-                        await self.cleanUp()
-                        try? await Task.sleep(for: .seconds(3600))
-                    }
-                }
-            }
-            // Alerts are batched: flushed every minute while watching, so one message covers a run's failures.
-            let observers = self.observers
-            if !observers.isEmpty {
-                group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(60))
-                        for observer in observers { await observer.flush() }
-                    }
-                }
-            }
-            while !isStopped { await stopSignal.wait(for: nil) }
-            for runner in runners { await runner.stop() }
-            watcher.stop()
-            group.cancelAll()
-        }
-        for observer in observers { await observer.flush() }
-        logger.info("stopped")
     }
 
     /// Asks ``watch()`` or ``drain(stages:)`` to finish: the file in hand completes, nothing new is claimed.
@@ -257,13 +200,13 @@ public final class Pipeline: Sendable {
         runners.map { ($0.stage.name, $0.stage.watch == nil) }
     }
 
-    private func recover() async {
+    func recover() async {
         // Every stage's committed outputs are synced before any stage's recovery writes to the journal.
         for runner in runners { await runner.syncCommittedOutputs() }
         for runner in runners { await runner.recover() }
     }
 
-    private func recordModes(_ modes: [String: WatchMode]) {
+    func recordModes(_ modes: [String: WatchMode]) {
         let rows = fileRunners.map { runner -> (String, String, String) in
             let path = runner.folder.standardizedFileURL.path
             return (path, runner.stage.name, modes[path].map { "\($0)" } ?? "inotify")

@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 public import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 /// `ferry watch` as a ServiceLifecycle service: runs the pipeline until SIGTERM/SIGINT (graceful: the file in
 /// hand finishes), reloads config.json on SIGHUP (an invalid new config is refused and the old one kept),
@@ -15,6 +16,7 @@ public final class WatchService: Service, Sendable {
     private let reloadRequested = Mutex(false)
     private let shuttingDown = Mutex(false)
     private let makeObservers: @Sendable (FerryConfig) throws -> [any PipelineObserver]
+    private let reloads = AsyncStream.makeStream(of: FerryConfig.self, bufferingPolicy: .bufferingNewest(1))
 
     /// Creates the service with an already validated pipeline.
     ///
@@ -35,13 +37,28 @@ public final class WatchService: Service, Sendable {
     /// The pipeline running now (a SIGHUP reload replaces it), for the operator console.
     public var pipeline: Pipeline? { current.withLock { $0 } }
 
-    public func run() async throws {
-        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        signal(SIGHUP, SIG_IGN)
-        hangup.setEventHandler { [self] in requestReload() }
-        hangup.resume()
-        defer { hangup.cancel() }
+    /// Each configuration a SIGHUP reload started (not one refused, nor the old one restarted after a failed
+    /// reload), for what follows config.json outside the pipeline (the operator console). One reader; it ends
+    /// when the service does.
+    public var reloadedConfigurations: AsyncStream<FerryConfig> { reloads.stream }
 
+    public func run() async throws {
+        // Trapped before READY=1 (the sequence returns once its handler is in place): from then on a SIGHUP
+        // reloads, it never ends the daemon.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                for await _ in hangups { requestReload() }
+            }
+            defer { reloads.continuation.finish() }
+            try await runPipelines()
+            // The pipelines have ended (stop or a failed reload's error, thrown above): no reload is awaited.
+            group.cancelAll()
+        }
+    }
+
+    /// Runs the current pipeline, and after each reload the next one, until a graceful shutdown.
+    private func runPipelines() async throws {
         let watchdog: Task<Void, Never>? = notifier.watchdogInterval.map { interval in
             Task { [notifier] in
                 while !Task.isCancelled {
@@ -115,6 +132,7 @@ public final class WatchService: Service, Sendable {
             warnings.forEach { logger.warning("\($0)") }
             let pipeline = try Pipeline(config: config, registry: registry, logger: logger, observers: try makeObservers(config))
             current.withLock { $0 = pipeline }
+            reloads.continuation.yield(config)
             return
         } catch {
             failure = error

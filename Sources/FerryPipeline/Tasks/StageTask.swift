@@ -48,14 +48,18 @@ public struct TaskKind: Sendable {
     /// feed one folder with the same kind of file. An output not listed holds `<task>.<output>` files. `ferry
     /// check-config` refuses two stages putting different kinds of file into one folder.
     public let produces: [String: String]
+    /// The task's counters that raise an alert when a run counts any (orders Sage refused): the alert observer
+    /// reads them, so it matches no counter name of its own.
+    public let alertCounters: Set<String>
 
     /// Creates a task kind.
     public init(
         name: String, trigger: Trigger = .file, settingsKeys: Set<String>, migrations: [StateMigration] = [],
-        overlapsFiles: Bool = false, produces: [String: String] = [:],
+        overlapsFiles: Bool = false, produces: [String: String] = [:], alertCounters: Set<String> = [],
         make: @escaping @Sendable (TaskSettings, TaskEnvironment) throws -> any StageTask
     ) {
         self.produces = produces
+        self.alertCounters = alertCounters
         self.overlapsFiles = overlapsFiles
         self.name = name
         self.trigger = trigger

@@ -1,3 +1,4 @@
+public import CoreMetrics
 import FerryCurl
 import FerryValues
 public import Foundation
@@ -66,11 +67,18 @@ public final class MagentoClient: Sendable {
     public let configuration: MagentoConfiguration
     private let pool = CurlPool()
     private let logger: Logger
+    private let metrics: any MetricsFactory
 
     /// Creates a client.
-    public init(configuration: MagentoConfiguration, logger: Logger = Logger(label: "ferry.magento")) {
+    /// - Parameter metrics: where each attempt is recorded (``MagentoRequestMetrics``); by default the backend the
+    ///   process bootstrapped (none: nothing is kept).
+    public init(
+        configuration: MagentoConfiguration, logger: Logger = Logger(label: "ferry.magento"),
+        metrics: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// The path prefix of every call: `/rest/<store>/V1`.
@@ -124,7 +132,7 @@ public final class MagentoClient: Sendable {
                 let response = try await pool.perform(request, options: configuration.http)
                 status = response.status
                 if (200..<300).contains(response.status) {
-                    Self.report(method, status, since: started, attempt: attempt, willRetry: false)
+                    report(method, status, since: started, willRetry: false)
                     do {
                         return try JSONValue.parse(response.body)
                     } catch {
@@ -151,7 +159,7 @@ public final class MagentoClient: Sendable {
             }
             guard case .failure(let error) = outcome else { continue }
             let willRetry = retryable && attempt < policy.maxAttempts && !Task.isCancelled
-            Self.report(method, status, since: started, attempt: attempt, willRetry: willRetry)
+            report(method, status, since: started, willRetry: willRetry)
             guard willRetry else { throw error }
             let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter)
             logger.warning(
@@ -164,12 +172,10 @@ public final class MagentoClient: Sendable {
         }
     }
 
-    /// Tells ``MagentoRequestHook`` about one attempt (latency and retries for the metrics).
-    private static func report(_ method: String, _ status: Int?, since started: ContinuousClock.Instant, attempt: Int, willRetry: Bool) {
-        let elapsed = (ContinuousClock.now - started).components
-        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-        MagentoRequestHook.notify(
-            MagentoRequestEvent(method: method, status: status, seconds: seconds, attempt: attempt, willRetry: willRetry))
+    /// Records one attempt (latency, errors, retries) through swift-metrics: ``MagentoRequestMetrics``.
+    private func report(_ method: String, _ status: Int?, since started: ContinuousClock.Instant, willRetry: Bool) {
+        MagentoRequestMetrics.record(
+            method: method, status: status, elapsed: ContinuousClock.now - started, willRetry: willRetry, factory: metrics)
     }
 
     private func error_cancelled(_ method: String, _ path: String) -> MagentoError {
