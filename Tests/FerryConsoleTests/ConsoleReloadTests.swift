@@ -1,6 +1,7 @@
 import FerryConsole
 @testable import FerryPipeline
 import FerryStages
+import FerryTestSupport
 import Foundation
 import Logging
 import MagentoConnector
@@ -19,7 +20,7 @@ import Testing
         let reloader: ConsoleReloader
         let group: ServiceGroup
         let task: Task<Void, any Error>
-        let log = LogLines()
+        let log = LogCapture(level: .info)
         let client = CurlPool()
 
         init(console: String) async throws {
