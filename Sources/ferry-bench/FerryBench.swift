@@ -54,6 +54,7 @@ struct RunCommand: AsyncParsableCommand {
                 root: workURL.appendingPathComponent("mapping"), stylesheet: xsl, selfPath: selfURL.path,
                 ferry: ferryPath, sizes: quick ? [1_000, 10_000] : [1_000, 10_000, 100_000], repeats: repeats
             ).run()
+            results.caseEnded("mapping")
         }
         // The burst and latency cases run on the disk and on tmpfs: the disk's fsync sets the floor of every durable
         // hand-over, tmpfs shows what the engine itself costs.
@@ -85,6 +86,7 @@ struct RunCommand: AsyncParsableCommand {
                     stylesheet: xsl, sizes: sizes, repeats: place.full ? repeats : 1, loopTimeout: 900
                 ).run()
             }
+            results.caseEnded("burst")
         }
         if chosen.contains("latency") {
             for place in places {
@@ -98,6 +100,7 @@ struct RunCommand: AsyncParsableCommand {
                     files: quick ? 20 : 50
                 ).run())
             }
+            results.caseEnded("latency and lone files")
         }
         // `magento` is both; `download` or `inventory` picks one.
         let bench = MagentoBench(root: workURL.appendingPathComponent("magento"), repeats: repeats)
@@ -107,9 +110,11 @@ struct RunCommand: AsyncParsableCommand {
                 sizes: quick ? [1_000, 10_000] : [1_000, 10_000, 100_000], repeats: repeats
             ).run()
             results.download = try await bench.download(sizes: quick ? [500, 1_000] : [1_000, 10_000])
+            results.caseEnded("download")
         }
         if chosen.contains("magento") || chosen.contains("inventory") {
             results.inventory = try await bench.inventory(sizes: quick ? [2_000, 10_000] : [10_000, 100_000])
+            results.caseEnded("inventory")
         }
         let text = results.markdown(keeping: (try? String(contentsOfFile: report, encoding: .utf8)) ?? "")
         try Data(text.utf8).write(to: URL(fileURLWithPath: report))

@@ -29,7 +29,15 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
 
 /// Progress lines on stderr, so stdout stays for the child protocol.
 func note(_ text: String) {
-    FileHandle.standardError.write(Data("[bench] \(text)\n".utf8))
+    // The machine is shared: every figure the log shows carries the time and the load it was measured under.
+    let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withTime, .withColonSeparatorInTime])
+    FileHandle.standardError.write(Data("[bench \(stamp) load \(loadAverage())] \(text)\n".utf8))
+}
+
+/// The 1, 5 and 15 minute load averages, as /proc/loadavg gives them.
+func loadAverage() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "?" }
+    return text.split(separator: " ").prefix(3).joined(separator: " ")
 }
 
 struct BenchError: Error, CustomStringConvertible {

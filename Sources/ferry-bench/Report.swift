@@ -13,6 +13,8 @@ struct Results {
     var download: [MagentoBench.DownloadRow] = []
     var downloadRuns: [DownloadBench.Row] = []
     var inventory: [MagentoBench.InventoryRow] = []
+    /// The load average when each case ended (the machine is shared: a figure is read beside its load).
+    var loads: [(String, String)] = []
 
     /// The hand-written part of an existing report (after this marker) is kept across runs.
     static let notesMarker = "<!-- Notes below this line are written by hand and kept when the bench rewrites the file. -->"
@@ -36,9 +38,14 @@ struct Results {
             ("Scratch filesystem", shell("stat -f -c %T '\(workFolder)' 2>/dev/null || stat -f -c %T /tmp") + " (\(workFolder))"),
             ("fs.inotify.max_queued_events", shell("cat /proc/sys/fs/inotify/max_queued_events")),
             ("Load average at the end", shell("cut -d' ' -f1-3 /proc/loadavg")),
-        ] + fsyncProbe.map {
+        ] + loads.map { ("Load average after \($0.0) (UTC)", $0.1) } + fsyncProbe.map {
             ("4 KB write+fsync+rename+fsync(dir) on \($0.0)", "\(whole($0.1))/s, p99 \(f($0.2 * 1000, 1)) ms (measured by ferry-bench)")
         }
+    }
+
+    /// Records the time and the load average as `name` ends.
+    mutating func caseEnded(_ name: String) {
+        loads.append((name, shell("date -u +%H:%M") + ": " + loadAverage()))
     }
 
     func markdown(keeping previous: String) -> String {

@@ -117,6 +117,7 @@ extension FileStageRunner {
         }
         let outcomes = CommittingGroup.Outcomes(count: files.count)
         let steps = bodies
+        temporaries += claimCarriers(for: temporaries)
         let write = environment.store.queueDeferred(syncing: temporaries) { db in
             for (index, body) in steps.enumerated() {
                 // Its preparation failed: ``awaitCommits(_:into:)`` reports that error.

@@ -11,7 +11,8 @@ extension FileStageRunner {
     }
 
     /// Finishes what a crash interrupted: committed runs are published, quarantines completed, claimed files
-    /// re-run, stray temporaries removed, and files in the work area that never got a row adopted.
+    /// re-run, stray temporaries removed, files in the work area that never got a row adopted, and those of
+    /// finished runs archived.
     func recover() {
         let recovery = StageRecovery(stage: stage, store: environment.store)
         let entries = recovery.runs(in: [.claimed, .committed, .failing])
@@ -35,7 +36,12 @@ extension FileStageRunner {
         recovery.removeStrayTemporaries()
         // Listing skips hidden names; run IDs are never hidden.
         for orphan in (try? FolderEntry.list(folder: workFolder.path)) ?? [] where !known.contains(orphan.name) {
-            guard recovery.run(orphan.name) == nil else { continue }
+            if var finished = recovery.run(orphan.name) {
+                // Done, but its archiving did not reach the disk before a power cut (the archive's folders are
+                // not fsynced): archive it again, never run it again.
+                if finished.state == .done { republishCommitted(&finished, logger: logger) }
+                continue
+            }
             logger.warning("work file without a journal row: processing it", metadata: ["ferry.run": "\(orphan.name)"])
             let entry = JournalEntry(
                 stage: stage.name, runID: orphan.name, originalName: orphan.name, folder: folder.path, state: .claimed,

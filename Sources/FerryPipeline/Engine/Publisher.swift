@@ -6,7 +6,8 @@ import GRDB
 
 /// Makes committed runs visible: their commits reach the disk, their temporaries are renamed to their names,
 /// their inputs are archived, and their journal rows say `done`. Every step can be repeated after a crash at
-/// any point, and each folder is fsynced once for a batch.
+/// any point, and each output folder is fsynced once for a batch (the archive's folders are not: see
+/// ``archiveInputs(_:)``).
 ///
 /// Holds no state of its own: a stage runner hands it to a background task to publish one batch while the next
 /// batch's tasks run.
@@ -15,7 +16,7 @@ struct Publisher: Sendable {
     /// The stage's work area (nil for a scheduled stage, which has no input to archive).
     let workFolder: URL?
 
-    /// Publishes and archives committed runs with one flush of the journal and one fsync per folder.
+    /// Publishes and archives committed runs with one flush of the journal and one fsync per output folder.
     ///
     /// - Parameters:
     ///   - outputs: each entry's outputs as its `outputs` column records them; on return, the names they were
@@ -88,7 +89,12 @@ struct Publisher: Sendable {
             owners.append(index)
         }
         guard !placements.isEmpty else { return }
-        let placed = try Durable.placeAll(placements)
+        // The archive's folders are not fsynced. After a power cut the run's `done` row (deferred) is lost with
+        // the links or, carried by a later WAL fsync, survives them: then recovery finds the input still in the
+        // work area under a row that says committed or done and archives it again (link and unlink are
+        // idempotent). A filesystem that journals metadata in order (ext4, XFS) never keeps the unlink without
+        // the link before it, so the input is never in neither place; the outputs were already durable.
+        let placed = try Durable.placeAll(placements, syncingFolders: false)
         for (index, target) in zip(owners, placed) { entries[index].destinationName = target.lastPathComponent }
         CrashPoint.hit("after-archive")
     }

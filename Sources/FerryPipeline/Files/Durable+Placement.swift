@@ -119,7 +119,10 @@ extension Durable {
     /// Files that need more than a same-filesystem hard link (another filesystem, no hard links, not a regular
     /// file) go through `place` with its own syncs. Idempotent like `place`: after an interruption, a repeat finds
     /// the links already made and only finishes.
-    static func placeAll(_ placements: [Placement]) throws -> [URL] {
+    ///
+    /// - Parameter syncingFolders: false leaves the folders unsynced (the links still come before the unlinks):
+    ///   for a caller whose record of the move can redo it after a power cut (the engine's archive).
+    static func placeAll(_ placements: [Placement], syncingFolders: Bool = true) throws -> [URL] {
         var targets: [URL] = []
         var linked: [URL] = []
         var madeFolders = Set<URL>()
@@ -143,9 +146,9 @@ extension Durable {
             linked.append(placement.source)
         }
         guard !linked.isEmpty else { return targets }
-        for folder in Set(placements.map(\.folder)).sorted(by: { $0.path < $1.path }) { try sync(directory: folder) }
+        for folder in Set(placements.map(\.folder)).sorted(by: { $0.path < $1.path }) where syncingFolders { try sync(directory: folder) }
         for source in linked { try call("unlink", source.path) { unlink(source.path) } }
-        for folder in Set(linked.map { $0.deletingLastPathComponent() }).sorted(by: { $0.path < $1.path }) {
+        for folder in Set(linked.map { $0.deletingLastPathComponent() }).sorted(by: { $0.path < $1.path }) where syncingFolders {
             try sync(directory: folder)
         }
         return targets
