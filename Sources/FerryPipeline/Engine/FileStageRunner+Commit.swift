@@ -63,7 +63,7 @@ extension FileStageRunner {
     }
 
     /// Runs the task on each file, all at once, off this actor.
-    private nonisolated static func runTasks(_ files: [FileInFlight], task: any StageTask) async -> [Result<Void, any Error>] {
+    private nonisolated static func runTasks(_ files: [FileInFlight], task: any FileTask) async -> [Result<Void, any Error>] {
         if files.count == 1 { return [await runTask(files[0], task: task)] }
         return await withTaskGroup(of: (Int, Result<Void, any Error>).self) { group in
             for (index, file) in files.enumerated() {
@@ -75,9 +75,9 @@ extension FileStageRunner {
         }
     }
 
-    private nonisolated static func runTask(_ file: FileInFlight, task: any StageTask) async -> Result<Void, any Error> {
+    private nonisolated static func runTask(_ file: FileInFlight, task: any FileTask) async -> Result<Void, any Error> {
         do {
-            try await task.run(file.context)
+            try await task.run(file.input, context: file.context)
             CrashPoint.hit("after-task-run")
             return .success(())
         } catch {

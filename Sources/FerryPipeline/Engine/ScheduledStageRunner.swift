@@ -7,7 +7,7 @@ import Logging
 /// outputs and commit hooks commit together in one durable transaction and are published at once.
 actor ScheduledStageRunner: StageRunning {
     let stage: StageConfig
-    private let task: any StageTask
+    private let task: any ScheduledTask
     private let environment: TaskEnvironment
     private let engine: EngineSettings
     private let logger: Logger
@@ -18,7 +18,7 @@ actor ScheduledStageRunner: StageRunning {
     private var stopping = false
     private var due = false
 
-    init(stage: StageConfig, task: any StageTask, environment: TaskEnvironment, engine: EngineSettings) {
+    init(stage: StageConfig, task: any ScheduledTask, environment: TaskEnvironment, engine: EngineSettings) {
         self.stage = stage
         self.task = task
         self.environment = environment
@@ -98,7 +98,7 @@ actor ScheduledStageRunner: StageRunning {
             return
         }
         let context = TaskContext(
-            input: nil, environment: environment, logger: logger, outputFolders: stage.outputs, runID: runID,
+            environment: environment, logger: logger, outputFolders: stage.outputs, runID: runID,
             observers: engine.observers)
         let started = ContinuousClock.now
         do {
