@@ -37,7 +37,10 @@ extension FileStageRunner {
                 // The batch before is published off this actor while this batch's tasks and commits go on.
                 let files = held
                 held = []
-                publishing = Task.detached { [publisher] in Self.publish(files, with: publisher) }
+                // Renames and fsyncs: on the blocking pool, so the cooperative pool keeps running the tasks.
+                publishing = Task.detached { [publisher] in
+                    await BlockingPool.shared.perform { Self.publish(files, with: publisher) }
+                }
             }
             let ran = keepSucceeded(taken, await Self.runTasks(taken, task: task))
             if let previous = committing.take() {

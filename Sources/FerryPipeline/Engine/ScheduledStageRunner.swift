@@ -87,11 +87,15 @@ actor ScheduledStageRunner: StageRunning {
         var entry = JournalEntry(
             stage: stage.name, runID: runID, originalName: "", folder: "", state: .claimed,
             claimedAt: Date().timeIntervalSince1970)
+        let store = environment.store
         do {
-            entry = try environment.store.write { [entry] db in
-                var entry = entry
-                try entry.insert(db)
-                return entry
+            // The durable writes, fsyncs and renames of a tick block: on the blocking pool, not this actor's thread.
+            entry = try await offload { [entry] in
+                try store.write { [entry] db in
+                    var entry = entry
+                    try entry.insert(db)
+                    return entry
+                }
             }
         } catch {
             logger.error("cannot record the run", metadata: ["ferry.reason": "\(error)"])
@@ -104,10 +108,14 @@ actor ScheduledStageRunner: StageRunning {
         do {
             try await task.run(context)
             let commit = try RunCommit(&entry, context: context, names: &outputNames, task: stage.task, engine: engine)
-            for output in commit.outputs { try Durable.sync(file: URL(filePath: output.temp, directoryHint: .notDirectory)) }
-            try environment.store.write(commit.record)
-            CrashPoint.hit("after-commit")
-            try publisher.publishAndArchive(&entry)
+            entry = try await offload { [entry, publisher] in
+                for output in commit.outputs { try Durable.sync(file: URL(filePath: output.temp, directoryHint: .notDirectory)) }
+                try store.write(commit.record)
+                CrashPoint.hit("after-commit")
+                var entry = entry
+                try publisher.publishAndArchive(&entry)
+                return entry
+            }
             logger.info("scheduled run finished", metadata: ["ferry.counters": .dictionary(context.counters.mapValues { .stringConvertible($0) })])
             let seconds = (ContinuousClock.now - started).seconds
             engine.observers.forEach { $0.scheduledRunFinished(stage: stage.name, counters: context.counters, seconds: seconds, error: nil) }
@@ -116,7 +124,7 @@ actor ScheduledStageRunner: StageRunning {
             entry.state = .abandoned
             entry.lastError = Redaction.message(of: error)
             entry.finishedAt = Date().timeIntervalSince1970
-            try? environment.store.write { [entry] db in try entry.update(db) }
+            _ = try? await offload { [entry] in try store.write { [entry] db in try entry.update(db) } }
             report(error, reason: entry.lastError ?? "failed", seconds: (ContinuousClock.now - started).seconds, counters: context.counters)
         }
     }
