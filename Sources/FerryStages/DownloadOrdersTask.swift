@@ -3,15 +3,15 @@ import Foundation
 import MagentoConnector
 
 /// `magento.download-orders`: scheduled; writes new and changed orders as Magento order XML.
-struct DownloadOrdersTask: StageTask {
+struct DownloadOrdersTask: ScheduledTask {
     /// Settings on top of the connection: ``DownloadSettings`` plus the file size.
     struct FileSettings: Codable {
         /// Orders per output file, default 500.
         var maxOrdersPerFile: Int?
     }
 
-    static let kind = TaskKind(
-        name: "magento.download-orders", trigger: .schedule,
+    static let kind = TaskKind.scheduled(
+        name: "magento.download-orders",
         settingsKeys: MagentoConnectionSettings.keys.union([
             "filterProperty", "filterType", "filterValue", "stages", "sinceLastRun", "pageSize", "overlapSeconds",
             "initialSince", "paging", "maxOrdersPerFile", "includeCanceledAndClosed",

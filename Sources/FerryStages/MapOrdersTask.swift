@@ -9,8 +9,8 @@ import SageSide
 ///
 /// Outputs: `out` (required, the Sage outbox) and `fail` (optional: pre-validation failures as Zynk fail records;
 /// without it they are only logged and counted). Orders go through the ledger: each reaches the outbox once.
-struct MapOrdersTask: StageTask {
-    static let kind = TaskKind(
+struct MapOrdersTask: FileTask {
+    static let kind = TaskKind.file(
         name: "magento-orders-to-sage-orders", settingsKeys: OrderMappingSettings.keys,
         migrations: Ledger.migrations, overlapsFiles: true
     ) { settings, environment in
@@ -30,10 +30,7 @@ struct MapOrdersTask: StageTask {
         self.mapper = OrderFileMapper(settings: settings, logger: environment.logger)
     }
 
-    func run(_ context: TaskContext) async throws {
-        guard let input = context.input else {
-            throw TaskError.badInput("\(Self.kind.name) needs an input file: give the stage a \"watch\" folder")
-        }
+    func run(_ input: TaskInput, context: TaskContext) async throws {
         let ledger = Ledger(store: environment.store, profile: settings.profile)
         // Spilled to a file only past 4,096 orders; the claimed input's name is its run ID, unique.
         let sent = SentOrders(spillFile: URL(

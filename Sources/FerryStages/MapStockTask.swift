@@ -5,18 +5,15 @@ import Logging
 import SageSide
 
 /// `sage-products-to-magento-inventory`: Sage stock export -> Magento inventory. Output: `out`.
-struct MapStockTask: StageTask {
-    static let kind = TaskKind(name: "sage-products-to-magento-inventory", settingsKeys: StockMappingSettings.keys) {
+struct MapStockTask: FileTask {
+    static let kind = TaskKind.file(name: "sage-products-to-magento-inventory", settingsKeys: StockMappingSettings.keys) {
         settings, _ in
         MapStockTask(settings: try decodeMappingSettings(settings, StockMappingSettings.self))
     }
 
     let settings: StockMappingSettings
 
-    func run(_ context: TaskContext) async throws {
-        guard let input = context.input else {
-            throw TaskError.badInput("\(Self.kind.name) needs an input file: give the stage a \"watch\" folder")
-        }
+    func run(_ input: TaskInput, context: TaskContext) async throws {
         do {
             let mapper = StockFileMapper(settings: settings, logger: context.logger)
             let result = try await offload {

@@ -11,8 +11,8 @@ import SageSide
 ///
 /// An order is updated in Magento only by the record that first gives the ledger its Sage number, so a success
 /// file seen twice, or an order Sage reported twice, is commented once.
-struct MapSuccessTask: StageTask {
-    static let kind = TaskKind(
+struct MapSuccessTask: FileTask {
+    static let kind = TaskKind.file(
         name: "sage-success-to-magento-updates", settingsKeys: SuccessMappingSettings.keys,
         migrations: Ledger.migrations, produces: ["out": "magento-order-updates"]
     ) { settings, environment in
@@ -23,10 +23,7 @@ struct MapSuccessTask: StageTask {
     let settings: SuccessMappingSettings
     let environment: TaskEnvironment
 
-    func run(_ context: TaskContext) async throws {
-        guard let input = context.input else {
-            throw TaskError.badInput("\(Self.kind.name) needs an input file: give the stage a \"watch\" folder")
-        }
+    func run(_ input: TaskInput, context: TaskContext) async throws {
         let ledger = Ledger(store: environment.store, profile: settings.profile)
         let mapper = SuccessFileMapper(settings: settings, logger: context.logger)
         let summary: SuccessFileMapper.Summary

@@ -7,7 +7,7 @@ import SageSide
 
 /// `sage200.export-stock` (scheduled): free stock of the products whose warehouse holdings changed since the last
 /// run, summed over the configured warehouses, as the `ArrayOfInventory` file `magento.upload-inventory` takes.
-struct Sage200ExportStockTask: StageTask {
+struct Sage200ExportStockTask: ScheduledTask {
     /// The task's settings.
     struct Settings: Decodable {
         /// Warehouses (names) whose free stock Magento may sell, default `["HOME"]`.
@@ -16,8 +16,8 @@ struct Sage200ExportStockTask: StageTask {
         var overlapSeconds: Double?
     }
 
-    static let kind = TaskKind(
-        name: "sage200.export-stock", trigger: .schedule, settingsKeys: ["warehouses", "overlapSeconds"],
+    static let kind = TaskKind.scheduled(
+        name: "sage200.export-stock", settingsKeys: ["warehouses", "overlapSeconds"],
         migrations: Sage200Ledger.migrations
     ) { settings, environment in
         let own = try settings.decode(Settings.self)

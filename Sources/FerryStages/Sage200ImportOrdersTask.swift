@@ -11,8 +11,8 @@ import SageSide
 /// `sage-success-to-magento-updates` and `magento.update-orders` take it unchanged) and `fail` (orders Sage cannot
 /// take, with the reason in Zynk `<Errors>`). A network fault leaves the file to be retried; the Sage 200 ledger
 /// makes the retry report the orders already created instead of creating them again.
-struct Sage200ImportOrdersTask: StageTask {
-    static let kind = TaskKind(
+struct Sage200ImportOrdersTask: FileTask {
+    static let kind = TaskKind.file(
         name: "sage200.import-orders", settingsKeys: Sage200OrderSettings.keys,
         migrations: Sage200Ledger.migrations + Ledger.migrations
     ) { settings, environment in
@@ -28,10 +28,7 @@ struct Sage200ImportOrdersTask: StageTask {
     /// 200 holds it, as the Sage 50 mapping enters the orders it hands to the import job.
     let sent: Ledger
 
-    func run(_ context: TaskContext) async throws {
-        guard let input = context.input else {
-            throw TaskError.badInput("\(Self.kind.name) needs an input file: give the stage a \"watch\" folder")
-        }
+    func run(_ input: TaskInput, context: TaskContext) async throws {
         let records: [XMLNode]
         do {
             records = try await offload {

@@ -12,7 +12,7 @@ import SageSide
 /// job reports the orders it imported before a crash) is not a refusal: it is a success with Sage number N,
 /// confirmed through the ledger like a success record, and its Magento update (`importedCommentTemplate`) goes to
 /// `out`, once per order.
-struct SageFailedReportTask: StageTask {
+struct SageFailedReportTask: FileTask {
     struct Settings: Decodable, Sendable {
         /// Write an order-update file commenting each failed order.
         var markInMagento = false
@@ -40,7 +40,7 @@ struct SageFailedReportTask: StageTask {
         enum CodingKeys: String, CodingKey { case markInMagento, commentTemplate, importedCommentTemplate, profile }
     }
 
-    static let kind = TaskKind(name: "sage-failed-report", settingsKeys: Settings.keys, migrations: Ledger.migrations, produces: ["out": "magento-order-updates"],
+    static let kind = TaskKind.file(name: "sage-failed-report", settingsKeys: Settings.keys, migrations: Ledger.migrations, produces: ["out": "magento-order-updates"],
         alertCounters: ["orders.sage-failed"]) { settings, environment in
         let decoded = try settings.decode(Settings.self)
         return SageFailedReportTask(settings: decoded, ledger: Ledger(store: environment.store, profile: decoded.profile))
@@ -49,10 +49,7 @@ struct SageFailedReportTask: StageTask {
     let settings: Settings
     let ledger: Ledger
 
-    func run(_ context: TaskContext) async throws {
-        guard let input = context.input else {
-            throw TaskError.badInput("\(Self.kind.name) needs an input file: give the stage a \"watch\" folder")
-        }
+    func run(_ input: TaskInput, context: TaskContext) async throws {
         let settings = self.settings
         let ledger = self.ledger
         let report: Report

@@ -4,9 +4,9 @@ import Foundation
 import MagentoConnector
 
 /// `magento.update-orders`: posts a comment (and status) to each order of an `ArrayOfOrderInfo` file, exactly once.
-struct UpdateOrdersTask: StageTask {
-    static let kind = TaskKind(
-        name: "magento.update-orders", trigger: .file,
+struct UpdateOrdersTask: FileTask {
+    static let kind = TaskKind.file(
+        name: "magento.update-orders",
         settingsKeys: MagentoConnectionSettings.keys.union([
             "notifyStage", "notifyCustomer", "visibleOnFront", "defaultComment", "preventReprocessing",
             "customStatuses", "statusNotAllowed",
@@ -25,8 +25,7 @@ struct UpdateOrdersTask: StageTask {
 
     let updater: OrderUpdater
 
-    func run(_ context: TaskContext) async throws {
-        guard let input = context.input else { throw TaskError.badInput("magento.update-orders needs an input file") }
+    func run(_ input: TaskInput, context: TaskContext) async throws {
         let reader = try XMLRecordReader(url: input.url)
         var records: [XMLNode] = []
         try reader.forEachRecord(path: ["ArrayOfOrderInfo", "OrderInfo"]) { records.append($0) }

@@ -5,9 +5,9 @@ import Foundation
 import MagentoConnector
 
 /// `magento.upload-inventory`: sends changed stock levels of an `ArrayOfInventory` file, legacy or MSI.
-struct UploadInventoryTask: StageTask {
-    static let kind = TaskKind(
-        name: "magento.upload-inventory", trigger: .file,
+struct UploadInventoryTask: FileTask {
+    static let kind = TaskKind.file(
+        name: "magento.upload-inventory",
         settingsKeys: MagentoConnectionSettings.keys.union(["mode", "sourceCode", "chunkSize", "concurrency", "sendAll"]),
         migrations: MagentoState.migrations
     ) { settings, environment in
@@ -23,8 +23,7 @@ struct UploadInventoryTask: StageTask {
 
     let uploader: InventoryUploader
 
-    func run(_ context: TaskContext) async throws {
-        guard let input = context.input else { throw TaskError.badInput("magento.upload-inventory needs an input file") }
+    func run(_ input: TaskInput, context: TaskContext) async throws {
         let reader = try XMLRecordReader(url: input.url)
         var parsed: [(XMLNode, InventoryRecord?)] = []
         try reader.forEachRecord(path: ["ArrayOfInventory", "Inventory"]) { record in

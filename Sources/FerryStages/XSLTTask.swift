@@ -10,7 +10,7 @@ import Foundation
 ///                 "parameters": { "AccountReference": "WEBSALES" } },
 ///   "outputs": { "out": "outbox/sage-orders" } }
 /// ```
-struct XSLTTask: StageTask {
+struct XSLTTask: FileTask {
     struct Settings: Decodable {
         /// The stylesheet, relative to the root.
         var stylesheet: String
@@ -20,7 +20,7 @@ struct XSLTTask: StageTask {
         var outputName: String?
     }
 
-    static let kind = TaskKind(name: "xslt", settingsKeys: ["stylesheet", "parameters", "outputName"]) { settings, environment in
+    static let kind = TaskKind.file(name: "xslt", settingsKeys: ["stylesheet", "parameters", "outputName"]) { settings, environment in
         let decoded = try settings.decode(Settings.self)
         let url = environment.resolve(decoded.stylesheet)
         guard FileManager.default.fileExists(atPath: url.path) else {
@@ -38,8 +38,7 @@ struct XSLTTask: StageTask {
     let parameters: [String: String]
     let outputName: String
 
-    func run(_ context: TaskContext) async throws {
-        guard let input = context.input else { throw TaskError.badInput("the xslt task needs an input file") }
+    func run(_ input: TaskInput, context: TaskContext) async throws {
         let name = outputName.replacingOccurrences(of: "{name}", with: input.name)
             .replacingOccurrences(of: "{base}", with: input.baseName)
         let output = try context.createOutput("out", name: name)

@@ -60,24 +60,27 @@ public final class StateStore: Sendable {
     /// Runs `body` in a write transaction, durable when this returns (with every deferred one before it).
     public func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
         do {
-            return try writer.writeWithoutTransaction { db in
-                // Inside the writer's turn: no deferred transaction can slip in between the sync and the commit.
-                try syncDeferredFiles()
-                var result: T?
-                try db.inTransaction {
-                    result = try body(db)
-                    return .commit
-                }
-                var wal = stat()
-                if stat(path + "-wal", &wal) == 0, wal.st_size > Self.checkpointBytes {
-                    // PASSIVE never waits for readers (`ferry status`); what it cannot copy waits for the next one.
-                    _ = try? db.checkpoint(.passive)
-                }
-                return result!
-            }
+            return try writer.writeWithoutTransaction { db in try durableTransaction(db, body) }
         } catch let error as StateStoreError { throw error } catch {
             throw StateStoreError(path: path, underlying: error)
         }
+    }
+
+    /// A transaction on disk when it returns, with every deferred one before it. Runs in the writer's turn.
+    private func durableTransaction<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
+        // Inside the writer's turn: no deferred transaction can slip in between the sync and the commit.
+        try syncDeferredFiles()
+        var result: T?
+        try db.inTransaction {
+            result = try body(db)
+            return .commit
+        }
+        var wal = stat()
+        if stat(path + "-wal", &wal) == 0, wal.st_size > Self.checkpointBytes {
+            // PASSIVE never waits for readers (`ferry status`); what it cannot copy waits for the next one.
+            _ = try? db.checkpoint(.passive)
+        }
+        return result!
     }
 
     /// Runs `body` in a write transaction that other readers see at once but that reaches the disk only with
@@ -92,6 +95,7 @@ public final class StateStore: Sendable {
     /// - Parameter files: files the transaction records as complete (an engine run's output temporaries). They
     ///   are synced before the transaction can become durable, together with those of the other deferred
     ///   transactions: one `syncfs` per filesystem for a batch instead of one fsync per file.
+    @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
     public func writeDeferred<T: Sendable>(syncing files: [String] = [], _ body: @Sendable (Database) throws -> T) throws -> T {
         do {
             return try writer.writeWithoutTransaction { db in try deferredTransaction(db, syncing: files, body) }
@@ -136,10 +140,22 @@ public final class StateStore: Sendable {
 
     /// Makes every transaction committed so far durable: a one-row write with `synchronous=FULL`, whose fsync of
     /// the WAL also carries every deferred transaction written before it.
+    @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
     public func flush() throws {
-        _ = try write { db in
-            try db.cachedStatement(sql: "INSERT INTO state_flush (id, count) VALUES (1, 1) ON CONFLICT(id) DO UPDATE SET count = count + 1").execute()
+        try write(Self.flushRow)
+    }
+
+    /// ``flush()`` for async code: suspends until the writer has made it durable instead of blocking a thread.
+    public func flush() async throws {
+        do {
+            try await writer.writeWithoutTransaction { db in try durableTransaction(db, Self.flushRow) }
+        } catch let error as StateStoreError { throw error } catch {
+            throw StateStoreError(path: path, underlying: error)
         }
+    }
+
+    private static func flushRow(_ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO state_flush (id, count) VALUES (1, 1) ON CONFLICT(id) DO UPDATE SET count = count + 1").execute()
     }
 
     /// fsyncs the files deferred transactions rely on: one file alone, or a `syncfs` per filesystem for several
@@ -247,6 +263,7 @@ public final class QueuedWrite: Sendable {
     }
 
     /// Blocks the calling thread until the transaction has finished, however it ended.
+    @available(*, noasync, message: "it blocks the thread: await finished() instead")
     func waitUntilFinished() { done.wait() }
 
     /// Returns when the transaction has committed; throws ``StateStoreError`` when it failed (and rolled back).

@@ -10,11 +10,11 @@ import MagentoConnector
 
 /// A task for the console's tests: a file starting with `bad` is refused as bad input, any other is processed
 /// (counted as `orders.mapped`) and archived.
-struct ProbeTask: StageTask {
-    static let kind = TaskKind(name: "probe", settingsKeys: []) { _, _ in ProbeTask() }
+struct ProbeTask: FileTask {
+    static let kind = TaskKind.file(name: "probe", settingsKeys: []) { _, _ in ProbeTask() }
 
-    func run(_ context: TaskContext) async throws {
-        let text = try String(contentsOf: context.input!.url, encoding: .utf8)
+    func run(_ input: TaskInput, context: TaskContext) async throws {
+        let text = try String(contentsOf: input.url, encoding: .utf8)
         if text.hasPrefix("bad") { throw TaskError.badInput("line 1: the probe refuses files that start with 'bad'") }
         context.count("orders.mapped")
     }

@@ -7,11 +7,11 @@ let recognisableSecret = "FERRY-TEST-SECRET-7f3a9c"
 
 /// A task for the tests: a file saying `bad` is refused (its reason quotes the secret, which must be masked),
 /// `rejected` reports two orders Sage rejected, anything else one mapped order.
-struct ProbeTask: StageTask {
-    static let kind = TaskKind(name: "probe", settingsKeys: [], alertCounters: ["orders.sage-failed"]) { _, _ in ProbeTask() }
+struct ProbeTask: FileTask {
+    static let kind = TaskKind.file(name: "probe", settingsKeys: [], alertCounters: ["orders.sage-failed"]) { _, _ in ProbeTask() }
 
-    func run(_ context: TaskContext) async throws {
-        let text = try String(contentsOf: context.input!.url, encoding: .utf8)
+    func run(_ input: TaskInput, context: TaskContext) async throws {
+        let text = try String(contentsOf: input.url, encoding: .utf8)
         if text.hasPrefix("bad") { throw TaskError.badInput("line 1: cannot parse (token \(recognisableSecret))") }
         if text.hasPrefix("rejected") {
             context.count("orders.sage-failed", by: 2)

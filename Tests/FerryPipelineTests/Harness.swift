@@ -109,11 +109,10 @@ final class Harness: @unchecked Sendable {
 }
 
 /// A test task that copies its input: exercises the engine without XSLT costs.
-struct CopyTask: StageTask {
-    static let kind = TaskKind(name: "copy", settingsKeys: []) { _, _ in CopyTask() }
+struct CopyTask: FileTask {
+    static let kind = TaskKind.file(name: "copy", settingsKeys: []) { _, _ in CopyTask() }
 
-    func run(_ context: TaskContext) async throws {
-        guard let input = context.input else { return }
+    func run(_ input: TaskInput, context: TaskContext) async throws {
         let output = try context.createOutput("out", name: input.name)
         try FileManager.default.copyItem(at: input.url, to: output.url)
     }

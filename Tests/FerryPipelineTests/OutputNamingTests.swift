@@ -22,15 +22,14 @@ import Testing
     }
 
     /// Copies its input to `out` under the input's name, with the script's commit hook.
-    struct ScriptedTask: StageTask {
+    struct ScriptedTask: FileTask {
         let script: Script
 
         static func kind(_ script: Script, overlapsFiles: Bool) -> TaskKind {
-            TaskKind(name: "scripted", settingsKeys: [], overlapsFiles: overlapsFiles) { _, _ in ScriptedTask(script: script) }
+            TaskKind.file(name: "scripted", settingsKeys: [], overlapsFiles: overlapsFiles) { _, _ in ScriptedTask(script: script) }
         }
 
-        func run(_ context: TaskContext) async throws {
-            guard let input = context.input else { return }
+        func run(_ input: TaskInput, context: TaskContext) async throws {
             let output = try context.createOutput("out", name: input.name)
             try FileManager.default.copyItem(at: input.url, to: output.url)
             let script = self.script

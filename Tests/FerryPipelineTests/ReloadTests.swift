@@ -15,7 +15,7 @@ import Testing
         let h = try Harness()
         let config = try h.writeConfig(stage: #"{ "name": "map", "watch": "inbox/in", "task": "once", "outputs": { "out": "outbox/out" } }"#)
         let builds = Builds()
-        let kind = TaskKind(name: "once", settingsKeys: []) { _, _ in
+        let kind = TaskKind.file(name: "once", settingsKeys: []) { _, _ in
             guard builds.count.withLock({ count in count += 1; return count }) == 1 else {
                 throw TaskError.transient("the licence server is gone")
             }

@@ -14,10 +14,13 @@ import Testing
     static func openStore() throws -> (StateStore, URL) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let store = try StateStore(
+        return (try reopen(folder), folder)
+    }
+
+    static func reopen(_ folder: URL) throws -> StateStore {
+        try StateStore(
             path: folder.appendingPathComponent("ferry.sqlite").path,
             migrations: [StateMigration("test.v1") { db in try db.execute(sql: "CREATE TABLE t (name TEXT NOT NULL)") }])
-        return (store, folder)
     }
 
     static func names(_ store: StateStore) throws -> [String] {
@@ -34,7 +37,7 @@ import Testing
         // Not awaited: the read itself waits for them.
         #expect(try Self.names(store) == (0..<50).map { "\($0)" })
         try await last?.finished()
-        try store.flush()
+        try await store.flush()
     }
 
     /// A read waits for the transactions queued before it, not for one queued while it waits: a stage that
@@ -79,5 +82,26 @@ import Testing
             }
         }
         #expect(finishedFirst, "the read waited for a write queued after it")
+    }
+
+    /// A deferred transaction is visible at once; its files are synced before anything makes it durable, and a
+    /// flush (the async one suspends instead of blocking) makes it and every one before it durable.
+    @Test func aFlushMakesEveryDeferredTransactionDurableWithTheFilesTheyRecord() async throws {
+        let (store, folder) = try Self.openStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let output = folder.appendingPathComponent("output.tmp")
+        try Data("made".utf8).write(to: output)
+        let gone = folder.appendingPathComponent("published-meanwhile.tmp").path
+        let first = store.queueDeferred(syncing: [output.path, gone]) { db in
+            try db.execute(sql: "INSERT INTO t VALUES ('first')")
+        }
+        let second = store.queueDeferred { db in try db.execute(sql: "INSERT INTO t VALUES ('second')") }
+        #expect(try Self.names(store) == ["first", "second"])
+        try await first.finished()
+        try await second.finished()
+        // A recorded file that is gone by then (published after an earlier sync) does not fail the flush.
+        try await store.flush()
+        // Another connection, as after a restart, reads them from the file.
+        #expect(try Self.names(try Self.reopen(folder)) == ["first", "second"])
     }
 }

@@ -68,9 +68,9 @@ import Testing
         logger.logLevel = .critical
         let kind = try #require(MagentoTasks.all.first { $0.name == "magento.download-orders" })
         let environment = TaskEnvironment(store: store, logger: logger, root: root, stageName: "download-orders")
-        let task = try kind.make(TaskSettings(json: Data(settings.utf8), path: "stages[0].settings"), environment)
+        let task = try kind.makeScheduledTask(TaskSettings(json: Data(settings.utf8), path: "stages[0].settings"), environment)
         let context = TaskContext(
-            input: nil, environment: environment, logger: logger, outputFolders: ["out": outbox], runID: UUID().uuidString)
+            environment: environment, logger: logger, outputFolders: ["out": outbox], runID: UUID().uuidString)
         try await task.run(context)
         for output in context.pendingOutputs {
             try FileManager.default.moveItem(at: output.url, to: output.folder.appendingPathComponent(output.name))

@@ -13,12 +13,10 @@ func runTask(
 ) async throws -> TaskContext {
     let kind = try #require(SageTasks.all.first { $0.name == name })
     let environment = TaskEnvironment(store: store, logger: quietLogger, root: root, stageName: "test")
-    let task = try kind.make(TaskSettings(json: Data(settings.utf8), path: "stages[0].settings"), environment)
+    let task = try kind.makeFileTask(TaskSettings(json: Data(settings.utf8), path: "stages[0].settings"), environment)
     for folder in outputs.values { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
-    let context = TaskContext(
-        input: TaskInput(url: input, name: input.lastPathComponent), environment: environment, logger: quietLogger,
-        outputFolders: outputs, runID: UUID().uuidString)
-    try await task.run(context)
+    let context = TaskContext(environment: environment, logger: quietLogger, outputFolders: outputs, runID: UUID().uuidString)
+    try await task.run(TaskInput(url: input, name: input.lastPathComponent), context: context)
     for output in context.pendingOutputs {
         try FileManager.default.moveItem(at: output.url, to: output.folder.appendingPathComponent(output.name))
     }
@@ -43,7 +41,7 @@ struct TaskTests {
             let store = try StateStore(path: dir.appendingPathComponent("s.sqlite").path, migrations: kind.migrations)
             let environment = TaskEnvironment(store: store, logger: quietLogger, root: dir, stageName: "t")
             #expect {
-                _ = try kind.make(TaskSettings(json: Data(#"{"bundles": "all"}"#.utf8), path: "stages[1].settings"), environment)
+                _ = try kind.makeFileTask(TaskSettings(json: Data(#"{"bundles": "all"}"#.utf8), path: "stages[1].settings"), environment)
             } throws: { error in
                 "\(error)".hasPrefix("stages[1].settings.bundles")
             }

@@ -41,20 +41,6 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// The tasks ferry knows, by config name.
-public struct TaskRegistry: Sendable {
-    /// The kinds by name.
-    public let kinds: [String: TaskKind]
-
-    /// Creates a registry; a later kind with the same name replaces an earlier one.
-    public init(_ kinds: [TaskKind]) {
-        self.kinds = Dictionary(kinds.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
-    }
-
-    /// Every kind's state migrations, for opening the state store.
-    public var migrations: [StateMigration] { kinds.values.sorted { $0.name < $1.name }.flatMap(\.migrations) }
-}
-
 /// Reads and validates config.json.
 public enum ConfigLoader {
     /// Every key the engine reads, by section (`""` is the top level, `folders.*` each folder's entry);
@@ -343,14 +329,10 @@ private struct Reader {
         }
         let watch = string(object, "watch", at: path).map { ConfigLoader.resolve($0, against: root) }
         let every = int(object, "everySeconds", at: path, range: 1...604_800).map { Duration.seconds($0) }
-        switch kind.trigger {
-        case .file where watch == nil:
-            problem("\(path).watch", "is required: task '\(taskName)' processes files, so name the folder it takes them from")
-        case .file where every != nil:
-            problem("\(path).everySeconds", "task '\(taskName)' runs on files, not on a schedule: remove everySeconds")
-        case .schedule where watch != nil:
-            problem("\(path).watch", "task '\(taskName)' runs on a schedule, not on files: remove watch, use everySeconds")
-        default: break
+        if let pairing = kind.pairingProblem(stage: name, watchesAFolder: watch != nil) {
+            problem("\(path).watch", pairing)
+        } else if kind.trigger == .file, every != nil {
+            problem("\(path).everySeconds", "stage '\(name)': task '\(taskName)' runs on files, not on a schedule: remove everySeconds")
         }
         var outputs: [String: URL] = [:]
         if let object = self.object(object, "outputs", at: path) {

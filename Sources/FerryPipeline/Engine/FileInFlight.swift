@@ -1,10 +1,12 @@
 import Logging
 
-/// A claimed file from the moment its task is about to run until it is published: its journal row, its task's
-/// context and, once its commit is prepared, the outputs the commit records.
+/// A claimed file from the moment its task is about to run until it is published: its journal row, its input, its
+/// task's context and, once its commit is prepared, the outputs the commit records.
 struct FileInFlight: Sendable {
     /// The journal row: as claimed, then as committed.
     var entry: JournalEntry
+    /// The claimed file as its task reads it.
+    let input: TaskInput
     let context: TaskContext
     /// The stage's logger with `ferry.file`.
     let logger: Logger

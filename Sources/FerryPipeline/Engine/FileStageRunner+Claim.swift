@@ -122,8 +122,10 @@ extension FileStageRunner {
             return nil
         }
         let context = TaskContext(
-            input: TaskInput(url: input, name: entry.originalName), environment: environment, logger: fileLogger,
-            outputFolders: stage.outputs, runID: runID, observers: engine.observers)
-        return FileInFlight(entry: entry, context: context, logger: fileLogger, started: .now)
+            environment: environment, logger: fileLogger, outputFolders: stage.outputs, runID: runID,
+            observers: engine.observers)
+        return FileInFlight(
+            entry: entry, input: TaskInput(url: input, name: entry.originalName), context: context, logger: fileLogger,
+            started: .now)
     }
 }

@@ -37,7 +37,10 @@ extension FileStageRunner {
                 // The batch before is published off this actor while this batch's tasks and commits go on.
                 let files = held
                 held = []
-                publishing = Task.detached { [publisher] in Self.publish(files, with: publisher) }
+                // Renames and fsyncs: on the blocking pool, so the cooperative pool keeps running the tasks.
+                publishing = Task.detached { [publisher] in
+                    await BlockingPool.shared.perform { Self.publish(files, with: publisher) }
+                }
             }
             let ran = keepSucceeded(taken, await Self.runTasks(taken, task: task))
             if let previous = committing.take() {
@@ -63,7 +66,7 @@ extension FileStageRunner {
     }
 
     /// Runs the task on each file, all at once, off this actor.
-    private nonisolated static func runTasks(_ files: [FileInFlight], task: any StageTask) async -> [Result<Void, any Error>] {
+    private nonisolated static func runTasks(_ files: [FileInFlight], task: any FileTask) async -> [Result<Void, any Error>] {
         if files.count == 1 { return [await runTask(files[0], task: task)] }
         return await withTaskGroup(of: (Int, Result<Void, any Error>).self) { group in
             for (index, file) in files.enumerated() {
@@ -75,9 +78,9 @@ extension FileStageRunner {
         }
     }
 
-    private nonisolated static func runTask(_ file: FileInFlight, task: any StageTask) async -> Result<Void, any Error> {
+    private nonisolated static func runTask(_ file: FileInFlight, task: any FileTask) async -> Result<Void, any Error> {
         do {
-            try await task.run(file.context)
+            try await task.run(file.input, context: file.context)
             CrashPoint.hit("after-task-run")
             return .success(())
         } catch {

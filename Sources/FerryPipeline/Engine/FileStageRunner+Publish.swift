@@ -13,6 +13,7 @@ extension FileStageRunner {
     /// Publishes a batch of committed files: all at once, or, if that fails, one by one so that a file that
     /// cannot be published waits for its retry alone. Needs none of the runner's state: it runs off the actor
     /// while the next batch's tasks start. Returns each file, published or with the reason it could not be.
+    @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
     static func publish(_ batch: [FileInFlight], with publisher: Publisher) -> [(file: FileInFlight, failure: String?)] {
         guard !batch.isEmpty else { return [] }
         var files = batch

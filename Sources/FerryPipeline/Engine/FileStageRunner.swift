@@ -23,7 +23,7 @@ import Logging
 /// while the next batch's first tasks run, so both cores of a small machine work.
 actor FileStageRunner: StageRunning {
     let stage: StageConfig
-    let task: any StageTask
+    let task: any FileTask
     /// Several files' tasks may run at once (``TaskKind/overlapsFiles``).
     let overlapsFiles: Bool
     let environment: TaskEnvironment
@@ -61,7 +61,7 @@ actor FileStageRunner: StageRunning {
     static let batchTime = Duration.milliseconds(50)
 
     /// - Parameter folder: the stage's watched folder.
-    init(stage: StageConfig, folder: URL, task: any StageTask, overlapsFiles: Bool, environment: TaskEnvironment, engine: EngineSettings) {
+    init(stage: StageConfig, folder: URL, task: any FileTask, overlapsFiles: Bool, environment: TaskEnvironment, engine: EngineSettings) {
         self.stage = stage
         self.folder = folder
         self.overlapsFiles = overlapsFiles

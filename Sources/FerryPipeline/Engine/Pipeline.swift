@@ -64,21 +64,16 @@ public final class Pipeline: Sendable {
             stageLogger[metadataKey: "ferry.stage"] = "\(stage.name)"
             let environment = TaskEnvironment(
                 store: store, logger: stageLogger, root: config.root, stageName: stage.name, connections: config.connections)
-            let task: any StageTask
-            do {
-                task = try kind.make(TaskSettings(json: stage.settings.data, path: "\(stage.path).settings"), environment)
-            } catch let error as TaskSettingsError {
-                throw PipelineError(.configuration, "stage '\(stage.name)': \(Redaction.message(of: error))")
-            } catch {
-                throw PipelineError(.configuration, "\(stage.path) (\(stage.name)): \(Redaction.message(of: error))")
-            }
+            let settings = TaskSettings(json: stage.settings.data, path: "\(stage.path).settings")
             if let folder = stage.watch {
+                let task = try Self.build(stage) { try kind.makeFileTask(settings, environment) }
                 let runner = FileStageRunner(
                     stage: stage, folder: folder, task: task, overlapsFiles: kind.overlapsFiles, environment: environment,
                     engine: engine)
                 fileRunners.append(runner)
                 runners.append(runner)
             } else {
+                let task = try Self.build(stage) { try kind.makeScheduledTask(settings, environment) }
                 let runner = ScheduledStageRunner(stage: stage, task: task, environment: environment, engine: engine)
                 scheduledRunners[stage.name] = runner
                 runners.append(runner)
@@ -89,6 +84,19 @@ public final class Pipeline: Sendable {
         self.scheduledRunners = scheduledRunners
         runnerByFolder = Dictionary(
             fileRunners.map { runner in (runner.folder.standardizedFileURL.path, runner) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Builds a stage's task, turning a settings error into a configuration error naming the stage.
+    private static func build<Built>(_ stage: StageConfig, _ make: () throws -> Built) throws -> Built {
+        do {
+            return try make()
+        } catch let error as PipelineError {
+            throw error
+        } catch let error as TaskSettingsError {
+            throw PipelineError(.configuration, "stage '\(stage.name)': \(Redaction.message(of: error))")
+        } catch {
+            throw PipelineError(.configuration, "\(stage.path) (\(stage.name)): \(Redaction.message(of: error))")
+        }
     }
 
     /// Asks ``watch()`` or ``drain(stages:)`` to finish: the file in hand completes, nothing new is claimed.

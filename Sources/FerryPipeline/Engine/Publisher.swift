@@ -25,6 +25,7 @@ struct Publisher: Sendable {
     ///   - syncingOutputs: fsync the temporaries first: a run committed earlier (a batch that failed to publish,
     ///     a retry) or read back after a crash may have temporaries this process never registered with the store
     ///     for syncing. A batch just committed passes false: the flush syncs its registered ones.
+    @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
     func publishAndArchive(
         _ entries: inout [JournalEntry], outputs: inout [[JournalEntry.Output]], syncingOutputs: Bool
     ) throws {
@@ -68,6 +69,7 @@ struct Publisher: Sendable {
     }
 
     /// ``publishAndArchive(_:outputs:syncingOutputs:)`` for one run read back from the journal.
+    @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
     func publishAndArchive(_ entry: inout JournalEntry) throws {
         var entries = [entry]
         var outputs = [entry.decodedOutputs]

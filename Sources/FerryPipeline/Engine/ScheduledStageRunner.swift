@@ -8,7 +8,7 @@ import Logging
 /// outputs and commit hooks commit together in one durable transaction and are published at once.
 actor ScheduledStageRunner: StageRunning {
     let stage: StageConfig
-    private let task: any StageTask
+    private let task: any ScheduledTask
     private let environment: TaskEnvironment
     private let engine: EngineSettings
     private let logger: Logger
@@ -19,7 +19,7 @@ actor ScheduledStageRunner: StageRunning {
     private var stopping = false
     private var due = false
 
-    init(stage: StageConfig, task: any StageTask, environment: TaskEnvironment, engine: EngineSettings) {
+    init(stage: StageConfig, task: any ScheduledTask, environment: TaskEnvironment, engine: EngineSettings) {
         self.stage = stage
         self.task = task
         self.environment = environment
@@ -88,27 +88,35 @@ actor ScheduledStageRunner: StageRunning {
         var entry = JournalEntry(
             stage: stage.name, runID: runID, originalName: "", folder: "", state: .claimed,
             claimedAt: Date().timeIntervalSince1970)
+        let store = environment.store
         do {
-            entry = try environment.store.write { [entry] db in
-                var entry = entry
-                try entry.insert(db)
-                return entry
+            // The durable writes, fsyncs and renames of a tick block: on the blocking pool, not this actor's thread.
+            entry = try await offload { [entry] in
+                try store.write { [entry] db in
+                    var entry = entry
+                    try entry.insert(db)
+                    return entry
+                }
             }
         } catch {
             logger.error("cannot record the run", metadata: ["ferry.reason": "\(error)"])
             return
         }
         let context = TaskContext(
-            input: nil, environment: environment, logger: logger, outputFolders: stage.outputs, runID: runID,
+            environment: environment, logger: logger, outputFolders: stage.outputs, runID: runID,
             observers: engine.observers)
         let started = ContinuousClock.now
         do {
             try await task.run(context)
             let commit = try RunCommit(&entry, context: context, names: &outputNames, task: stage.task, engine: engine)
-            for output in commit.outputs { try Durable.sync(file: URL(filePath: output.temp, directoryHint: .notDirectory)) }
-            try environment.store.write(commit.record)
-            CrashPoint.hit("after-commit")
-            try publisher.publishAndArchive(&entry)
+            entry = try await offload { [entry, publisher] in
+                for output in commit.outputs { try Durable.sync(file: URL(filePath: output.temp, directoryHint: .notDirectory)) }
+                try store.write(commit.record)
+                CrashPoint.hit("after-commit")
+                var entry = entry
+                try publisher.publishAndArchive(&entry)
+                return entry
+            }
             logger.info("scheduled run finished", metadata: ["ferry.counters": .dictionary(context.counters.mapValues { .stringConvertible($0) })])
             let seconds = (ContinuousClock.now - started).seconds
             engine.observers.forEach { $0.scheduledRunFinished(stage: stage.name, counters: context.counters, seconds: seconds, error: nil) }
@@ -117,7 +125,7 @@ actor ScheduledStageRunner: StageRunning {
             entry.state = .abandoned
             entry.lastError = Redaction.message(of: error)
             entry.finishedAt = Date().timeIntervalSince1970
-            try? environment.store.write { [entry] db in try entry.update(db) }
+            _ = try? await offload { [entry] in try store.write { [entry] db in try entry.update(db) } }
             report(error, reason: entry.lastError ?? "failed", seconds: (ContinuousClock.now - started).seconds, counters: context.counters)
         }
     }

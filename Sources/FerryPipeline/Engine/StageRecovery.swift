@@ -13,6 +13,7 @@ struct StageRecovery: Sendable {
     /// fsyncs the temporaries of committed runs. Commits deferred before a crash may not be on disk yet, nor
     /// their temporaries; the next durable write (of any stage) carries those commits to the disk, so their
     /// temporaries must get there first. ``Pipeline`` runs this for every stage before any stage recovers.
+    @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
     func syncCommittedOutputs() {
         for entry in runs(in: [.committed]) {
             for output in entry.decodedOutputs where FolderEntry.exists(path: output.temp) {

@@ -34,12 +34,10 @@ public struct PendingOutput: Sendable {
     public let folder: URL
 }
 
-/// Hands a running task its input, its outputs and a place to report what it did.
+/// Hands a running task its outputs and a place to report what it did (a file task gets its input beside it).
 ///
 /// Thread-safe: a task may create outputs from several child tasks.
 public final class TaskContext: Sendable {
-    /// The claimed input, or nil for a scheduled task.
-    public let input: TaskInput?
     /// The task's environment.
     public let environment: TaskEnvironment
     /// Logger with `ferry.stage` and, for a file, `ferry.file`.
@@ -57,11 +55,10 @@ public final class TaskContext: Sendable {
     ///   - runID: unique per run, part of the temporary names so two runs never share one.
     ///   - observers: told of ``progress(_:done:total:)``.
     public init(
-        input: TaskInput?, environment: TaskEnvironment, logger: Logger, outputFolders: [String: URL],
+        environment: TaskEnvironment, logger: Logger, outputFolders: [String: URL],
         runID: String, observers: [any PipelineObserver] = []
     ) {
         self.observers = observers
-        self.input = input
         self.environment = environment
         self.logger = logger
         self.outputFolders = outputFolders

@@ -1,5 +1,6 @@
 import CCurl
 import FerryCurl
+import FerryState
 import Foundation
 import Synchronization
 
@@ -166,15 +167,14 @@ public final class CurlPool: Sendable {
     /// Creates an empty pool.
     public init() {}
 
-    /// Runs the request on a dispatch thread (curl_easy_perform blocks) and resumes the caller when done.
+    /// Runs the request on the process's blocking pool (curl_easy_perform blocks) and resumes the caller when done.
     ///
     /// - Throws: ``CurlTransportError`` when no HTTP answer arrived, ``CurlOptionError`` when curl refused an option.
     public func perform(_ request: HTTPRequest, options: HTTPClientOptions) async throws -> HTTPResponse {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
-            // A serial queue of its own, which gets a thread at once. A shared concurrent queue draws on the global
-            // pool, which on Linux has one thread per core and adds one a second while they are all blocked: the
-            // first 4 parallel stock uploads of a process took 2.8 s for 20 requests instead of 10 ms.
-            DispatchQueue(label: "ferry.curl").async {
+            // Not a dispatch queue: on Linux the global pool has one thread per core and adds one a second while
+            // they are all blocked (the first 4 parallel stock uploads took 2.8 s for 20 requests instead of 10 ms).
+            BlockingPool.shared.submit {
                 let result = Result { () throws -> HTTPResponse in
                     let handle = try self.idle.withLock { $0.handles.popLast() } ?? CurlHandle()
                     defer { self.idle.withLock { $0.handles.append(handle) } }

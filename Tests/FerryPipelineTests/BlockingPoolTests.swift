@@ -1,0 +1,72 @@
+import FerryPipeline
+import FerryState
+import Foundation
+import Synchronization
+import Testing
+
+/// Blocking work waits for one of the pool's few threads; it never gets a thread of its own.
+struct BlockingPoolTests {
+    /// What the jobs saw: how many ran at once, on which threads.
+    final class Seen: Sendable {
+        private struct Values {
+            var running = 0
+            var mostRunning = 0
+            var threads = Set<pthread_t>()
+        }
+        private let values = Mutex(Values())
+
+        func enter() {
+            values.withLock { values in
+                values.running += 1
+                values.mostRunning = max(values.mostRunning, values.running)
+                values.threads.insert(pthread_self())
+            }
+        }
+        func leave() { values.withLock { $0.running -= 1 } }
+        var mostRunning: Int { values.withLock { $0.mostRunning } }
+        var threads: Int { values.withLock { $0.threads.count } }
+    }
+
+    @Test func sixtyFourConcurrentJobsNeverUseMoreThanThePoolsThreads() async throws {
+        let pool = BlockingPool(threadLimit: 4)
+        let seen = Seen()
+        let results = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<64 {
+                group.addTask {
+                    try await pool.run {
+                        seen.enter()
+                        defer { seen.leave() }
+                        // A blocking call, as fsync or curl_easy_perform would be.
+                        usleep(2_000)
+                        return index
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(results.sorted() == Array(0..<64))
+        #expect(seen.mostRunning <= 4)
+        #expect(seen.threads <= 4)
+        #expect(pool.mostConcurrentJobs <= pool.threadLimit)
+    }
+
+    @Test func offloadRunsOnTheSharedPoolAndPassesErrorsBack() async throws {
+        let seen = Seen()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<64 {
+                group.addTask {
+                    try await offload {
+                        seen.enter()
+                        defer { seen.leave() }
+                        usleep(1_000)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(seen.threads <= BlockingPool.shared.threadLimit)
+        #expect(BlockingPool.shared.mostConcurrentJobs <= BlockingPool.shared.threadLimit)
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) { try await offload { throw Refused() } }
+    }
+}
