@@ -53,12 +53,30 @@ struct Sage200LinePricing {
 
     let settings: Sage200OrderSettings
     let taxCodes: TaxCodes
-    /// The Sage 50 mapping's rows and money, with its defaults: one reading of a Magento order for both Sages.
-    private let mapper = OrderMapper(settings: OrderMappingSettings())
+    /// The Sage 50 mapping's rows and money (one reading of a Magento order for both Sages), by delivery country.
+    private let mappers: [String: OrderMapper]
+
+    init(settings: Sage200OrderSettings, taxCodes: TaxCodes) {
+        self.settings = settings
+        self.taxCodes = taxCodes
+        // Magento does not store shipping's rate: the mapping infers it among the order's rates and the mapped ones,
+        // so the rates mapped for the order's country are offered (its reduced-rate rows ship at its standard rate).
+        let countries = Set(settings.taxCodes.keys.compactMap { OrderMappingSettings.taxRateKey($0)?.country })
+        var mappers: [String: OrderMapper] = [:]
+        for country in countries.union([""]) {
+            var mapping = OrderMappingSettings()
+            for (key, code) in settings.taxCodes where [country, ""].contains(OrderMappingSettings.taxRateKey(key)?.country) {
+                mapping.taxCodes[key] = "T\(code)"
+            }
+            mappers[country] = OrderMapper(settings: mapping)
+        }
+        self.mappers = mappers
+    }
 
     /// The priced lines of `order`, or why Sage 200 cannot hold it to the penny.
     func lines(of order: SageSide.MagentoOrder) -> Result<[Line], Reason> {
         let country = (order.shippingAddress?.countryId ?? order.billingAddress?.countryId ?? "").uppercased()
+        let mapper = mappers[country] ?? mappers[""]!
         let rows = mapper.rows(of: order)
         let money = mapper.lineMoney(of: order, rows: rows)
         var lines: [Line] = []
