@@ -76,7 +76,7 @@ struct Sage200LinePricing {
     /// The priced lines of `order`, or why Sage 200 cannot hold it to the penny.
     func lines(of order: SageSide.MagentoOrder) -> Result<[Line], Reason> {
         let country = (order.shippingAddress?.countryId ?? order.billingAddress?.countryId ?? "").uppercased()
-        let mapper = mappers[country] ?? mappers[""]!
+        let mapper = mappers[country] ?? mappers[""]!  // "" is always built: the rates for every country
         let rows = mapper.rows(of: order)
         let money = mapper.lineMoney(of: order, rows: rows)
         var lines: [Line] = []
