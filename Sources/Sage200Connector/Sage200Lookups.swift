@@ -52,8 +52,11 @@ actor Sage200Lookups {
         return read()
     }
 
-    func taxCodeId(code: Int) async throws(Sage200Error) -> Int? { try await cached { taxCodes[code] } }
-    func taxRate(id: Int) -> Decimal { taxRates[id] ?? 0 }
+    /// Every tax code (user code -> record id and rate), reloaded once when one of `codes` is missing.
+    func taxCodes(ensuring codes: Set<Int>) async throws(Sage200Error) -> Sage200LinePricing.TaxCodes {
+        _ = try await cached { codes.isSubset(of: taxCodes.keys) ? true : nil }
+        return taxCodes.reduce(into: [:]) { table, entry in table[entry.key] = (entry.value, taxRates[entry.value] ?? 0) }
+    }
     func currencyId(iso: String) async throws(Sage200Error) -> Int? { try await cached { currencies[iso.uppercased()] } }
     func countryId(code: String) async throws(Sage200Error) -> Int? { try await cached { countries[code.uppercased()] } }
     func warehouseId(name: String) async throws(Sage200Error) -> Int? { try await cached { warehouses[name.uppercased()] } }

@@ -158,7 +158,8 @@ extension Sage200SandboxStore {
         }
         guard let lines = fields["lines"]?.array, !lines.isEmpty else { throw ODataError("A sales order needs lines.") }
         var outLines: [JSONValue] = []
-        var goods = Decimal(0), chargeNet = Decimal(0), chargeTax = Decimal(0), tax = Decimal(0)
+        var goods = Decimal(0), chargeNet = Decimal(0), chargeTax = Decimal(0)
+        var nets: [(taxCodeId: Int, net: Decimal, rate: Decimal)] = []
         var allocations: [(holding: Int, quantity: Decimal)] = []
         let now = stamp()
         for (index, value) in lines.enumerated() {
@@ -223,12 +224,12 @@ extension Sage200SandboxStore {
             }
             let net = Self.round2((quantity ?? 0) * (price - discount))
             let lineTax = Self.round2(net * rate / 100)
+            nets.append((line["tax_code_id"]?.int ?? 0, net, rate))
             if type == "EnumLineTypeCharge" {
                 chargeNet += net
                 chargeTax += lineTax
             } else {
                 goods += net
-                tax += lineTax
             }
             // The answer carries every member the schema requires, whatever the line type (0 and "" where a
             // line type has no such value), as the real API answers full records.
@@ -265,8 +266,9 @@ extension Sage200SandboxStore {
         order["subtotal_charge_tax_value"] = .decimal(chargeTax)
         order["subtotal_discount_value"] = .decimal(0)
         order["total_net_value"] = .decimal(goods + chargeNet)
-        order["total_tax_value"] = .decimal(tax + chargeTax)
-        order["total_gross_value"] = .decimal(goods + chargeNet + tax + chargeTax)
+        let tax = Self.orderTax(nets)
+        order["total_tax_value"] = .decimal(tax)
+        order["total_gross_value"] = .decimal(goods + chargeNet + tax)
         order["lines"] = .array(outLines)
         order["date_time_created"] = .string(now)
         order["date_time_updated"] = .string(now)
@@ -332,6 +334,17 @@ extension Sage200SandboxStore {
             throw ODataError("\(at) has more than \(places) decimal places.")
         }
         return decimal
+    }
+
+    /// An order's VAT as Sage 200 computes it: per tax code, on the total net of the lines at that code, to the
+    /// nearest penny, not the sum of the lines' rounded VAT ("In Sage 200, the VAT on the sales order is calculated
+    /// using the total net amount entered for goods at each VAT rate", with 10.43 and 0.83 at 20 % giving 2.25, not
+    /// 2.09 + 0.17: Sage 200 help, "How VAT is calculated on sales orders",
+    /// http://desktophelp.sage.co.uk/sage200/professional/content/sop/How%20VAT%20is%20calculated%20on%20sales%20orders.htm).
+    static func orderTax(_ lines: [(taxCodeId: Int, net: Decimal, rate: Decimal)]) -> Decimal {
+        var byCode: [Int: (net: Decimal, rate: Decimal)] = [:]
+        for line in lines { byCode[line.taxCodeId, default: (0, line.rate)].net += line.net }
+        return byCode.values.reduce(Decimal(0)) { $0 + round2($1.net * $1.rate / 100) }
     }
 
     static func round2(_ value: Decimal) -> Decimal {

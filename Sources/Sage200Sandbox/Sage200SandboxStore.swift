@@ -69,6 +69,13 @@ public actor Sage200SandboxStore {
         for (id, code, name, rate) in [
             (1, 0, "Zero rated", "0.00"), (2, 1, "Standard rated", "20.00"), (3, 2, "Exempt", "0.00"),
             (4, 5, "Reduced rate", "5.00"), (5, 4, "EC sales goods", "0.00"), (6, 9, "Outside scope", "0.00"),
+            // A UK company selling to EU consumers under the One Stop Shop charges the customer's country's VAT and
+            // keeps one code per country and rate (Accounting System Manager > Settings > Tax Rates: a number, a
+            // name of up to 10 characters, EC terms, a rate): the rates the Magento sandbox charges, and more.
+            (7, 20, "OSS IE 23", "23.00"), (8, 21, "OSS IE13.5", "13.50"), (9, 22, "OSS DE 19", "19.00"),
+            (10, 23, "OSS DE 7", "7.00"), (11, 24, "OSS FR 20", "20.00"), (12, 25, "OSS FR 5.5", "5.50"),
+            (13, 26, "OSS NL 21", "21.00"), (14, 27, "OSS ES 21", "21.00"), (15, 28, "OSS IT 22", "22.00"),
+            (16, 29, "OSS BE 21", "21.00"),
         ] {
             taxCodes.append(base(id).merging(
                 ["code": .int(code), "name": .string(name), "tax_rate": .number(rate)]) { $1 })

@@ -2,6 +2,7 @@ import FerryDemo
 import FerryPipeline
 import FerryTestSupport
 import FerryValues
+import FerryXML
 import Foundation
 import Logging
 import MagentoConnector
@@ -175,7 +176,25 @@ import Testing
                 compared += 1
             }
             #expect(compared > 0)
-            print("sage200 e2e: \(Self.orders) orders, \(counts.count) in Sage, faults \(Self.faults), \(tally)")
+            // Nothing lost: every order not in Sage was refused, its reason in a fail file (grouped for the report).
+            var refused: [String: Set<String>] = [:]
+            let failed = root.appendingPathComponent("outbox/sage200-failed")
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: failed.path)) ?? [] where name.hasSuffix(".xml") {
+                try XMLRecordReader(url: failed.appendingPathComponent(name)).forEachRecord(path: ["Company", "SalesOrders", "SalesOrder"]) { record in
+                    let reason = record.child("Errors")?.child("Error")?.child("Description")?.text ?? "(no reason)"
+                    let shape = reason.replacingOccurrences(of: "[0-9]+([.][0-9]+)?", with: "#", options: .regularExpression)
+                    refused[String(shape.prefix(100)), default: []].insert(record.child("Id")?.text ?? "")
+                }
+            }
+            let refusedIds = refused.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+            for id in 1...Self.orders {
+                guard let increment = await magento.store.order(id)?["increment_id"]?.text else { continue }
+                #expect(counts[increment] != nil || refusedIds.contains("\(id)"), "order \(increment) neither in Sage nor refused")
+            }
+            print("sage200 e2e: \(Self.orders) orders, \(counts.count) in Sage, \(refusedIds.count) refused, faults \(Self.faults), \(tally)")
+            for (reason, ids) in refused.sorted(by: { $0.value.count > $1.value.count }) {
+                print("sage200 e2e: refused \(ids.count): \(reason)")
+            }
         }
     }
 }

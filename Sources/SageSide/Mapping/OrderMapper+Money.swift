@@ -21,6 +21,29 @@ struct MoneyTarget: Sendable, Hashable {
     var net: Amount { gross - vat }
 }
 
+/// Magento's money for one row or the shipping (``OrderMapper/lineMoney(of:rows:)``).
+public struct MagentoLineMoney: Sendable, Hashable {
+    /// The row's SKU (the shipping method for the shipping).
+    public let sku: String
+    public let quantity: Decimal
+    /// What the customer paid for it, after discounts; the rows' and shipping's add up to `grand_total`.
+    public let gross: Decimal
+    /// Magento's VAT on it.
+    public let vat: Decimal
+    /// Magento's VAT rate (shipping: inferred from its tax).
+    public let percent: Decimal
+    /// The net Magento booked: the gross less Magento's VAT.
+    public var net: Decimal { gross - vat }
+
+    init(_ target: MoneyTarget) {
+        sku = target.sku
+        quantity = target.quantity.decimal
+        gross = target.gross.decimal
+        vat = target.vat.decimal
+        percent = target.percent.decimal
+    }
+}
+
 /// A VAT rate with no Sage tax code.
 struct TaxCodeRefusal: Error, Sendable, Hashable {
     var message: String
@@ -43,25 +66,7 @@ extension OrderMapper {
     /// line is Magento's VAT to the penny (then net, VAT and total all match Magento), else gross (then every
     /// line's gross, and so the total, matches; Sage splits out the VAT itself).
     func moneyPlan(_ order: MagentoOrder, rows: [MagentoOrderItem], destination: Destination) -> MoneyPlan {
-        var targets: [MoneyTarget] = []
-        for (index, item) in rows.enumerated() {
-            targets.append(
-                MoneyTarget(
-                    path: "SalesOrderItems/Item[\(index + 1)]", sku: item.sku, quantity: item._qtyOrdered,
-                    gross: item._rowTotal + item._taxAmount + item._discountTaxCompensationAmount
-                        - item._discountAmount.magnitude,
-                    vat: item._taxAmount, percent: item._taxPercent,
-                    unitGross: item._priceInclTax, unitNet: item._price))
-        }
-        var carriageTarget: MoneyTarget?
-        if order.shippingMethod.nonEmpty != nil || order._shippingAmount != .zero {
-            let gross = order._shippingAmount + order._shippingTaxAmount + order._shippingDiscountTaxCompensationAmount
-                - order._shippingDiscountAmount.magnitude
-            carriageTarget = MoneyTarget(
-                path: "Carriage", sku: order.shippingMethod.nonEmpty ?? "CARRIAGE", quantity: 1, gross: gross,
-                vat: order._shippingTaxAmount, percent: shippingPercent(order, rows: rows), unitGross: nil,
-                unitNet: nil)
-        }
+        let (targets, carriageTarget) = moneyTargets(order, rows: rows)
 
         var violations: [Violation] = []
         let country = (order.shippingAddress?.countryId ?? order.billingAddress?.countryId ?? "").uppercased()
@@ -144,6 +149,37 @@ extension OrderMapper {
         let carriage = carriageTarget != nil ? lines.removeLast() : nil
         return MoneyPlan(
             items: lines, carriage: carriage, vatInclusive: inclusive, targets: all, violations: violations)
+    }
+
+    /// Magento's figures for each of `rows` and for the shipping (nil when the order has none).
+    func moneyTargets(_ order: MagentoOrder, rows: [MagentoOrderItem]) -> (items: [MoneyTarget], carriage: MoneyTarget?) {
+        var targets: [MoneyTarget] = []
+        for (index, item) in rows.enumerated() {
+            targets.append(
+                MoneyTarget(
+                    path: "SalesOrderItems/Item[\(index + 1)]", sku: item.sku, quantity: item._qtyOrdered,
+                    gross: item._rowTotal + item._taxAmount + item._discountTaxCompensationAmount
+                        - item._discountAmount.magnitude,
+                    vat: item._taxAmount, percent: item._taxPercent,
+                    unitGross: item._priceInclTax, unitNet: item._price))
+        }
+        var carriageTarget: MoneyTarget?
+        if order.shippingMethod.nonEmpty != nil || order._shippingAmount != .zero {
+            let gross = order._shippingAmount + order._shippingTaxAmount + order._shippingDiscountTaxCompensationAmount
+                - order._shippingDiscountAmount.magnitude
+            carriageTarget = MoneyTarget(
+                path: "Carriage", sku: order.shippingMethod.nonEmpty ?? "CARRIAGE", quantity: 1, gross: gross,
+                vat: order._shippingTaxAmount, percent: shippingPercent(order, rows: rows), unitGross: nil,
+                unitNet: nil)
+        }
+        return (targets, carriageTarget)
+    }
+
+    /// Magento's money for each of `rows` and for the shipping, the figures the Sage 50 mapping reconciles: for
+    /// other Sage connectors (Sage 200) that must reach `grand_total` from the same rows.
+    public func lineMoney(of order: MagentoOrder, rows: [MagentoOrderItem]) -> (items: [MagentoLineMoney], carriage: MagentoLineMoney?) {
+        let (items, carriage) = moneyTargets(order, rows: rows)
+        return (items.map(MagentoLineMoney.init), carriage.map(MagentoLineMoney.init))
     }
 
     /// A unit price and unit discount (4 places, Sage's unit precision as ferry uses it) whose

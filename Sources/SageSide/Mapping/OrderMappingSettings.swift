@@ -146,6 +146,12 @@ public struct OrderMappingSettings: Sendable, Codable, Hashable {
         return (country, rate)
     }
 
+    /// ``rateKey(_:)`` for other Sage connectors' tax-code maps (Sage 200's `taxCodes`), so that one key shape,
+    /// `"20"` or `"IE:23"`, means the same everywhere.
+    public static func taxRateKey(_ key: String) -> (country: String, percent: Decimal)? {
+        rateKey(key).map { ($0.country, $0.rate.decimal) }
+    }
+
     /// Checks values a typo could break, naming the key and the accepted values.
     public func validate() throws {
         func fail(_ key: CodingKeys, _ message: String) -> MappingSettingsError {
