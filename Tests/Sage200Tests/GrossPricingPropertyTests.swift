@@ -1,4 +1,6 @@
 import FerryXML
+import FerryTestSupport
+import FerryValues
 import Foundation
 import MagentoConnector
 import MagentoSandbox

@@ -1,3 +1,5 @@
+import FerryTestSupport
+import FerryValues
 import Foundation
 import MagentoConnector
 import Sage200Connector
