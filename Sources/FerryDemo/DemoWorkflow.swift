@@ -6,7 +6,7 @@ public import Logging
 import MagentoSandbox
 import SageSide
 import SageSimulator
-import ServiceLifecycle
+public import ServiceLifecycle
 import UnixSignals
 
 /// The default workflow run against the two stand-ins: the Magento sandbox and the Sage-side simulator.
@@ -34,6 +34,10 @@ public final class DemoWorkflow: Sendable {
         /// The defaults.
         public init() {}
     }
+
+    /// Makes the services that run beside the demo's watch, given that watch (its pipeline is replaced on a
+    /// reload): `ferry demo` adds the operator console this way, so FerryDemo does not depend on it.
+    public typealias ExtraServices = @Sendable (WatchService) throws -> [any Service]
 
     /// The config after the demo's adjustments (sandbox URL, download interval).
     public let config: FerryConfig
@@ -158,14 +162,15 @@ public final class DemoWorkflow: Sendable {
 
     /// Runs the sandbox, the simulator and `ferry watch` together until SIGINT/SIGTERM; new sandbox orders
     /// keep arriving. The three stop cleanly.
-    public func runUntilStopped(configFile: URL) async throws {
+    /// - Parameter services: more services for the group, made for its watch (`ferry demo`'s operator console).
+    public func runUntilStopped(configFile: URL, services: ExtraServices = { _ in [] }) async throws {
         try await watchWithStandIns(
             config: try await startSandbox(), configFile: configFile,
             standIns: [
                 SandboxService(sandbox: sandbox, newOrderEvery: options.newOrderEvery, logger: logger),
                 SimulatorService(simulator: simulator),
             ],
-            logger: logger, observers: observers)
+            services: services, logger: logger, observers: observers)
     }
 }
 
