@@ -195,7 +195,8 @@ struct SandboxService: Service {
     let logger: Logger
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Its sleep ends in a CancellationError at shutdown: Ctrl-C is how the demo ends, not an error.
+        try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 guard let every = newOrderEvery else {
                     try await Task.sleep(for: .seconds(3600))
@@ -215,6 +216,7 @@ struct SimulatorService: Service {
     let simulator: SageSimulator
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { try await simulator.run() }
+        // Its sleep ends in a CancellationError at shutdown: Ctrl-C is how the demo ends, not an error.
+        try? await cancelWhenGracefulShutdown { try await simulator.run() }
     }
 }
