@@ -91,16 +91,18 @@ final class RunningDemo: Sendable {
         options.downloadEvery = .seconds(1)
         let demo = try DemoWorkflow(config: config, options: options, logger: Self.quiet, observers: [processed])
         let (made, send) = AsyncStream<(ConsoleService, WatchService)>.makeStream()
-        running = Task {
+        let running = Task {
+            defer { send.finish() }
             try await demo.runUntilStopped(configFile: file) { watch in
                 let console = try ConsoleService(settings: settings, pipeline: { watch.pipeline }, logger: Self.quiet)
                 send.yield((console, watch))
                 return [console]
             }
         }
+        self.running = running
         var consoles = made.makeAsyncIterator()
         guard let (console, watch) = await consoles.next() else {
-            running.cancel()
+            try await running.value  // the demo's own error: it stopped before its watch started
             throw CancellationError()
         }
         self.console = console
