@@ -21,6 +21,10 @@ public final class ConsoleService: Service, Sendable {
     let templates: MustacheLibrary
     let feed: OverviewFeed
     private let server: LoopbackHTTPServer<BasicRequestContext>
+    /// The bound port once the console listens, nil when it cannot (the port taken); one consumer (`ferry demo`
+    /// prints the URL from it, tests connect to it), finished by ``stop()``.
+    public let listening: AsyncStream<Int?>
+    private let listened: AsyncStream<Int?>.Continuation
 
     /// Creates the console, not yet listening.
     /// - Parameters:
@@ -45,6 +49,7 @@ public final class ConsoleService: Service, Sendable {
             return try? await offload { try Overview.read(pipeline: running).event }
         }
         server = LoopbackHTTPServer(serverName: "ferry-console", logger: logger)
+        (listening, listened) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// The bound port while listening, else nil.
@@ -58,12 +63,14 @@ public final class ConsoleService: Service, Sendable {
             for (name, value) in ConsoleSecurity.headers { response.headers[.init(name)!] = value }
             return response
         }
-        logger.info("operator console listening", metadata: ["ferry.url": "http://\(settings.host):\(port)/", "ferry.auth": "\(settings.password == nil ? "none (loopback)" : "required")"])
+        logger.info("operator console listening", metadata: ["ferry.url": "\(url(port: port))", "ferry.auth": "\(settings.password == nil ? "none (loopback)" : "required")"])
+        listened.yield(port)
         return port
     }
 
     /// Ends the open event streams and stops listening.
     public func stop() async {
+        listened.finish()
         feed.close()
         await server.stop()
     }
@@ -77,6 +84,7 @@ public final class ConsoleService: Service, Sendable {
             logger.error(
                 "the operator console cannot listen; ferry goes on without it",
                 metadata: ["ferry.key": "console.listen", "ferry.reason": "\(Redaction.message(of: error))"])
+            listened.yield(nil)
             try? await gracefulShutdown()
             return
         }
@@ -86,6 +94,12 @@ public final class ConsoleService: Service, Sendable {
             feed.close()
         }
         await stop()
+    }
+
+    /// The console's address on `port` (an IPv6 host in brackets), as a browser takes it.
+    public func url(port: Int) -> String {
+        let host = settings.host.contains(":") && !settings.host.hasPrefix("[") ? "[\(settings.host)]" : settings.host
+        return "http://\(host):\(port)/"
     }
 
     /// Routes one request (every answer then gets ``ConsoleSecurity/headers``).

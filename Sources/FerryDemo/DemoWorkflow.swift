@@ -7,7 +7,7 @@ public import Logging
 import MagentoSandbox
 import SageSide
 import SageSimulator
-import ServiceLifecycle
+public import ServiceLifecycle
 import UnixSignals
 
 /// The default workflow run against the two stand-ins: the Magento sandbox and the Sage-side simulator.
@@ -35,6 +35,10 @@ public final class DemoWorkflow: Sendable {
         /// The defaults.
         public init() {}
     }
+
+    /// Makes the services that run beside the demo's watch, given that watch (its pipeline is replaced on a
+    /// reload): `ferry demo` adds the operator console this way, so FerryDemo does not depend on it.
+    public typealias ExtraServices = @Sendable (WatchService) throws -> [any Service]
 
     /// The config after the demo's adjustments (sandbox URL, download interval).
     public let config: FerryConfig
@@ -159,14 +163,15 @@ public final class DemoWorkflow: Sendable {
 
     /// Runs the sandbox, the simulator and `ferry watch` together until SIGINT/SIGTERM; new sandbox orders
     /// keep arriving. The three stop cleanly.
-    public func runUntilStopped(configFile: URL) async throws {
+    /// - Parameter services: more services for the group, made for its watch (`ferry demo`'s operator console).
+    public func runUntilStopped(configFile: URL, services: ExtraServices = { _ in [] }) async throws {
         try await watchWithStandIns(
             config: try await startSandbox(), configFile: configFile,
             standIns: [
                 SandboxService(sandbox: sandbox, newOrderEvery: options.newOrderEvery, logger: logger),
                 SimulatorService(simulator: simulator),
             ],
-            logger: logger, observers: observers)
+            services: services, logger: logger, observers: observers)
     }
 }
 
@@ -191,7 +196,8 @@ struct SandboxService: Service {
     let logger: Logger
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Its sleep ends in a CancellationError at shutdown: Ctrl-C is how the demo ends, not an error.
+        try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 guard let every = newOrderEvery else {
                     try await Task.sleep(for: .seconds(3600))
@@ -211,6 +217,7 @@ struct SimulatorService: Service {
     let simulator: SageSimulator
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { try await simulator.run() }
+        // Its sleep ends in a CancellationError at shutdown: Ctrl-C is how the demo ends, not an error.
+        try? await cancelWhenGracefulShutdown { try await simulator.run() }
     }
 }

@@ -101,14 +101,15 @@ public final class Sage200DemoWorkflow: Sendable {
     }
 
     /// Runs both stand-ins and `ferry watch` until SIGINT/SIGTERM; new sandbox orders keep arriving.
-    public func runUntilStopped(configFile: URL) async throws {
+    /// - Parameter services: more services for the group, made for its watch (`ferry demo`'s operator console).
+    public func runUntilStopped(configFile: URL, services: DemoWorkflow.ExtraServices = { _ in [] }) async throws {
         try await watchWithStandIns(
             config: try await start(), configFile: configFile,
             standIns: [
                 SandboxService(sandbox: sandbox, newOrderEvery: options.newOrderEvery, logger: logger),
                 Sage200StandInService(server: sage),
             ],
-            logger: logger, observers: observers)
+            services: services, logger: logger, observers: observers)
     }
 }
 
@@ -134,19 +135,29 @@ extension DemoWorkflow.Options {
     }
 }
 
-/// `ferry watch` on `config` beside the demo's stand-ins, until SIGINT/SIGTERM stops them all.
+/// `ferry watch` on `config` beside the demo's stand-ins and the `services` made for the watch, until
+/// SIGINT/SIGTERM or the cancellation of the calling task (a test's) shuts them all down gracefully.
 func watchWithStandIns(
-    config: FerryConfig, configFile: URL, standIns: [any Service], logger: Logger, observers: [any PipelineObserver]
+    config: FerryConfig, configFile: URL, standIns: [any Service], services: DemoWorkflow.ExtraServices,
+    logger: Logger, observers: [any PipelineObserver]
 ) async throws {
     let pipeline = try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger, observers: observers)
     let watch = WatchService(
         pipeline: pipeline, configFile: configFile, registry: BuiltinTasks.registry, logger: logger,
         makeObservers: { _ in observers })
+    let services = try services(watch)
     let group = ServiceGroup(
         configuration: .init(
-            services: (standIns + [watch]).map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+            services: (standIns + [watch] + services).map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
-    try await group.run()
+    // Cancellation becomes the graceful shutdown Ctrl-C starts: the watch stops only that way, so the group runs
+    // in a task of its own that the caller's cancellation does not reach.
+    let running = Task { try await group.run() }
+    try await withTaskCancellationHandler {
+        try await running.value
+    } onCancel: {
+        Task { await group.triggerGracefulShutdown() }
+    }
 }
 
 /// Keeps the Sage 200 stand-in listening until shutdown (the demo and `ferry sage200-sandbox`).

@@ -27,6 +27,7 @@ where Context: InitializableFromSource<ApplicationRequestContextSource> {
 
     /// Starts listening and answers every request with `respond`.
     /// - Returns: the bound port.
+    /// - Throws: the server's error when it ends before listening (the port taken: NIO's "Address already in use").
     public func start(
         host: String, port: Int, respond: @escaping @Sendable (Request, Context) async throws -> Response
     ) async throws -> Int {
@@ -39,11 +40,19 @@ where Context: InitializableFromSource<ApplicationRequestContextSource> {
                 portContinuation.finish()
             },
             logger: logger)
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
-        var bound = 0
+        let task = Task {
+            // A server that ends before it listens ends the wait for its port too.
+            defer { portContinuation.finish() }
+            try await app.runService(gracefulShutdownSignals: [])
+        }
+        var bound: Int?
         for await p in portStream {
             bound = p
             break
+        }
+        guard let bound else {
+            try await task.value
+            throw CancellationError()  // it ended without an error only because it was cancelled
         }
         running.withLock { $0 = (task, bound) }
         return bound

@@ -38,6 +38,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Run config.sage200.json's workflow against the Magento sandbox and the Sage 200 stand-in.")
     var sage200 = false
 
+    @OptionGroup var console: DemoConsoleOptions
+
     func run() async throws {
         var demoOptions = DemoWorkflow.Options()
         demoOptions.initialOrders = orders
@@ -47,14 +49,16 @@ struct DemoCommand: AsyncParsableCommand {
         if sage200 { return try await runSage200(demoOptions) }
         let config = try options.load()
         let logger = options.bootstrapLogging(config.logLevel)
+        let observers = LiveObservers()
         let demo = try operational {
-            try DemoWorkflow(config: config, options: demoOptions, logger: logger, observers: try Observers.make(config: config, registry: BuiltinTasks.registry, logger: logger))
+            try DemoWorkflow(config: config, options: demoOptions, logger: logger, observers: try observers.make(config: config, logger: logger))
         }
         if once {
             let summary = try await demo.runOnce()
             print(summary.table)
         } else {
-            try await demo.runUntilStopped(configFile: options.url)
+            try await demo.runUntilStopped(
+                configFile: options.url, services: try console.services(config: config, observers: observers, logger: logger))
         }
     }
 }

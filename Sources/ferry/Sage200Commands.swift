@@ -178,14 +178,16 @@ extension DemoCommand {
         if options.config == "config.json" { options.config = "config.sage200.json" }
         let config = try options.load()
         let logger = options.bootstrapLogging(config.logLevel)
+        let observers = LiveObservers()
         let demo = try operational {
             try Sage200DemoWorkflow(
-                config: config, options: demoOptions, logger: logger, observers: try Observers.make(config: config, registry: BuiltinTasks.registry, logger: logger))
+                config: config, options: demoOptions, logger: logger, observers: try observers.make(config: config, logger: logger))
         }
         if once {
             print(try await operationalAsync { try await demo.runOnce() }.table)
         } else {
-            try await demo.runUntilStopped(configFile: options.url)
+            try await demo.runUntilStopped(
+                configFile: options.url, services: try console.services(config: config, observers: observers, logger: logger))
         }
     }
 }
