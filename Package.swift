@@ -211,7 +211,7 @@ let package = Package(
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "FerryStages", "FerryPipeline", "FerryDemo", "FerryObservability", "MagentoSandbox", "SageSimulator", "SageSide", "FerryState",
+                "FerryStages", "FerryValues", "FerryPipeline", "FerryDemo", "FerryObservability", "MagentoSandbox", "SageSimulator", "SageSide", "FerryState",
                 "FerryConsole",
                 "Sage200Connector", "Sage200Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

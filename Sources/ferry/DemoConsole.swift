@@ -2,6 +2,7 @@ import ArgumentParser
 import FerryConsole
 import FerryDemo
 import FerryPipeline
+import FerryValues
 import Foundation
 import Logging
 import ServiceLifecycle
