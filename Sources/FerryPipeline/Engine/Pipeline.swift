@@ -199,6 +199,11 @@ public final class Pipeline: Sendable {
         if let entry, entry.state == .abandoned {
             throw PipelineError(.operational, "\(name): \(entry.lastError ?? "failed")")
         }
+        if let entry, entry.state == .committed {
+            throw PipelineError(
+                .operational,
+                "\(name): the run committed its outputs but could not publish them (see the log); the next run or start publishes them")
+        }
         guard let counters = entry?.counters?.data(using: .utf8) else { return [:] }
         return (try? JSONDecoder().decode([String: Int].self, from: counters)) ?? [:]
     }

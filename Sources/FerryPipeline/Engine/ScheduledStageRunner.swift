@@ -82,6 +82,7 @@ actor ScheduledStageRunner: StageRunning {
     private func tick() async {
         busy = true
         defer { busy = false }
+        await publishCommittedRuns()
         let runID = FileStageRunner.newRunID()
         // Published, or failed: either way its names are free again.
         defer { outputNames.release(runID) }
@@ -109,17 +110,11 @@ actor ScheduledStageRunner: StageRunning {
         do {
             try await task.run(context)
             let commit = try RunCommit(&entry, context: context, names: &outputNames, task: stage.task, engine: engine)
-            entry = try await offload { [entry, publisher] in
+            try await offload {
                 for output in commit.outputs { try Durable.sync(file: URL(filePath: output.temp, directoryHint: .notDirectory)) }
                 try store.write(commit.record)
                 CrashPoint.hit("after-commit")
-                var entry = entry
-                try publisher.publishAndArchive(&entry)
-                return entry
             }
-            logger.info("scheduled run finished", metadata: ["ferry.counters": .dictionary(context.counters.mapValues { .stringConvertible($0) })])
-            let seconds = (ContinuousClock.now - started).seconds
-            engine.observers.forEach { $0.scheduledRunFinished(stage: stage.name, counters: context.counters, seconds: seconds, error: nil) }
         } catch {
             context.discardOutputs()
             entry.state = .abandoned
@@ -127,6 +122,40 @@ actor ScheduledStageRunner: StageRunning {
             entry.finishedAt = Date().timeIntervalSince1970
             _ = try? await offload { [entry] in try store.write { [entry] db in try entry.update(db) } }
             report(error, reason: entry.lastError ?? "failed", seconds: (ContinuousClock.now - started).seconds, counters: context.counters)
+            return
+        }
+        // Committed: the outputs and the hooks (a download's watermark) are durable together. From here a failure
+        // must neither discard the outputs nor abandon the run, or the orders behind the moved watermark would be
+        // lost: the run stays committed and the next tick (or the next start) publishes it.
+        do {
+            try await publish(entry)
+            logger.info("scheduled run finished", metadata: ["ferry.counters": .dictionary(context.counters.mapValues { .stringConvertible($0) })])
+            let seconds = (ContinuousClock.now - started).seconds
+            engine.observers.forEach { $0.scheduledRunFinished(stage: stage.name, counters: context.counters, seconds: seconds, error: nil) }
+        } catch {
+            let reason = "committed, not yet published (the next run publishes it): \(Redaction.message(of: error))"
+            report(error, reason: reason, seconds: (ContinuousClock.now - started).seconds, counters: context.counters)
+        }
+    }
+
+    /// Publishes a committed run's outputs on the blocking pool and marks it done.
+    private func publish(_ entry: JournalEntry) async throws {
+        try await offload { [entry, publisher] in
+            var entry = entry
+            try publisher.publishAndArchive(&entry)
+        }
+    }
+
+    /// Publishes the runs an earlier tick committed but could not publish (a full disk, a folder it could not
+    /// write), before this tick adds its own: their outputs are durable and must reach their folders.
+    private func publishCommittedRuns() async {
+        let recovery = StageRecovery(stage: stage, store: environment.store)
+        for entry in recovery.runs(in: [.committed]) {
+            do { try await publish(entry) } catch {
+                logger.error("cannot publish a committed run; the next run tries again", metadata: [
+                    "ferry.run": "\(entry.runID)", "ferry.reason": "\(Redaction.message(of: error))",
+                ])
+            }
         }
     }
 
