@@ -9,7 +9,11 @@ final class SageCompany: Sendable {
 
     /// Opens or creates the company; a new company is stocked with the demo catalogue.
     init(path: String, firstOrderNumber: Int, catalogueSeed: UInt64) throws {
-        queue = try DatabaseQueue(path: path)
+        // Readers (ferry's tests, an operator's sqlite3) may hold a shared lock while the job creates its tables:
+        // wait for them instead of failing the start with "database is locked".
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        queue = try DatabaseQueue(path: path, configuration: configuration)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("company.v1") { db in
             try db.execute(

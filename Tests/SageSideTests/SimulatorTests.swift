@@ -142,4 +142,26 @@ struct SimulatorTests {
             #expect(try records(success, ["Company", "SalesOrders", "SalesOrder"]).count == 1)
         }
     }
+
+    /// A reader of the company file (ferry's tests poll it; an operator may open it with sqlite3) holding a read
+    /// transaction while the job starts: the job waits for it instead of failing its start with "database is
+    /// locked" (seen in CI, SageCrashTests).
+    @Test func aReaderOnTheCompanyFileDoesNotStopTheJobStarting() async throws {
+        try await withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("company.sqlite").path
+            let reader = try DatabaseQueue(path: path)
+            let reading = DispatchSemaphore(value: 0)
+            let holder = Thread {
+                try? reader.read { db in
+                    _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master")
+                    reading.signal()
+                    Thread.sleep(forTimeInterval: 0.5)
+                }
+            }
+            holder.start()
+            reading.wait()
+            let sim = try simulator(dir)
+            #expect(try sim.company.queue.read { db in try db.tableExists("sales_orders") })
+        }
+    }
 }
