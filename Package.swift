@@ -241,6 +241,7 @@ let package = Package(
             name: "FerryTestSupport",
             dependencies: [.product(name: "Logging", package: "swift-log")],
             path: "Tests/FerryTestSupport", swiftSettings: strictSettings),
+        .testTarget(name: "FerryValuesTests", dependencies: ["FerryValues"], swiftSettings: strictSettings),
         .testTarget(
             name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTestSupport"], swiftSettings: strictSettings),
         .testTarget(
@@ -263,6 +264,7 @@ let package = Package(
             name: "FerryObservabilityTests",
             dependencies: [
                 "FerryTestSupport", "FerryObservability", "FerryPipeline", "MagentoConnector",
+                "FerryValues",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings),

@@ -131,7 +131,7 @@ public final class Sage200Client: Sendable {
 
             let failure: Sage200Error
             var retryable: Bool
-            var retryAfter: Double?
+            var retryAfter: Duration?
             do {
                 let response = try await pool.perform(request, options: configuration.http)
                 if (200..<300).contains(response.status) {
@@ -153,7 +153,7 @@ public final class Sage200Client: Sendable {
                 let text = String(decoding: response.body.prefix(500), as: UTF8.self)
                 let message = (try? JSONValue.parse(response.body))?["Message"]?.text ?? text
                 failure = Sage200Error(code: .http, status: response.status, method: method, path: path, message: message)
-                retryAfter = response.headers["retry-after"].flatMap(Double.init)
+                retryAfter = RetryPolicy.retryAfter(response.headers["retry-after"])
                 retryable = idempotent ? [429, 500, 502, 503, 504].contains(response.status) : response.status == 429
             } catch let error as Sage200Error {
                 throw error
@@ -165,14 +165,14 @@ public final class Sage200Client: Sendable {
             }
             guard retryable, attempt < policy.maxAttempts, !Task.isCancelled else { throw failure }
             // Sage's Retry-After wins (capped); otherwise exponential with jitter.
-            let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter)
+            let delay = policy.delay(attempt: attempt, retryAfter: retryAfter)
             logger.warning(
                 "Sage 200 call failed, retrying",
                 metadata: [
                     "ferry.endpoint": "\(method) \(path)", "ferry.attempt": "\(attempt)", "ferry.error": "\(failure)",
                     "ferry.delay": "\(delay)",
                 ])
-            do { try await Task.sleep(for: .seconds(delay)) } catch { throw failure }
+            do { try await Task.sleep(for: delay) } catch { throw failure }
         }
     }
 }

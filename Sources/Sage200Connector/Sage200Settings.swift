@@ -1,4 +1,5 @@
 public import FerryPipeline
+public import FerryValues
 public import Foundation
 public import MagentoConnector
 
@@ -78,7 +79,7 @@ public struct Sage200ConnectionSettings: Sendable, Decodable {
         return Sage200Configuration(
             apiURL: apiUrl, site: site, company: company, subscriptionKey: key,
             http: HTTPClientOptions(requestTimeout: timeoutSeconds ?? 60),
-            retry: RetryPolicy(maxAttempts: maxAttempts ?? 6))
+            retry: .requests(maxAttempts: maxAttempts ?? 6))
     }
 
     private func missing(_ key: String, _ hint: String) -> Sage200Error {
@@ -143,12 +144,12 @@ public struct Sage200Configuration: Sendable {
     /// Timeouts.
     public var http: HTTPClientOptions
     /// Attempts and backoff on 429, 5xx and no answer.
-    public var retry: MagentoConnector.RetryPolicy
+    public var retry: RetryPolicy
 
     /// Creates a configuration.
     public init(
         apiURL: String, site: String, company: String, subscriptionKey: String? = nil,
-        http: HTTPClientOptions = .init(requestTimeout: 60), retry: MagentoConnector.RetryPolicy = .init(maxAttempts: 6)
+        http: HTTPClientOptions = .init(requestTimeout: 60), retry: RetryPolicy = .requests(maxAttempts: 6)
     ) {
         self.apiURL = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
         self.site = site

@@ -42,7 +42,7 @@ struct MagentoBench {
             configuration: MagentoConfiguration(
                 baseURL: "http://127.0.0.1:\(port)", auth: .bearer(Self.token),
                 http: HTTPClientOptions(connectTimeout: 10, requestTimeout: 120, stallTimeout: 30),
-                retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.05, maxDelay: 0.5)),
+                retry: RetryPolicy(maxAttempts: 3, initial: .milliseconds(50), maximum: .milliseconds(500))),
             logger: Self.quiet)
     }
 

@@ -1,6 +1,7 @@
 import CoreMetrics
 import FerryPipeline
 import FerryTestSupport
+import FerryValues
 import Foundation
 import Logging
 import MagentoConnector
@@ -131,7 +132,7 @@ struct MetricsTests {
             let client = MagentoClient(
                 configuration: MagentoConfiguration(
                     baseURL: "http://127.0.0.1:\(http.port)", auth: .bearer("magento-token-123456"),
-                    retry: MagentoConnector.RetryPolicy(maxAttempts: 3, baseDelay: 0.01, maxDelay: 0.02)),
+                    retry: RetryPolicy(maxAttempts: 3, initial: .milliseconds(10), maximum: .milliseconds(20))),
                 logger: Self.quiet, metrics: requests)
             _ = try await client.send("PUT", "/orders/1")
             #expect(http.received.count == 2)

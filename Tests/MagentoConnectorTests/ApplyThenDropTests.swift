@@ -37,7 +37,7 @@ import Testing
         let faults = SandboxFaults(applyThenDrop: 0.3, seed: 30)
         try await withSandbox(
             orders: count, options: MagentoSandboxOptions(faults: faults),
-            retry: RetryPolicy(maxAttempts: 8, baseDelay: 0.001, maxDelay: 0.01)
+            retry: RetryPolicy(maxAttempts: 8, initial: .milliseconds(1), maximum: .milliseconds(10))
         ) { sandbox, client, store in
             let updater = OrderUpdater(client: client, store: store, scope: "drop", settings: UpdateSettings())
             let requests = (1...count).map {

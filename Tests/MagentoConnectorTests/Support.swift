@@ -22,7 +22,7 @@ extension MagentoSandboxOptions {
 /// A sandbox on 127.0.0.1:0, a client for it, a fresh state store; everything stopped afterwards.
 func withSandbox<T>(
     orders: Int = 20, seed: UInt64 = 7, options: MagentoSandboxOptions = .init(), auth: MagentoAuth? = nil,
-    retry: RetryPolicy = RetryPolicy(maxAttempts: 6, baseDelay: 0.01, maxDelay: 0.05),
+    retry: RetryPolicy = RetryPolicy(maxAttempts: 6, initial: .milliseconds(10), maximum: .milliseconds(50)),
     http: HTTPClientOptions = HTTPClientOptions(connectTimeout: 10, requestTimeout: 120, stallTimeout: 30),
     _ body: (MagentoSandboxServer, MagentoClient, StateStore) async throws -> T
 ) async throws -> T {

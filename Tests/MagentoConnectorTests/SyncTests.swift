@@ -69,7 +69,7 @@ import Testing
         var faults = SandboxFaults(rate500: 0.15, rate503: 0.1, rate429: 0.1, dropAfterEffect: 0.1, stallBody: 0.03, seed: 3)
         faults.stallSeconds = 8
         try await withSandbox(orders: 300, options: MagentoSandboxOptions(faults: faults),
-                              retry: RetryPolicy(maxAttempts: 12, baseDelay: 0.01, maxDelay: 0.05),
+                              retry: RetryPolicy(maxAttempts: 12, initial: .milliseconds(10), maximum: .milliseconds(50)),
                               http: HTTPClientOptions(connectTimeout: 10, requestTimeout: 60, stallTimeout: 3)) { sandbox, client, store in
             let downloader = OrderDownloader(
                 client: client, store: store, scope: "dl", settings: DownloadSettings(stages: [], sinceLastRun: false, pageSize: 20))
@@ -155,7 +155,7 @@ import Testing
     @Test func faultsNeverDuplicateComments() async throws {
         let faults = SandboxFaults(rate500: 0.2, rate503: 0.1, rate429: 0.1, dropAfterEffect: 0.25, seed: 11)
         try await withSandbox(orders: 40, options: MagentoSandboxOptions(faults: faults).withExported(),
-                              retry: RetryPolicy(maxAttempts: 10, baseDelay: 0.01, maxDelay: 0.05)) { sandbox, client, store in
+                              retry: RetryPolicy(maxAttempts: 10, initial: .milliseconds(10), maximum: .milliseconds(50))) { sandbox, client, store in
             let updater = OrderUpdater(client: client, store: store, scope: "up", settings: UpdateSettings(notifyStage: "exported", customStatuses: exportedStatus))
             let requests = (1...40).map { OrderUpdateRequest(incrementID: incrementID($0), comment: "Imported \($0)") }
             var outcomes: [UpdateOutcome] = []

@@ -164,7 +164,7 @@ struct ResourceFaultTests {
     /// the journal records, so a file committed before midnight and archived after a crash stays in its day).
     @Test func clockJumpAcrossMidnightKeepsArchiveDaysConsistent() throws {
         let settings = EngineSettings(
-            settle: .milliseconds(100), retry: .standard, archiveRoot: URL(fileURLWithPath: "/a"),
+            settle: .milliseconds(100), retry: .files, archiveRoot: URL(fileURLWithPath: "/a"),
             failedFolder: URL(fileURLWithPath: "/f"), drainAttempts: nil)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = .current

@@ -1,5 +1,6 @@
 import FerryState
 import FerryTestSupport
+import FerryValues
 import Foundation
 import Logging
 import MagentoConnector
@@ -27,7 +28,7 @@ struct Sage200Fixture {
         Sage200Client(
             configuration: Sage200Configuration(
                 apiURL: server.apiURL, site: site, company: company,
-                retry: RetryPolicy(maxAttempts: 8, baseDelay: 0.01, maxDelay: 0.05)),
+                retry: RetryPolicy(maxAttempts: 8, initial: .milliseconds(10), maximum: .milliseconds(50))),
             authenticator: Sage200Authenticator(configuration: auth))
     }
 }
@@ -50,7 +51,7 @@ func withSage200<T>(
             let client = Sage200Client(
                 configuration: Sage200Configuration(
                     apiURL: server.apiURL, site: Sage200SandboxStore.siteName, company: Sage200SandboxStore.companyName,
-                    retry: RetryPolicy(maxAttempts: 8, baseDelay: 0.01, maxDelay: 0.05)),
+                    retry: RetryPolicy(maxAttempts: 8, initial: .milliseconds(10), maximum: .milliseconds(50))),
                 authenticator: authenticator)
             let store = try StateStore(path: dir.appendingPathComponent("state/ferry.sqlite").path, migrations: Sage200Ledger.migrations)
             let result = try await body(

@@ -117,12 +117,12 @@ public enum ConfigLoader {
             failedRetention = reader.int(failed, "retentionDays", at: "failed", range: 1...36_500)
         }
 
-        var retry = RetryPolicy.standard
+        var retry = RetryPolicy.files
         if let object = reader.object(top, "retry", at: "") {
             reader.rejectUnknown(object, allowed: schema["retry"]!, at: "retry")
             if let value = reader.int(object, "initialSeconds", at: "retry", range: 1...3600) { retry.initial = .seconds(value) }
             if let value = reader.int(object, "maxSeconds", at: "retry", range: 1...86_400) { retry.maximum = .seconds(value) }
-            if let value = reader.int(object, "maxAttempts", at: "retry", range: 1...1000) { retry.maxUnclassifiedAttempts = value }
+            if let value = reader.int(object, "maxAttempts", at: "retry", range: 1...1000) { retry.maxAttempts = value }
         }
 
         var modes: [URL: WatchMode] = [:]

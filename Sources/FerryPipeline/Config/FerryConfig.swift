@@ -64,23 +64,9 @@ public struct StageConfig: Sendable {
     public var path: String
 }
 
-/// Capped exponential backoff for transient failures.
-public struct RetryPolicy: Sendable, Equatable {
-    /// The first delay.
-    public var initial: Duration
-    /// The cap.
-    public var maximum: Duration
-    /// Attempts after which an error that does not say it is transient is treated as bad input.
-    public var maxUnclassifiedAttempts: Int
-
-    /// The defaults: 1 s doubling to 5 min; unclassified errors quarantined after 5 attempts.
-    public static let standard = RetryPolicy(initial: .seconds(1), maximum: .seconds(300), maxUnclassifiedAttempts: 5)
-
-    /// The delay before attempt `attempt` (1-based), with up to 20 % jitter so retries of many files spread out.
-    public func delay(attempt: Int) -> Duration {
-        let base = Double(initial.components.seconds) + Double(initial.components.attoseconds) / 1e18
-        let cap = Double(maximum.components.seconds)
-        let raw = min(cap, base * pow(2, Double(max(0, attempt - 1))))
-        return .milliseconds(Int64(raw * Double.random(in: 0.8...1.0) * 1000))
-    }
+extension RetryPolicy {
+    /// The engine's defaults (config.json's `retry`): 1 s doubling to 5 min, less up to 20 % so that many files
+    /// failing together retry spread out; errors that do not say whether they are transient quarantined after 5
+    /// attempts.
+    public static let files = RetryPolicy(maxAttempts: 5, initial: .seconds(1), maximum: .seconds(300), jitter: 0.2)
 }

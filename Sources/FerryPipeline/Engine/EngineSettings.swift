@@ -1,3 +1,4 @@
+import FerryValues
 import Foundation
 
 /// Engine-wide settings a runner needs.

@@ -1,5 +1,6 @@
 import DurableFiles
 import FerryState
+import FerryValues
 import FerryXML
 import FileWatching
 import Foundation
@@ -41,7 +42,7 @@ extension FileStageRunner {
             quarantine(&entry, reason: message, logger: logger)
             return
         }
-        if failure == .unclassified, attempts >= engine.retry.maxUnclassifiedAttempts {
+        if failure == .unclassified, attempts >= engine.retry.maxAttempts {
             quarantine(&entry, reason: "gave up after \(attempts) attempts: \(message)", logger: logger)
             return
         }

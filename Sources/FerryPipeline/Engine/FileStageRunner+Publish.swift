@@ -1,3 +1,4 @@
+import FerryValues
 import Foundation
 import Logging
 

@@ -1,6 +1,6 @@
 public import CoreMetrics
 import FerryCurl
-import FerryValues
+public import FerryValues
 public import Foundation
 public import Logging
 
@@ -14,28 +14,11 @@ public enum MagentoAuth: Sendable {
     case deferred(@Sendable () throws -> MagentoAuth)
 }
 
-/// Retry policy: capped exponential backoff with jitter.
-public struct RetryPolicy: Sendable {
-    /// Attempts in all, the first included.
-    public var maxAttempts: Int
-    /// First delay in seconds.
-    public var baseDelay: Double
-    /// Longest delay in seconds (also caps Retry-After).
-    public var maxDelay: Double
-
-    /// Creates a policy.
-    public init(maxAttempts: Int = 5, baseDelay: Double = 0.5, maxDelay: Double = 30) {
-        self.maxAttempts = maxAttempts
-        self.baseDelay = baseDelay
-        self.maxDelay = maxDelay
-    }
-
-    /// The delay in seconds before attempt `attempt + 1` (attempt counts from 1): the server's `Retry-After`
-    /// (capped at ``maxDelay``), else exponential from ``baseDelay`` with jitter in [d/2, d].
-    public func delay(afterAttempt attempt: Int, retryAfter: Double?) -> Double {
-        if let retryAfter { return min(max(retryAfter, 0), maxDelay) }
-        let exp = min(maxDelay, baseDelay * pow(2, Double(attempt - 1)))
-        return exp / 2 + Double.random(in: 0...(exp / 2))
+extension RetryPolicy {
+    /// The HTTP clients' backoff: `maxAttempts` calls, 0.5 s doubling to 30 s, each wait between its half and
+    /// itself; a `Retry-After` is honoured up to 30 s.
+    public static func requests(maxAttempts: Int = 5) -> RetryPolicy {
+        RetryPolicy(maxAttempts: maxAttempts, initial: .milliseconds(500), maximum: .seconds(30))
     }
 }
 
@@ -52,7 +35,7 @@ public struct MagentoConfiguration: Sendable {
     /// Creates a configuration.
     public init(
         baseURL: String, storeCode: String = "default", auth: MagentoAuth, http: HTTPClientOptions = .init(),
-        retry: RetryPolicy = .init()
+        retry: RetryPolicy = .requests()
     ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.storeCode = storeCode
@@ -124,7 +107,7 @@ public final class MagentoClient: Sendable {
             let request = HTTPRequest(method: method, url: url, headers: headers, body: body?.data, idempotent: idempotent)
 
             let outcome: Result<HTTPResponse, MagentoError>
-            var retryAfter: Double?
+            var retryAfter: Duration?
             var retryable: Bool
             let started = ContinuousClock.now
             var status: Int?
@@ -142,7 +125,7 @@ public final class MagentoClient: Sendable {
                     }
                 }
                 let error = Self.error(from: response, method: method, path: fullPath)
-                retryAfter = response.headers["retry-after"].flatMap(Double.init)
+                retryAfter = RetryPolicy.retryAfter(response.headers["retry-after"])
                 retryable = [429, 500, 502, 503, 504].contains(response.status)
                 if !idempotent { retryable = response.status == 429 || response.status == 503 }
                 outcome = .failure(error)
@@ -161,14 +144,14 @@ public final class MagentoClient: Sendable {
             let willRetry = retryable && attempt < policy.maxAttempts && !Task.isCancelled
             report(method, status, since: started, willRetry: willRetry)
             guard willRetry else { throw error }
-            let delay = policy.delay(afterAttempt: attempt, retryAfter: retryAfter)
+            let delay = policy.delay(attempt: attempt, retryAfter: retryAfter)
             logger.warning(
                 "Magento call failed, retrying",
                 metadata: [
                     "ferry.endpoint": "\(method) \(fullPath)", "ferry.attempt": "\(attempt)",
-                    "ferry.error": "\(error)", "ferry.delay": .stringConvertible(Duration.seconds(delay)),
+                    "ferry.error": "\(error)", "ferry.delay": .stringConvertible(delay),
                 ])
-            do { try await Task.sleep(for: .seconds(delay)) } catch { throw error_cancelled(method, fullPath) }
+            do { try await Task.sleep(for: delay) } catch { throw error_cancelled(method, fullPath) }
         }
     }
 

@@ -77,7 +77,7 @@ public struct MagentoConnectionSettings: Sendable, Codable {
         http.caFile = caFile.map { resolve($0).path }
         return MagentoConfiguration(
             baseURL: baseUrl, storeCode: storeCode ?? "default", auth: deferred, http: http,
-            retry: RetryPolicy(maxAttempts: maxAttempts ?? 5))
+            retry: .requests(maxAttempts: maxAttempts ?? 5))
     }
 
     /// Where the secrets will come from, for `ferry check-config` (never reads them).

@@ -299,7 +299,7 @@ public struct OrderUpdater: Sendable {
                 }
                 if attempt >= 3 { throw error }
                 do {
-                    try await Task.sleep(for: .seconds(client.configuration.retry.delay(afterAttempt: attempt, retryAfter: nil)))
+                    try await Task.sleep(for: client.configuration.retry.delay(attempt: attempt))
                 } catch {
                     // Stopping: the row stays `posting`, so the restart reads the history before posting.
                     throw MagentoError.stopped("order update")
