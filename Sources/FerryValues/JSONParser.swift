@@ -1,15 +1,9 @@
 import Foundation
 
-/// A JSON text could not be parsed.
-public struct JSONParseError: Error, CustomStringConvertible, Sendable {
-    /// Byte offset of the problem.
-    public let offset: Int
-    /// What was wrong.
-    public let reason: String
-    public var description: String { "invalid JSON at byte \(offset): \(reason)" }
-}
-
-/// A strict recursive-descent JSON parser over bytes (RFC 8259), depth-limited.
+/// A strict recursive-descent JSON parser over bytes (RFC 8259: no comments, no trailing commas), depth-limited.
+///
+/// Its errors say what was expected and what was found, at a line and column (``JSONParseError``): config.json's
+/// syntax errors are reported from here.
 struct JSONParser {
     let bytes: [UInt8]
     var index = 0
@@ -23,18 +17,26 @@ struct JSONParser {
         skipWhitespace()
         let value = try parseValue()
         skipWhitespace()
-        guard index == bytes.count else { throw fail("trailing characters") }
+        guard index == bytes.count else { throw fail("text after the end of the JSON value, found \(found)") }
         return value
     }
 
-    private func fail(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
+    private func fail(_ reason: String, at offset: Int? = nil) -> JSONParseError {
+        JSONParseError(bytes: bytes, offset: offset ?? index, reason: reason)
+    }
+
+    /// The byte at the index as a reader sees it, for "expected ..., found ...".
+    private var found: String {
+        guard index < bytes.count else { return "the end of the file" }
+        return "'\(String(decoding: [bytes[index]], as: UTF8.self))'"
+    }
 
     private mutating func skipWhitespace() {
         while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
     }
 
     private mutating func parseValue() throws(JSONParseError) -> JSONValue {
-        guard index < bytes.count else { throw fail("unexpected end") }
+        guard index < bytes.count else { throw fail("a value expected, found the end of the file") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
@@ -42,20 +44,26 @@ struct JSONParser {
         case UInt8(ascii: "t"): try expect("true"); return .bool(true)
         case UInt8(ascii: "f"): try expect("false"); return .bool(false)
         case UInt8(ascii: "n"): try expect("null"); return .null
-        default: return .number(try parseNumber())
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        default: throw fail("a value expected, found \(found)")
         }
     }
 
     private mutating func expect(_ word: String) throws(JSONParseError) {
-        for b in word.utf8 {
-            guard index < bytes.count, bytes[index] == b else { throw fail("expected \(word)") }
-            index += 1
-        }
+        guard bytes[index...].starts(with: word.utf8) else { throw fail("a value expected, found \(found)") }
+        index += word.utf8.count
+    }
+
+    /// After the comma of an object or array: its end there is a trailing comma, which RFC 8259 (and Magento's or
+    /// PHP's parsers) refuse.
+    private func refuseTrailingComma() throws(JSONParseError) {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "}") || bytes[index] == UInt8(ascii: "]") else { return }
+        throw fail("a trailing comma before \(found): remove it")
     }
 
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
         depth += 1
-        guard depth < 512 else { throw fail("nested too deeply") }
+        guard depth < 512 else { throw fail("nested more than 512 deep") }
         defer { depth -= 1 }
         index += 1
         var members: [String: JSONValue] = [:]
@@ -63,24 +71,28 @@ struct JSONParser {
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
         while true {
             skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                if !members.isEmpty { try refuseTrailingComma() }
+                throw fail("a key in double quotes expected, found \(found)")
+            }
             let key = try parseString()
             skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                throw fail("':' expected after the key, found \(found)")
+            }
             index += 1
             skipWhitespace()
             members[key] = try parseValue()
             skipWhitespace()
-            guard index < bytes.count else { throw fail("unterminated object") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
-            throw fail("expected ',' or '}'")
+            if index < bytes.count, bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+            throw fail("',' or '}' expected, found \(found)")
         }
     }
 
     private mutating func parseArray() throws(JSONParseError) -> JSONValue {
         depth += 1
-        guard depth < 512 else { throw fail("nested too deeply") }
+        guard depth < 512 else { throw fail("nested more than 512 deep") }
         defer { depth -= 1 }
         index += 1
         var elements: [JSONValue] = []
@@ -88,12 +100,12 @@ struct JSONParser {
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
         while true {
             skipWhitespace()
+            if !elements.isEmpty { try refuseTrailingComma() }
             elements.append(try parseValue())
             skipWhitespace()
-            guard index < bytes.count else { throw fail("unterminated array") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
-            throw fail("expected ',' or ']'")
+            if index < bytes.count, bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+            throw fail("',' or ']' expected, found \(found)")
         }
     }
 
@@ -101,7 +113,7 @@ struct JSONParser {
         let start = index
         func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < bytes.count, isDigit(bytes[index]) else { throw fail("unexpected character") }
+        guard index < bytes.count, isDigit(bytes[index]) else { throw fail("a number expected", at: start) }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
         } else {
@@ -109,7 +121,7 @@ struct JSONParser {
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
-            guard index < bytes.count, isDigit(bytes[index]) else { throw fail("digit expected after '.'") }
+            guard index < bytes.count, isDigit(bytes[index]) else { throw fail("a digit expected after '.', found \(found)") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
@@ -117,14 +129,14 @@ struct JSONParser {
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
                 index += 1
             }
-            guard index < bytes.count, isDigit(bytes[index]) else { throw fail("digit expected in exponent") }
+            guard index < bytes.count, isDigit(bytes[index]) else { throw fail("a digit expected in the exponent, found \(found)") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         return String(decoding: bytes[start..<index], as: UTF8.self)
     }
 
     private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw fail("short \\u escape") }
+        guard index + 4 <= bytes.count else { throw fail("a \\u escape with fewer than four hex digits") }
         var v: UInt32 = 0
         for _ in 0..<4 {
             let b = bytes[index]
@@ -133,7 +145,7 @@ struct JSONParser {
             case 0x30...0x39: d = UInt32(b - 0x30)
             case 0x41...0x46: d = UInt32(b - 0x41 + 10)
             case 0x61...0x66: d = UInt32(b - 0x61 + 10)
-            default: throw fail("bad \\u escape")
+            default: throw fail("a \\u escape with fewer than four hex digits, found \(found)")
             }
             v = v * 16 + d
             index += 1
@@ -142,6 +154,7 @@ struct JSONParser {
     }
 
     private mutating func parseString() throws(JSONParseError) -> String {
+        let opening = index
         index += 1
         // Most strings have no escape: take their bytes in one piece.
         let start = index
@@ -156,17 +169,19 @@ struct JSONParser {
         }
         var buffer = Array(bytes[start..<index])
         while true {
-            guard index < bytes.count else { throw fail("unterminated string") }
+            guard index < bytes.count else { throw fail("a string that is never closed", at: opening) }
             let b = bytes[index]
             if b == UInt8(ascii: "\"") { index += 1; break }
-            if b < 0x20 { throw fail("control character in string") }
+            if b < 0x20 {
+                throw fail("a control character (a line break?) inside a string: close the string or escape it")
+            }
             if b != UInt8(ascii: "\\") {
                 buffer.append(b)
                 index += 1
                 continue
             }
             index += 1
-            guard index < bytes.count else { throw fail("unterminated escape") }
+            guard index < bytes.count else { throw fail("a string that is never closed", at: opening) }
             let e = bytes[index]
             index += 1
             switch e {
@@ -193,7 +208,7 @@ struct JSONParser {
                 }
                 let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
                 buffer.append(contentsOf: Array(String(Character(scalar)).utf8))
-            default: throw fail("bad escape")
+            default: throw fail("an unknown escape '\\\(String(decoding: [e], as: UTF8.self))' in a string", at: index - 2)
             }
         }
         return String(decoding: buffer, as: UTF8.self)

@@ -70,9 +70,8 @@ public enum ConfigLoader {
             do {
                 value = try JSONValue.parse(data)
             } catch {
-                // The parser says at which byte; an editor wants the line and column, and what to do.
-                let place = JSONSyntax.firstProblem(in: data)
-                throw ConfigError(file: file.path, problems: [ConfigProblem("$", "not valid JSON: " + (place?.description ?? error.description))])
+                // The line and column an editor jumps to, and what was expected there.
+                throw ConfigError(file: file.path, problems: [ConfigProblem("$", "not valid JSON: " + error.location)])
             }
         } catch let error as ConfigError {
             throw error
