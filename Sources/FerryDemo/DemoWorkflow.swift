@@ -14,7 +14,7 @@ import UnixSignals
 ///
 /// `ferry demo` runs the three together until Ctrl-C; `ferry demo --once` runs one full cycle and prints a
 /// summary. The end-to-end test drives the same code.
-public final class DemoWorkflow: Sendable {
+public final class DemoWorkflow: StandInDemo {
     /// How the demo runs.
     public struct Options: Sendable {
         /// Orders the sandbox starts with.
@@ -40,31 +40,22 @@ public final class DemoWorkflow: Sendable {
     /// reload): `ferry demo` adds the operator console this way, so FerryDemo does not depend on it.
     public typealias ExtraServices = @Sendable (WatchService) throws -> [any Service]
 
-    /// The config after the demo's adjustments (sandbox URL, download interval).
-    public let config: FerryConfig
+    /// The config after the demo's adjustments (download interval); the sandbox's URL is set when it starts.
+    public var config: FerryConfig { setup.config }
     /// The Magento stand-in.
-    public let sandbox: MagentoSandboxServer
+    public var sandbox: MagentoSandboxServer { setup.sandbox }
     /// The Sage stand-in.
     public let simulator: SageSimulator
-    private let options: Options
-    private let logger: Logger
-    private let observers: [any PipelineObserver]
+    private let setup: DemoSetup
 
     /// Prepares the sandbox and the simulator for `config` (the sandbox is not listening yet).
     public init(config: FerryConfig, options: Options = Options(), logger: Logger, observers: [any PipelineObserver] = []) throws {
-        self.config = options.adjusting(config)
-        self.options = options
-        self.logger = logger
-        self.observers = observers
-        sandbox = options.makeSandbox(logger: logger)
-        try FileManager.default.createDirectory(at: config.stateStore.deletingLastPathComponent(), withIntermediateDirectories: true)
-        var settings = SageSimulatorSettings(root: config.root, databasePath: config.stateStore.deletingLastPathComponent().appendingPathComponent("sage-sim.sqlite").path)
+        setup = try DemoSetup(config: config, options: options, logger: logger, observers: observers)
+        var settings = SageSimulatorSettings(root: config.root, databasePath: setup.stateFolder.appendingPathComponent("sage-sim.sqlite").path)
         settings.pollInterval = .milliseconds(500)
         settings.stockExportInterval = options.stockExportEvery
         settings.unknownStockCode = options.sageFailsUnknownStock ? .fail : .useS1
         simulator = try SageSimulator(settings: settings, logger: logger)
-        // The sandbox accepts its own token; a real store's token comes from the environment as usual.
-        setenv("MAGENTO_TOKEN", MagentoSandboxOptions().bearerTokens[0], 0)
     }
 
     /// The port the config's Magento base URL names.
@@ -75,13 +66,8 @@ public final class DemoWorkflow: Sendable {
 
     /// Starts the sandbox and returns the config pointing at it.
     private func startSandbox() async throws -> FerryConfig {
-        let port = try await sandbox.start(host: "127.0.0.1", port: options.sandboxPort ?? configuredPort)
-        var config = self.config
-        if case .object(var magento)? = config.connections["magento"] {
-            magento["baseUrl"] = .string("http://127.0.0.1:\(port)")
-            config.connections["magento"] = .object(magento)
-        }
-        logger.info("Magento sandbox listening", metadata: ["ferry.url": "http://127.0.0.1:\(port)"])
+        let (config, port) = try await setup.startSandbox(port: setup.options.sandboxPort ?? configuredPort)
+        setup.logger.info("Magento sandbox listening", metadata: ["ferry.url": "http://127.0.0.1:\(port)"])
         return config
     }
 
@@ -128,12 +114,9 @@ public final class DemoWorkflow: Sendable {
     public func runOnce() async throws -> Summary {
         let config = try await startSandbox()
         defer { Task { [sandbox] in await sandbox.stop() } }
-        let pipeline = try Pipeline(config: config, registry: BuiltinTasks.registry, logger: logger, drainAttempts: 3, observers: observers)
+        let pipeline = try setup.cyclePipeline(config: config)
         var summary = Summary()
-        for stage in pipeline.stageNames where stage.scheduled {
-            summary.add(try await pipeline.runScheduled(stage: stage.name))
-        }
-        summary.add(await pipeline.drain())
+        try await summary.runScheduledThenDrain(pipeline)
         summary.preValidationFailures = Self.failedRecords(in: config.root.appendingPathComponent("outbox/prevalidation-failed"))
         let report = try await simulator.runOnce()
         summary.imported = report.imported
@@ -164,14 +147,10 @@ public final class DemoWorkflow: Sendable {
     /// Runs the sandbox, the simulator and `ferry watch` together until SIGINT/SIGTERM; new sandbox orders
     /// keep arriving. The three stop cleanly.
     /// - Parameter services: more services for the group, made for its watch (`ferry demo`'s operator console).
-    public func runUntilStopped(configFile: URL, services: ExtraServices = { _ in [] }) async throws {
-        try await watchWithStandIns(
-            config: try await startSandbox(), configFile: configFile,
-            standIns: [
-                SandboxService(sandbox: sandbox, newOrderEvery: options.newOrderEvery, logger: logger),
-                SimulatorService(simulator: simulator),
-            ],
-            services: services, logger: logger, observers: observers)
+    public func runUntilStopped(configFile: URL, services: @escaping ExtraServices = { _ in [] }) async throws {
+        try await setup.watch(
+            config: try await startSandbox(), configFile: configFile, sage: SimulatorService(simulator: simulator),
+            services: services)
     }
 }
 
@@ -186,29 +165,6 @@ extension DemoWorkflow.Summary {
     mutating func add(_ report: Pipeline.DrainReport) {
         add(report.counters)
         quarantined += report.quarantined
-    }
-}
-
-/// Keeps the sandbox listening until shutdown, adding an order every interval.
-struct SandboxService: Service {
-    let sandbox: MagentoSandboxServer
-    let newOrderEvery: Duration?
-    let logger: Logger
-
-    func run() async throws {
-        // Its sleep ends in a CancellationError at shutdown: Ctrl-C is how the demo ends, not an error.
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                guard let every = newOrderEvery else {
-                    try await Task.sleep(for: .seconds(3600))
-                    continue
-                }
-                try await Task.sleep(for: every)
-                let id = await sandbox.store.addOrder()
-                logger.info("a customer placed an order in the sandbox", metadata: ["ferry.order": "\(id)"])
-            }
-        }
-        await sandbox.stop()
     }
 }
 

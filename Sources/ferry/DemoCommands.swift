@@ -46,16 +46,19 @@ struct DemoCommand: AsyncParsableCommand {
         demoOptions.sandboxPort = port
         demoOptions.newOrderEvery = newOrderEvery > 0 ? .seconds(newOrderEvery) : nil
         demoOptions.downloadEvery = .seconds(downloadEvery)
-        if sage200 { return try await runSage200(demoOptions) }
+        var options = self.options
+        // --sage200 runs the Sage 200 workflow's own config unless --config names another.
+        if sage200, options.config == "config.json" { options.config = "config.sage200.json" }
         let config = try options.load()
         let logger = options.bootstrapLogging(config.logLevel)
         let observers = LiveObservers()
-        let demo = try operational {
-            try DemoWorkflow(config: config, options: demoOptions, logger: logger, observers: try observers.make(config: config, logger: logger))
+        let demo: any StandInDemo = try operational {
+            let live = try observers.make(config: config, logger: logger)
+            if sage200 { return try Sage200DemoWorkflow(config: config, options: demoOptions, logger: logger, observers: live) }
+            return try DemoWorkflow(config: config, options: demoOptions, logger: logger, observers: live)
         }
         if once {
-            let summary = try await demo.runOnce()
-            print(summary.table)
+            print(try await operationalAsync { try await demo.runOnce() }.table)
         } else {
             try await demo.runUntilStopped(
                 configFile: options.url, services: try console.services(config: config, observers: observers, logger: logger))
@@ -100,17 +103,7 @@ struct SandboxCommand: AsyncParsableCommand {
         let sandbox = MagentoSandboxServer(seed: seed, orders: orders, options: options, catalogue: DemoCatalogueBridge.sandboxCatalogue(), logger: logger)
         let bound = try await sandbox.start(host: "127.0.0.1", port: port)
         print("Magento sandbox on http://127.0.0.1:\(bound) (token: \(options.bearerTokens[0]); add orders: POST /sandbox/orders?count=N)")
-        let group = ServiceGroup(
-            configuration: .init(services: [.init(service: SandboxService(sandbox: sandbox))], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
-    }
-
-    private struct SandboxService: Service {
-        let sandbox: MagentoSandboxServer
-        func run() async throws {
-            try? await gracefulShutdown()
-            await sandbox.stop()
-        }
+        try await runUntilSignalled(SandboxService(sandbox: sandbox, newOrderEvery: nil, logger: logger), logger: logger)
     }
 }
 
@@ -162,15 +155,21 @@ struct SageSimCommand: AsyncParsableCommand {
             print("files \(report.files), imported \(report.imported), failed \(report.failed); stock export: \(stock?.lastPathComponent ?? "none")")
             return
         }
-        let group = ServiceGroup(
-            configuration: .init(services: [.init(service: SimService(simulator: simulator))], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await runUntilSignalled(SimService(simulator: simulator), logger: logger)
     }
 
+    /// The simulator until shutdown; unlike the demo's, its failure is the command's.
     private struct SimService: Service {
         let simulator: SageSimulator
         func run() async throws { try await cancelWhenGracefulShutdown { try await simulator.run() } }
     }
+}
+
+/// Runs `service` until SIGTERM or SIGINT: the stand-in commands' one service.
+func runUntilSignalled(_ service: some Service, logger: Logger) async throws {
+    let group = ServiceGroup(
+        configuration: .init(services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    try await group.run()
 }
 
 struct LedgerCommand: AsyncParsableCommand {

@@ -162,33 +162,7 @@ struct Sage200SandboxCommand: AsyncParsableCommand {
               an authorization code for `ferry sage200 authorize --code`: \(code)
             """)
         fflush(nil)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: Sage200StandInService(server: server))],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
-    }
-}
-
-extension DemoCommand {
-    /// `ferry demo --sage200`: config.sage200.json's workflow against the Magento sandbox and the Sage 200 stand-in.
-    func runSage200(_ demoOptions: DemoWorkflow.Options) async throws {
-        // The Sage 200 workflow's own config unless --config names another.
-        var options = self.options
-        if options.config == "config.json" { options.config = "config.sage200.json" }
-        let config = try options.load()
-        let logger = options.bootstrapLogging(config.logLevel)
-        let observers = LiveObservers()
-        let demo = try operational {
-            try Sage200DemoWorkflow(
-                config: config, options: demoOptions, logger: logger, observers: try observers.make(config: config, logger: logger))
-        }
-        if once {
-            print(try await operationalAsync { try await demo.runOnce() }.table)
-        } else {
-            try await demo.runUntilStopped(
-                configFile: options.url, services: try console.services(config: config, observers: observers, logger: logger))
-        }
+        try await runUntilSignalled(Sage200StandInService(server: server), logger: logger)
     }
 }
 
