@@ -59,6 +59,7 @@ let package = Package(
             name: "FileWatching",
             dependencies: [
                 "CInotifyTools",
+                "FerryValues",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],

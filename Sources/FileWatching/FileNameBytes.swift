@@ -1,3 +1,5 @@
+import FerryValues
+
 /// File names are bytes: Linux allows any but `/` and NUL. ferry's names are Swift strings, so a name that is not
 /// UTF-8 (`bad-\xff\xfe.xml`) is given an escaped UTF-8 form, and every name is shown with its control characters
 /// escaped (a newline in a name must not split a line of `ferry status`).
@@ -31,25 +33,7 @@ public enum FileNameBytes {
     }
 
     /// `name` for a terminal or a log line: control characters as `\n`, `\r`, `\t` or `\xHH`; the rest unchanged.
-    public static func display(_ name: String) -> String {
-        guard name.unicodeScalars.contains(where: isControl) else { return name }
-        var text = ""
-        for scalar in name.unicodeScalars {
-            switch scalar {
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where isControl(scalar): text += "\\x" + hex(UInt8(scalar.value))
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        return text
-    }
+    public static func display(_ name: String) -> String { LineEscaping.fileName.escaped(name) }
 
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || scalar.value == 0x7F }
-
-    private static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789ABCDEF")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
-    }
+    private static func hex(_ byte: UInt8) -> String { LineEscaping.hex(UInt32(byte), digits: 2, uppercase: true) }
 }

@@ -1,4 +1,5 @@
 import FerryPipeline
+import FerryValues
 import Foundation
 import Logging
 
@@ -82,26 +83,7 @@ struct LineLogHandler: LogHandler {
     /// `value` as a logfmt value: bare when it is non-empty and holds no space, `=`, `"`, `\` or control
     /// character; otherwise in double quotes with `\"`, `\\`, `\n`, `\r`, `\t` and `\u{...}` escapes (one line, always).
     static func quoted(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.unicodeScalars.contains { $0.value <= 0x20 || $0 == "=" || $0 == "\"" || $0 == "\\" || $0.value == 0x7F || $0.properties.generalCategory == .lineSeparator || $0.properties.generalCategory == .paragraphSeparator }
-        guard needsQuotes else { return value }
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || scalar.properties.generalCategory == .lineSeparator
-                    || scalar.properties.generalCategory == .paragraphSeparator
-                {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        let needsQuotes = value.isEmpty || value.unicodeScalars.contains { $0 == " " || $0 == "=" || LineEscaping.logfmt.escapes($0) }
+        return needsQuotes ? "\"" + LineEscaping.logfmt.escaped(value) + "\"" : value
     }
 }

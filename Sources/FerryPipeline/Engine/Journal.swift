@@ -1,4 +1,5 @@
 import FerryState
+import FerryValues
 import Foundation
 import GRDB
 
@@ -84,25 +85,7 @@ struct JournalEntry: Codable, FetchableRecord, MutablePersistableRecord, Sendabl
     }
 
     /// A JSON string literal (RFC 8259: quote, backslash and control characters escaped).
-    static func jsonString(_ text: String) -> String {
-        // Names and paths rarely need escaping: copy them whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            return "\"" + text + "\""
-        }
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20: result += String(format: "\\u%04x", scalar.value)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
+    static func jsonString(_ text: String) -> String { "\"" + LineEscaping.json.escaped(text) + "\"" }
 
     var decodedOutputs: [Output] {
         guard let outputs, let data = outputs.data(using: .utf8) else { return [] }
