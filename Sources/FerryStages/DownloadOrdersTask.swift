@@ -18,17 +18,11 @@ struct DownloadOrdersTask: ScheduledTask {
         ]),
         migrations: MagentoState.migrations
     ) { settings, environment in
-        let download = try settings.decode(DownloadSettings.self)
-        if let (key, message) = download.validate() {
-            throw TaskSettingsError(settingsPath: settings.path, key: key, message: message)
-        }
+        let downloader: OrderDownloader = try settings.magentoJob(environment)
         let file = try settings.decode(FileSettings.self)
         if let m = file.maxOrdersPerFile, m < 1 {
             throw TaskSettingsError(settingsPath: settings.path, key: "maxOrdersPerFile", message: "must be at least 1")
         }
-        let downloader = OrderDownloader(
-            client: try settings.magentoClient(environment), store: environment.store, scope: environment.stageName,
-            settings: download, logger: environment.logger)
         return DownloadOrdersTask(downloader: downloader, maxPerFile: file.maxOrdersPerFile ?? 500)
     }
 

@@ -50,6 +50,20 @@ extension TaskSettings {
     }
 }
 
+extension TaskSettings {
+    /// A stage's Magento sync job: its settings decoded and checked (a problem names its key), its client from the
+    /// connection (``magentoClient(_:)``), the stage's name as its ledger scope.
+    func magentoJob<Job: MagentoSyncJob>(_ environment: TaskEnvironment) throws -> Job {
+        let jobSettings = try decode(Job.Settings.self)
+        if let (key, message) = jobSettings.validate() {
+            throw TaskSettingsError(settingsPath: path, key: key, message: message)
+        }
+        return Job(
+            client: try magentoClient(environment), store: environment.store, scope: environment.stageName,
+            settings: jobSettings, logger: environment.logger)
+    }
+}
+
 /// Writes a record to a fail file with the reference's `<Errors>` block first.
 func failRecord(_ record: XMLNode, reason: String) -> XMLNode {
     var copy = record

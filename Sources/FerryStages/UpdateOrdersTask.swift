@@ -13,14 +13,7 @@ struct UpdateOrdersTask: FileTask {
         ]),
         migrations: MagentoState.migrations
     ) { settings, environment in
-        let update = try settings.decode(UpdateSettings.self)
-        if let (key, message) = update.validate() {
-            throw TaskSettingsError(settingsPath: settings.path, key: key, message: message)
-        }
-        let updater = OrderUpdater(
-            client: try settings.magentoClient(environment), store: environment.store, scope: environment.stageName,
-            settings: update, logger: environment.logger)
-        return UpdateOrdersTask(updater: updater)
+        UpdateOrdersTask(updater: try settings.magentoJob(environment))
     }
 
     let updater: OrderUpdater

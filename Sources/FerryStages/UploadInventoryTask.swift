@@ -11,14 +11,7 @@ struct UploadInventoryTask: FileTask {
         settingsKeys: MagentoConnectionSettings.keys.union(["mode", "sourceCode", "chunkSize", "concurrency", "sendAll"]),
         migrations: MagentoState.migrations
     ) { settings, environment in
-        let inventory = try settings.decode(InventorySettings.self)
-        if let (key, message) = inventory.validate() {
-            throw TaskSettingsError(settingsPath: settings.path, key: key, message: message)
-        }
-        let uploader = InventoryUploader(
-            client: try settings.magentoClient(environment), store: environment.store, scope: environment.stageName,
-            settings: inventory, logger: environment.logger)
-        return UploadInventoryTask(uploader: uploader)
+        UploadInventoryTask(uploader: try settings.magentoJob(environment))
     }
 
     let uploader: InventoryUploader
