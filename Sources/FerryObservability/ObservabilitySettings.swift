@@ -32,7 +32,7 @@ public struct ObservabilitySettings: Sendable {
     /// Reads the sections from a loaded config.
     /// - Throws: ``ObservabilityConfigError`` listing every problem with its JSON path and the fix.
     public init(config: FerryConfig) throws {
-        var reader = SectionReader()
+        var reader = ConfigReader()
         self = Self.read(config: config, into: &reader)
         if reader.problems.contains(where: { !$0.isWarning }) {
             throw ObservabilityConfigError(file: config.file.path, problems: reader.problems)
@@ -41,14 +41,14 @@ public struct ObservabilitySettings: Sendable {
 
     /// Every problem of the `metrics` and `alerts` sections, warnings included (for `ferry check-config`).
     public static func problems(in config: FerryConfig) -> [ConfigProblem] {
-        var reader = SectionReader()
+        var reader = ConfigReader()
         _ = read(config: config, into: &reader)
         return reader.problems
     }
 
     /// Where each alert secret will come from, for `ferry check-config`; none is read.
     public static func secretSources(in config: FerryConfig) -> [String] {
-        var reader = SectionReader()
+        var reader = ConfigReader()
         let alerts = read(config: config, into: &reader).alerts
         let references = [("alerts.email.password", alerts?.email?.password), ("alerts.webhook.bearer", alerts?.webhook?.bearer)]
         return references.compactMap { key, reference in reference.map { "\(key): from \($0.source), read at each send" } }
@@ -59,11 +59,11 @@ public struct ObservabilitySettings: Sendable {
         self.alerts = alerts
     }
 
-    private static func read(config: FerryConfig, into reader: inout SectionReader) -> ObservabilitySettings {
+    private static func read(config: FerryConfig, into reader: inout ConfigReader) -> ObservabilitySettings {
         var metricsFile: URL?
-        if let metrics = reader.object(config.sections["metrics"], at: "metrics") {
+        if let metrics = reader.section(config.sections["metrics"], at: "metrics") {
             reader.rejectUnknown(metrics, allowed: ObservabilitySettings.schema["metrics"]!, at: "metrics")
-            let path = reader.string(metrics, "textfile", at: "metrics") ?? "state/ferry.prom"
+            let path = reader.nonEmptyString(metrics, "textfile", at: "metrics") ?? "state/ferry.prom"
             if !path.hasSuffix(".prom") {
                 // node_exporter's textfile collector reads only *.prom files.
                 reader.problem("metrics.textfile", "'\(path)' must end in .prom, or node_exporter's textfile collector will not read it")
@@ -71,12 +71,12 @@ public struct ObservabilitySettings: Sendable {
             metricsFile = resolve(path, against: config.root)
         }
         var alerts: AlertSettings?
-        if let object = reader.object(config.sections["alerts"], at: "alerts") {
+        if let object = reader.section(config.sections["alerts"], at: "alerts") {
             reader.rejectUnknown(object, allowed: ObservabilitySettings.schema["alerts"]!, at: "alerts")
             var email: EmailSettings?
-            if let section = reader.object(object["email"], at: "alerts.email") { email = EmailSettings.read(section, reader: &reader) }
+            if let section = reader.object(object, "email", at: "alerts") { email = EmailSettings.read(section, reader: &reader) }
             var webhook: WebhookSettings?
-            if let section = reader.object(object["webhook"], at: "alerts.webhook") { webhook = WebhookSettings.read(section, reader: &reader) }
+            if let section = reader.object(object, "webhook", at: "alerts") { webhook = WebhookSettings.read(section, reader: &reader) }
             if object["email"] == nil && object["webhook"] == nil {
                 reader.problem("alerts", "has neither \"email\" nor \"webhook\": add one, or remove the alerts section")
             }
@@ -155,14 +155,14 @@ public struct EmailSettings: Sendable {
         self.timeoutSeconds = timeoutSeconds
     }
 
-    static func read(_ object: [String: JSONValue], reader: inout SectionReader) -> EmailSettings? {
+    static func read(_ object: [String: JSONValue], reader: inout ConfigReader) -> EmailSettings? {
         let at = "alerts.email"
         reader.rejectUnknown(object, allowed: ObservabilitySettings.schema["alerts.email"]!, at: at)
-        let server = reader.string(object, "server", at: at)
+        let server = reader.nonEmptyString(object, "server", at: at)
         if server == nil, object["server"] == nil { reader.problem("\(at).server", "is missing: the SMTP server's host name, e.g. \"smtp.example.com\"") }
         let port = reader.int(object, "port", at: at, range: 1...65_535) ?? 587
         let starttls = reader.bool(object, "starttls", at: at) ?? true
-        let from = reader.string(object, "from", at: at)
+        let from = reader.nonEmptyString(object, "from", at: at)
         if from == nil, object["from"] == nil { reader.problem("\(at).from", "is missing: the sender address, e.g. \"ferry@example.com\"") }
         var to: [String] = []
         switch object["to"] {
@@ -177,14 +177,11 @@ public struct EmailSettings: Sendable {
         case nil: reader.problem("\(at).to", "is missing: a list of recipients, e.g. [\"ops@example.com\"]")
         case let other?: reader.problem("\(at).to", "must be a list of addresses, not \(other.typeName)")
         }
-        let username = reader.string(object, "username", at: at)
-        let password = reader.string(object, "password", at: at).map(SecretReference.init)
-        if let password, password.isLiteral {
-            reader.problem("\(at).password", "holds the password itself: use \"${ENV_NAME}\", \"credential:NAME\" (systemd LoadCredential) or \"file:/path\"", warning: true)
-        }
+        let username = reader.nonEmptyString(object, "username", at: at)
+        let password = reader.secretReference(object, "password", at: at, what: "the password")
         if username != nil, password == nil { reader.problem("\(at).password", "is missing while username is set: add a password reference, e.g. \"credential:smtp-password\"") }
         if password != nil, username == nil { reader.problem("\(at).username", "is missing while password is set: add the SMTP user name") }
-        let caFile = reader.string(object, "caFile", at: at)
+        let caFile = reader.nonEmptyString(object, "caFile", at: at)
         let timeout = reader.int(object, "timeoutSeconds", at: at, range: 1...600) ?? 30
         guard let server, let from, !to.isEmpty else { return nil }
         return EmailSettings(
@@ -212,80 +209,35 @@ public struct WebhookSettings: Sendable {
         self.timeoutSeconds = timeoutSeconds
     }
 
-    static func read(_ object: [String: JSONValue], reader: inout SectionReader) -> WebhookSettings? {
+    static func read(_ object: [String: JSONValue], reader: inout ConfigReader) -> WebhookSettings? {
         let at = "alerts.webhook"
         reader.rejectUnknown(object, allowed: ObservabilitySettings.schema["alerts.webhook"]!, at: at)
-        let url = reader.string(object, "url", at: at)
+        let url = reader.nonEmptyString(object, "url", at: at)
         if let url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
             reader.problem("\(at).url", "'\(url)' must start with https:// (or http:// for a local receiver)")
         }
         if url == nil, object["url"] == nil { reader.problem("\(at).url", "is missing: the URL to POST alerts to, e.g. \"https://hooks.example.com/ferry\"") }
-        let bearer = reader.string(object, "bearer", at: at).map(SecretReference.init)
-        if let bearer, bearer.isLiteral {
-            reader.problem("\(at).bearer", "holds the token itself: use \"${ENV_NAME}\", \"credential:NAME\" or \"file:/path\"", warning: true)
-        }
-        let caFile = reader.string(object, "caFile", at: at)
+        let bearer = reader.secretReference(object, "bearer", at: at, what: "the token")
+        let caFile = reader.nonEmptyString(object, "caFile", at: at)
         let timeout = reader.int(object, "timeoutSeconds", at: at, range: 1...600) ?? 30
         guard let url else { return nil }
         return WebhookSettings(url: url, bearer: bearer, caFile: caFile, timeoutSeconds: timeout)
     }
 }
 
-/// Collects problems with JSON paths while reading a section, like the engine's config reader.
-struct SectionReader {
-    var problems: [ConfigProblem] = []
-
-    mutating func problem(_ path: String, _ message: String, warning: Bool = false) {
-        problems.append(ConfigProblem(path, message, warning: warning))
-    }
-
-    mutating func object(_ value: JSONValue?, at path: String) -> [String: JSONValue]? {
-        switch value {
-        case nil: return nil
-        case .object(let object)?: return object
-        case let other?:
-            problem(path, "must be an object, not \(other.typeName)")
-            return nil
+extension ConfigReader {
+    /// The reference to a secret at `key` (`"${ENV}"`, `"credential:NAME"`, `"file:/path"`); the secret itself written
+    /// there is a warning, since config.json is read by more people than the secret should be.
+    fileprivate mutating func secretReference(
+        _ object: [String: JSONValue], _ key: String, at path: String, what: String
+    ) -> SecretReference? {
+        let reference = nonEmptyString(object, key, at: path).map(SecretReference.init)
+        if let reference, reference.isLiteral {
+            problem(
+                join(path, key),
+                "holds \(what) itself: use \"${ENV_NAME}\", \"credential:NAME\" (systemd LoadCredential) or \"file:/path\"",
+                warning: true)
         }
-    }
-
-    mutating func rejectUnknown(_ object: [String: JSONValue], allowed: Set<String>, at path: String) {
-        for key in object.keys.sorted() where !allowed.contains(key) {
-            problem("\(path).\(key)", "unknown key: remove it, or use one of \(allowed.subtracting(["$comment"]).sorted().joined(separator: ", "))")
-        }
-    }
-
-    mutating func string(_ object: [String: JSONValue], _ key: String, at path: String) -> String? {
-        switch object[key] {
-        case nil: return nil
-        case .string(let value)? where !value.isEmpty: return value
-        case .string?:
-            problem("\(path).\(key)", "is empty: give a value or remove the key")
-            return nil
-        case let other?:
-            problem("\(path).\(key)", "must be a string, not \(other.typeName)")
-            return nil
-        }
-    }
-
-    mutating func bool(_ object: [String: JSONValue], _ key: String, at path: String) -> Bool? {
-        switch object[key] {
-        case nil: return nil
-        case .bool(let value)?: return value
-        case let other?:
-            problem("\(path).\(key)", "must be true or false, not \(other.typeName)")
-            return nil
-        }
-    }
-
-    mutating func int(_ object: [String: JSONValue], _ key: String, at path: String, range: ClosedRange<Int>) -> Int? {
-        switch object[key] {
-        case nil: return nil
-        case let value? where value.wholeNumber.map(range.contains) == true:
-            return value.wholeNumber
-        case let other?:
-            problem("\(path).\(key)", "must be a whole number from \(range.lowerBound) to \(range.upperBound), not \(String(decoding: other.data, as: UTF8.self))")
-            return nil
-        }
+        return reference
     }
 }

@@ -81,7 +81,7 @@ public enum ConfigLoader {
         guard case .object(let top) = value else {
             throw ConfigError(file: file.path, problems: [ConfigProblem("$", "must be a JSON object")])
         }
-        var reader = Reader(problems: [])
+        var reader = ConfigReader()
         reader.rejectUnknown(top, allowed: topKeys, at: "")
 
         let configFolder = file.deletingLastPathComponent().standardizedFileURL
@@ -259,54 +259,9 @@ public enum ConfigLoader {
     }
 }
 
-/// Walks the JSON tree collecting problems.
-private struct Reader {
-    var problems: [ConfigProblem]
-
-    mutating func problem(_ path: String, _ message: String) {
-        problems.append(ConfigProblem(path, message))
-    }
-
-    func join(_ base: String, _ key: String) -> String { base.isEmpty ? key : "\(base).\(key)" }
-
-    mutating func rejectUnknown(_ object: [String: JSONValue], allowed: Set<String>, at path: String) {
-        for key in object.keys.sorted() where !allowed.contains(key) {
-            let suggestion = allowed.min { distance($0, key) < distance($1, key) }.flatMap { distance($0, key) <= 3 ? " (did you mean '\($0)'?)" : nil } ?? ""
-            problem(join(path, key), "unknown key\(suggestion); allowed here: \(allowed.subtracting(["$comment"]).sorted().joined(separator: ", "))")
-        }
-    }
-
-    mutating func string(_ object: [String: JSONValue], _ key: String, at path: String) -> String? {
-        switch object[key] {
-        case nil: return nil
-        case .string(let value)?: return value
-        case let other?: problem(join(path, key), "should be a string, found \(other.typeName)"); return nil
-        }
-    }
-
-    mutating func int(_ object: [String: JSONValue], _ key: String, at path: String, range: ClosedRange<Int>) -> Int? {
-        switch object[key] {
-        case nil: return nil
-        case .number(let text)? where !JSONValue.number(text).isFraction:
-            // Read from the text, never through Double: a number beyond Int's range (1e300) is a problem, not a trap.
-            guard let whole = JSONValue.number(text).wholeNumber, range.contains(whole) else {
-                problem(join(path, key), "\(text) is out of range: use \(range.lowerBound) to \(range.upperBound)")
-                return nil
-            }
-            return whole
-        case let other?: problem(join(path, key), "should be a whole number, found \(other.typeName)"); return nil
-        }
-    }
-
-    mutating func object(_ object: [String: JSONValue], _ key: String, at path: String) -> [String: JSONValue]? {
-        switch object[key] {
-        case nil: return nil
-        case .object(let value)?: return value
-        case let other?: problem(join(path, key), "should be an object, found \(other.typeName)"); return nil
-        }
-    }
-
-    mutating func stage(_ value: JSONValue, index: Int, root: URL, registry: TaskRegistry) -> StageConfig? {
+extension ConfigReader {
+    /// One entry of `stages`, or nil (its problems recorded) when it cannot be a stage.
+    fileprivate mutating func stage(_ value: JSONValue, index: Int, root: URL, registry: TaskRegistry) -> StageConfig? {
         let path = "stages[\(index)]"
         guard case .object(let object) = value else { problem(path, "should be an object, found \(value.typeName)"); return nil }
         rejectUnknown(object, allowed: ConfigLoader.schema["stages[]"]!, at: path)
@@ -347,20 +302,5 @@ private struct Reader {
             problem("\(path).settings", "should be an object, found \(settings.typeName)")
         }
         return StageConfig(name: name, task: taskName, watch: watch, every: every, settings: settings, outputs: outputs, path: path)
-    }
-
-    private func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.lowercased()), b = Array(b.lowercased())
-        var row = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var previous = row[0]
-            row[0] = i
-            for j in 1...max(b.count, 1) where !b.isEmpty {
-                let old = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
-                previous = old
-            }
-        }
-        return row[b.count]
     }
 }
