@@ -11,11 +11,6 @@ public struct JSONParseError: Error, CustomStringConvertible, Sendable, Equatabl
     /// What was expected and what was found, e.g. `"',' or '}' expected, found '\"'"`.
     public let reason: String
 
-    /// `line 3, column 14: a value expected, found ','`: the place and the reason, for a message of the caller's.
-    public var location: String { "line \(line), column \(column): \(reason)" }
-
-    public var description: String { "invalid JSON at \(location)" }
-
     /// The error at byte `offset` of `bytes`; the line and column are counted only here, when there is an error.
     init(bytes: [UInt8], offset: Int, reason: String) {
         let end = min(offset, bytes.count)
@@ -28,4 +23,9 @@ public struct JSONParseError: Error, CustomStringConvertible, Sendable, Equatabl
         self.column = String(decoding: bytes[lineStart..<end], as: UTF8.self).count + 1
         self.reason = reason
     }
+
+    /// `line 3, column 14: a value expected, found ','`: the place and the reason, for a message of the caller's.
+    public var location: String { "line \(line), column \(column): \(reason)" }
+
+    public var description: String { "invalid JSON at \(location)" }
 }

@@ -52,22 +52,14 @@ public enum InventoryOutcome: Sendable, Equatable {
 
 /// Uploads stock levels, only those changed, legacy or MSI.
 public struct InventoryUploader: Sendable {
-    public let client: MagentoClient
-    public let store: StateStore
-    public let scope: String
+    /// The client, the state store, the ledger's scope and the logger.
+    public let context: MagentoJobContext
     public let settings: InventorySettings
-    let logger: Logger
 
-    /// Creates an uploader; `scope` keys the last-level table, normally the stage name.
-    public init(
-        client: MagentoClient, store: StateStore, scope: String, settings: InventorySettings,
-        logger: Logger = Logger(label: "ferry.magento")
-    ) {
-        self.client = client
-        self.store = store
-        self.scope = scope
+    /// Creates the job (``MagentoSyncJob/init(client:store:scope:settings:logger:)`` makes the context).
+    public init(context: MagentoJobContext, settings: InventorySettings) {
+        self.context = context
         self.settings = settings
-        self.logger = logger
     }
 
     /// Uploads the levels that changed; one outcome per record, in order.

@@ -7,12 +7,41 @@ public protocol MagentoJobSettings: Decodable, Sendable {
     func validate() -> (key: String, message: String)?
 }
 
-/// A Magento sync job (``OrderDownloader``, ``OrderUpdater``, ``InventoryUploader``): what each one works with, so
-/// a stage builds any of them the same way.
+/// What every Magento sync job works with: the store's client, the state store holding its ledger, the ledger's
+/// scope (normally the stage name) and a logger.
+public struct MagentoJobContext: Sendable {
+    /// The store's REST client.
+    public let client: MagentoClient
+    /// The state store holding the job's ledger.
+    public let store: StateStore
+    /// The ledger's key, normally the stage name.
+    public let scope: String
+    /// Where the job logs.
+    public let logger: Logger
+
+    /// Creates a context.
+    public init(client: MagentoClient, store: StateStore, scope: String, logger: Logger) {
+        self.client = client
+        self.store = store
+        self.scope = scope
+        self.logger = logger
+    }
+}
+
+/// A Magento sync job (``OrderDownloader``, ``OrderUpdater``, ``InventoryUploader``): a context and settings, so a
+/// stage builds any of them the same way.
 public protocol MagentoSyncJob: Sendable {
     /// The job's own settings.
     associatedtype Settings: MagentoJobSettings
 
+    /// The client, the state store, the ledger's scope and the logger.
+    var context: MagentoJobContext { get }
+
+    /// Creates the job.
+    init(context: MagentoJobContext, settings: Settings)
+}
+
+extension MagentoSyncJob {
     /// Creates the job.
     /// - Parameters:
     ///   - client: the store's REST client.
@@ -20,7 +49,21 @@ public protocol MagentoSyncJob: Sendable {
     ///   - scope: the ledger's key, normally the stage name.
     ///   - settings: the job's settings, validated.
     ///   - logger: where the job logs.
-    init(client: MagentoClient, store: StateStore, scope: String, settings: Settings, logger: Logger)
+    public init(
+        client: MagentoClient, store: StateStore, scope: String, settings: Settings,
+        logger: Logger = Logger(label: "ferry.magento")
+    ) {
+        self.init(context: MagentoJobContext(client: client, store: store, scope: scope, logger: logger), settings: settings)
+    }
+
+    /// The store's REST client.
+    public var client: MagentoClient { context.client }
+    /// The state store holding the job's ledger.
+    public var store: StateStore { context.store }
+    /// The ledger's key, normally the stage name.
+    public var scope: String { context.scope }
+    /// Where the job logs.
+    var logger: Logger { context.logger }
 }
 
 extension DownloadSettings: MagentoJobSettings {}

@@ -100,23 +100,14 @@ public struct DownloadBatch: Sendable {
 
 /// Downloads orders with keyset paging and an updated_at watermark, skipping versions already emitted.
 public struct OrderDownloader: Sendable {
-    public let client: MagentoClient
-    public let store: StateStore
-    public let scope: String
+    /// The client, the state store, the ledger's scope and the logger.
+    public let context: MagentoJobContext
     public let settings: DownloadSettings
-    let logger: Logger
 
-    /// Creates a downloader.
-    /// - Parameter scope: the ledger's key, normally the stage name.
-    public init(
-        client: MagentoClient, store: StateStore, scope: String, settings: DownloadSettings,
-        logger: Logger = Logger(label: "ferry.magento")
-    ) {
-        self.client = client
-        self.store = store
-        self.scope = scope
+    /// Creates the job (``MagentoSyncJob/init(client:store:scope:settings:logger:)`` makes the context).
+    public init(context: MagentoJobContext, settings: DownloadSettings) {
+        self.context = context
         self.settings = settings
-        self.logger = logger
     }
 
     /// The stored watermark, if any.

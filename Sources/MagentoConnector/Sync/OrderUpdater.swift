@@ -97,24 +97,16 @@ public enum UpdateOutcome: Sendable, Equatable {
 /// Protocol: a ledger row `posting` is durable before the POST, `posted` after it. A row found in `posting` means
 /// an earlier run may or may not have reached Magento: the order's `status_histories` decide before posting again.
 public struct OrderUpdater: Sendable {
-    public let client: MagentoClient
-    public let store: StateStore
-    public let scope: String
+    /// The client, the state store, the ledger's scope and the logger.
+    public let context: MagentoJobContext
     public let settings: UpdateSettings
-    let logger: Logger
     /// Test seam: runs after a successful POST, before the ledger says `posted` (a throw simulates a crash there).
     public var afterPost: (@Sendable (String) throws -> Void)?
 
-    /// Creates an updater; `scope` is the ledger key, normally the stage name.
-    public init(
-        client: MagentoClient, store: StateStore, scope: String, settings: UpdateSettings,
-        logger: Logger = Logger(label: "ferry.magento")
-    ) {
-        self.client = client
-        self.store = store
-        self.scope = scope
+    /// Creates the job (``MagentoSyncJob/init(client:store:scope:settings:logger:)`` makes the context).
+    public init(context: MagentoJobContext, settings: UpdateSettings) {
+        self.context = context
         self.settings = settings
-        self.logger = logger
     }
 
     private struct Resolved: Sendable {
