@@ -18,14 +18,7 @@ public struct MagentoJobContext: Sendable {
     public let scope: String
     /// Where the job logs.
     public let logger: Logger
-
-    /// Creates a context.
-    public init(client: MagentoClient, store: StateStore, scope: String, logger: Logger) {
-        self.client = client
-        self.store = store
-        self.scope = scope
-        self.logger = logger
-    }
+    // Made by MagentoSyncJob's init(client:store:scope:settings:logger:) through the memberwise init.
 }
 
 /// A Magento sync job (``OrderDownloader``, ``OrderUpdater``, ``InventoryUploader``): a context and settings, so a
