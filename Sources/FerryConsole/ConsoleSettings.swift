@@ -54,38 +54,27 @@ public struct ConsoleSettings: Sendable {
         guard case .object(let object) = section else {
             return (nil, [ConfigProblem("console", "must be an object like {\"listen\": \"127.0.0.1:8484\"}")])
         }
-        var problems: [ConfigProblem] = []
-        for key in object.keys.sorted() where !keys.contains(key) {
-            problems.append(ConfigProblem("console.\(key)", "unknown key: remove it, or use one of listen, password, user"))
-        }
-        func text(_ key: String) -> String? {
-            switch object[key] {
-            case nil: return nil
-            case .string(let value)? where !value.isEmpty: return value
-            case let other?:
-                problems.append(ConfigProblem("console.\(key)", "must be a non-empty string, not \(other.typeName)"))
-                return nil
-            }
-        }
+        var reader = ConfigReader()
+        reader.rejectUnknown(object, allowed: keys, at: "console")
         var settings = ConsoleSettings()
-        let listen = text("listen") ?? "127.0.0.1:8484"
+        let listen = reader.nonEmptyString(object, "listen", at: "console") ?? "127.0.0.1:8484"
         if let (host, port) = parse(listen: listen) {
             settings.host = host
             settings.port = port
         } else {
-            problems.append(ConfigProblem("console.listen", "'\(listen)' is not HOST:PORT: write e.g. \"127.0.0.1:8484\" or \"[::1]:8484\""))
+            reader.problem("console.listen", "'\(listen)' is not HOST:PORT: write e.g. \"127.0.0.1:8484\" or \"[::1]:8484\"")
         }
-        if let user = text("user") { settings.user = user }
-        if let password = text("password").map(SecretReference.init) {
+        if let user = reader.nonEmptyString(object, "user", at: "console") { settings.user = user }
+        if let password = reader.nonEmptyString(object, "password", at: "console").map(SecretReference.init) {
             if password.isLiteral {
-                problems.append(ConfigProblem("console.password", "holds the password itself: use \"credential:NAME\" (systemd LoadCredential), \"file:/path\" or \"${ENV_NAME}\" naming a token or sha256:<hex of the password>"))
+                reader.problem("console.password", "holds the password itself: use \"credential:NAME\" (systemd LoadCredential), \"file:/path\" or \"${ENV_NAME}\" naming a token or sha256:<hex of the password>")
             }
             settings.password = password
         }
         if !settings.isLoopback, settings.password == nil {
-            problems.append(ConfigProblem("console.password", "is missing while console.listen (\(listen)) is not a loopback address: anyone on the network could retry and dismiss files; add \"password\": \"credential:console-password\", or listen on 127.0.0.1"))
+            reader.problem("console.password", "is missing while console.listen (\(listen)) is not a loopback address: anyone on the network could retry and dismiss files; add \"password\": \"credential:console-password\", or listen on 127.0.0.1")
         }
-        return (settings, problems)
+        return (settings, reader.problems)
     }
 
     /// `HOST:PORT` or `[V6]:PORT`.

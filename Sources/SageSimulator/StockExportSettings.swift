@@ -31,54 +31,25 @@ extension SageSimulatorSettings {
     /// - Returns: every problem, with its JSON path and the fix (unknown keys, wrong types, attachments asked for
     ///   with no pattern).
     public mutating func apply(config: FerryConfig) -> [ConfigProblem] {
-        guard let section = config.sections["sageSim"] else { return [] }
-        guard case .object(let object) = section else {
-            return [ConfigProblem("sageSim", "must be an object, not \(section.typeName)")]
+        var reader = ConfigReader()
+        guard let object = reader.section(config.sections["sageSim"], at: "sageSim") else { return reader.problems }
+        reader.rejectUnknown(object, allowed: StockExportSettings.keys, at: "sageSim")
+        stockExport.exportAll = reader.bool(object, "exportAll", at: "sageSim") ?? stockExport.exportAll
+        stockExport.exportPublished = reader.bool(object, "exportPublished", at: "sageSim") ?? stockExport.exportPublished
+        stockExport.exportAttachments =
+            reader.bool(object, "exportAttachments", at: "sageSim") ?? stockExport.exportAttachments
+        if let pattern = reader.string(object, "attachmentSearchPattern", at: "sageSim") {
+            stockExport.attachmentSearchPattern = AttachmentPattern(pattern)
         }
-        var problems: [ConfigProblem] = []
-        for key in object.keys.sorted() where !StockExportSettings.keys.contains(key) {
-            problems.append(
-                ConfigProblem(
-                    "sageSim.\(key)",
-                    "unknown key: remove it, or use one of \(StockExportSettings.keys.subtracting(["$comment"]).sorted().joined(separator: ", "))"))
-        }
-        /// The key's value when it has the JSON type asked for; otherwise a problem naming the key.
-        func read<T>(_ key: String, as expected: String, _ cast: (JSONValue) -> T?) -> T? {
-            guard let value = object[key] else { return nil }
-            if let typed = cast(value) { return typed }
-            problems.append(ConfigProblem("sageSim.\(key)", "must be \(expected), not \(value.typeName)"))
-            return nil
-        }
-        func flag(_ key: String) -> Bool? {
-            read(key, as: "true or false") { value in
-                if case .bool(let flag) = value { return flag }
-                return nil
-            }
-        }
-        func text(_ key: String) -> String? {
-            read(key, as: "a string") { value in
-                if case .string(let text) = value { return text }
-                return nil
-            }
-        }
-        stockExport.exportAll = flag("exportAll") ?? stockExport.exportAll
-        stockExport.exportPublished = flag("exportPublished") ?? stockExport.exportPublished
-        stockExport.exportAttachments = flag("exportAttachments") ?? stockExport.exportAttachments
-        if let pattern = text("attachmentSearchPattern") { stockExport.attachmentSearchPattern = AttachmentPattern(pattern) }
-        if let folder = text("attachmentsFolder") {
-            if folder.isEmpty {
-                problems.append(ConfigProblem("sageSim.attachmentsFolder", "is empty: give a folder or remove the key"))
-            } else {
-                stockExport.attachmentsFolder = URL(fileURLWithPath: folder, relativeTo: config.root).standardizedFileURL
-            }
+        if let folder = reader.nonEmptyString(object, "attachmentsFolder", at: "sageSim") {
+            stockExport.attachmentsFolder = URL(fileURLWithPath: folder, relativeTo: config.root).standardizedFileURL
         }
         if stockExport.exportAttachments, stockExport.attachmentSearchPattern.text.isEmpty {
-            problems.append(
-                ConfigProblem(
-                    "sageSim.attachmentSearchPattern",
-                    "is empty while exportAttachments is true, so no attachment would match: give a pattern such as \"*.PDF\", or \"*\" for every file"))
+            reader.problem(
+                "sageSim.attachmentSearchPattern",
+                "is empty while exportAttachments is true, so no attachment would match: give a pattern such as \"*.PDF\", or \"*\" for every file")
         }
-        return problems
+        return reader.problems
     }
 
     /// The problems of config.json's `sageSim` section, for `ferry check-config`.
