@@ -68,7 +68,7 @@ public struct ObservabilitySettings: Sendable {
                 // node_exporter's textfile collector reads only *.prom files.
                 reader.problem("metrics.textfile", "'\(path)' must end in .prom, or node_exporter's textfile collector will not read it")
             }
-            metricsFile = resolve(path, against: config.root)
+            metricsFile = ConfigLoader.resolve(path, against: config.root)
         }
         var alerts: AlertSettings?
         if let object = reader.section(config.sections["alerts"], at: "alerts") {
@@ -83,10 +83,6 @@ public struct ObservabilitySettings: Sendable {
             alerts = AlertSettings(email: email, webhook: webhook)
         }
         return ObservabilitySettings(metricsFile: metricsFile, alerts: alerts)
-    }
-
-    static func resolve(_ path: String, against base: URL) -> URL {
-        (path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)).standardizedFileURL
     }
 }
 

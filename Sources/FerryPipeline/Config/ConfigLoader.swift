@@ -254,7 +254,8 @@ public enum ConfigLoader {
         }
     }
 
-    static func resolve(_ path: String, against base: URL) -> URL {
+    /// A path from config.json: absolute as it is, relative under `base` (the folder root).
+    public static func resolve(_ path: String, against base: URL) -> URL {
         (path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)).standardizedFileURL
     }
 }
