@@ -16,6 +16,12 @@ public final class ConsoleReloader: Service, Sendable {
     private let makeConsole: @Sendable (ConsoleSettings) throws -> ConsoleService
     private let logger: Logger
     private let serving = Mutex<ConsoleService?>(nil)
+    private let announce: AsyncStream<ConsoleService?>.Continuation
+
+    /// Each console the reloader starts serving, nil when it goes off (or cannot be built); newest only. For one
+    /// reader that waits for the console instead of polling ``console`` (the demo's address line). It ends when
+    /// ``run()`` does.
+    public let consoles: AsyncStream<ConsoleService?>
 
     /// Creates the reloader; nothing listens before ``run()``.
     /// - Parameters:
@@ -31,6 +37,7 @@ public final class ConsoleReloader: Service, Sendable {
         self.reloads = reloads
         self.logger = logger
         self.makeConsole = makeConsole
+        (consoles, announce) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// The console serving now; nil while the console is off.
@@ -38,6 +45,7 @@ public final class ConsoleReloader: Service, Sendable {
 
     /// Serves until graceful shutdown, restarting the console as reloads change its section.
     public func run() async {
+        defer { announce.finish() }
         var settings = initial
         var running = start(settings)
         for await config in reloads.cancelOnGracefulShutdown() {
@@ -69,6 +77,7 @@ public final class ConsoleReloader: Service, Sendable {
     private func start(_ settings: ConsoleSettings?) -> Task<Void, Never>? {
         guard let settings else {
             serving.withLock { $0 = nil }
+            announce.yield(nil)
             return nil
         }
         let console: ConsoleService
@@ -77,9 +86,11 @@ public final class ConsoleReloader: Service, Sendable {
         } catch {
             logger.error("the operator console cannot be built", metadata: ["ferry.reason": "\(Redaction.message(of: error))"])
             serving.withLock { $0 = nil }
+            announce.yield(nil)
             return nil
         }
         serving.withLock { $0 = console }
+        announce.yield(console)
         return Task { try? await console.run() }
     }
 

@@ -10,17 +10,29 @@ import Glibc
 ///
 /// Every write is a transaction that is on disk when the call returns, so a record made before an effect
 /// (a claimed file, a posted comment) survives a SIGKILL or a power loss right after it.
+///
+/// Async code calls the async ``read(_:)``, ``write(_:)``, ``readLatest(_:)`` and ``flush()``: they suspend while
+/// GRDB's queues run the closure (the writer's serial queue, or one of the readers') instead of blocking one of
+/// the cooperative pool's few threads. Cancelling the calling task interrupts the transaction, which rolls back,
+/// and the call throws `CancellationError` (GRDB's behaviour). The synchronous forms block the calling thread;
+/// they are for code that already runs on the blocking pool (task bodies inside `offload`, the curl pool) and
+/// are `noasync`, so the compiler refuses them in async code.
+///
+/// Callers never hold GRDB's connection objects (the pool, its writer and readers): the store alone decides which
+/// connection and queue runs a closure, and what a read waits for. Inside a closure they get ``StateDatabase``,
+/// which is GRDB's `Database`: that handle is the store's SQL interface (statements, records, the query builder),
+/// as it is for GRDB's own `DatabaseWriter`, and a wrapper of ours would only copy its API.
 public final class StateStore: Sendable {
-    /// The GRDB writer. Modules use it for their own tables; they never open the file themselves.
-    public let writer: DatabasePool
+    /// The connections: one writer on a serial queue, readers on their own.
+    private let writer: DatabasePool
 
     /// The file the store lives in.
     public let path: String
 
     /// Files that deferred transactions rely on and that must reach the disk before those transactions do.
-    private let filesToSync = Mutex<[String]>([])
+    let filesToSync = Mutex<[String]>([])
     /// The last transaction queued by ``queueDeferred(syncing:_:)``, until it finishes. The writer runs them in
-    /// order, so once it has finished so have all queued before it: ``read(_:)`` waits for this one only, and
+    /// order, so once it has finished so have all queued before it: a read waits for this one only, and
     /// never for a transaction queued after the read began (a busy stage would starve another stage's reads).
     private let lastQueued = Mutex<QueuedWrite?>(nil)
     /// The WAL size past which ``write(_:)`` checkpoints (SQLite's automatic default, 1,000 pages of 4 KiB).
@@ -58,12 +70,16 @@ public final class StateStore: Sendable {
     }
 
     /// Runs `body` in a write transaction, durable when this returns (with every deferred one before it).
+    ///
+    /// Suspends while the writer's queue runs it.
+    public func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        try await naming { try await writer.writeWithoutTransaction { db in try durableTransaction(db, body) } }
+    }
+
+    /// ``write(_:)`` for code on the blocking pool: blocks the calling thread instead of suspending.
+    @available(*, noasync, message: "it blocks on disk I/O: await the async write, or call it on the blocking pool (offload)")
     public func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
-        do {
-            return try writer.writeWithoutTransaction { db in try durableTransaction(db, body) }
-        } catch let error as StateStoreError { throw error } catch {
-            throw StateStoreError(path: path, underlying: error)
-        }
+        try naming { try writer.writeWithoutTransaction { db in try durableTransaction(db, body) } }
     }
 
     /// A transaction on disk when it returns, with every deferred one before it. Runs in the writer's turn.
@@ -97,15 +113,11 @@ public final class StateStore: Sendable {
     ///   transactions: one `syncfs` per filesystem for a batch instead of one fsync per file.
     @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
     public func writeDeferred<T: Sendable>(syncing files: [String] = [], _ body: @Sendable (Database) throws -> T) throws -> T {
-        do {
-            return try writer.writeWithoutTransaction { db in try deferredTransaction(db, syncing: files, body) }
-        } catch let error as StateStoreError { throw error } catch {
-            throw StateStoreError(path: path, underlying: error)
-        }
+        try naming { try writer.writeWithoutTransaction { db in try deferredTransaction(db, syncing: files, body) } }
     }
 
     /// ``writeDeferred(syncing:_:)`` without waiting for it: the transaction is queued on the writer now, after
-    /// every write queued before it and before every later write and ``read(_:)``, and runs while the caller goes
+    /// every write queued before it and before every later write and read, and runs while the caller goes
     /// on. The engine commits a file this way while the next file's task runs; that task still sees the commit,
     /// because a read waits for the queued transactions first.
     ///
@@ -116,7 +128,7 @@ public final class StateStore: Sendable {
         lastQueued.withLock { last in
             writer.asyncWriteWithoutTransaction { [self] db in
                 let result = Result { try deferredTransaction(db, syncing: files, body) }
-                    .mapError { error -> any Error in error as? StateStoreError ?? StateStoreError(path: path, underlying: error) }
+                    .mapError { error -> any Error in named(error) }
                 lastQueued.withLock { last in if last === queued { last = nil } }
                 queued.finish(result)
             }
@@ -139,77 +151,32 @@ public final class StateStore: Sendable {
     }
 
     /// Makes every transaction committed so far durable: a one-row write with `synchronous=FULL`, whose fsync of
-    /// the WAL also carries every deferred transaction written before it.
-    @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
+    /// the WAL also carries every deferred transaction written before it. Suspends while the writer's queue runs it.
+    public func flush() async throws {
+        try await write(Self.flushRow)
+    }
+
+    /// ``flush()`` for code on the blocking pool: blocks the calling thread instead of suspending.
+    @available(*, noasync, message: "it blocks on disk I/O: await the async flush, or call it on the blocking pool (offload)")
     public func flush() throws {
         try write(Self.flushRow)
     }
 
-    /// ``flush()`` for async code: suspends until the writer has made it durable instead of blocking a thread.
-    public func flush() async throws {
-        do {
-            try await writer.writeWithoutTransaction { db in try durableTransaction(db, Self.flushRow) }
-        } catch let error as StateStoreError { throw error } catch {
-            throw StateStoreError(path: path, underlying: error)
+    /// Copies the WAL into the database file and empties it (a `TRUNCATE` checkpoint), after syncing the files
+    /// deferred transactions rely on (the checkpoint makes those transactions durable). For benchmarks that
+    /// seed a store and must not time the copying of the seed.
+    @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
+    public func checkpoint() throws {
+        try naming {
+            try writer.writeWithoutTransaction { db in
+                try syncDeferredFiles()
+                _ = try db.checkpoint(.truncate)
+            }
         }
     }
 
     private static func flushRow(_ db: Database) throws {
         try db.cachedStatement(sql: "INSERT INTO state_flush (id, count) VALUES (1, 1) ON CONFLICT(id) DO UPDATE SET count = count + 1").execute()
-    }
-
-    /// fsyncs the files deferred transactions rely on: one file alone, or a `syncfs` per filesystem for several
-    /// (one journal commit and one disk flush instead of one per file). Runs in the writer's turn.
-    private func syncDeferredFiles() throws {
-        let files = filesToSync.withLock { files in
-            defer { files.removeAll() }
-            return files
-        }
-        guard !files.isEmpty else { return }
-        do {
-            if files.count == 1 || Self.syncfsSymbol == nil {
-                for file in files { try Self.sync(file, wholeFilesystem: false) }
-            } else {
-                var devices = Set<UInt64>()
-                for file in files {
-                    var info = stat()
-                    // Gone: published (after an earlier sync) or removed with its run; nothing to sync.
-                    guard stat(file, &info) == 0 else { continue }
-                    if devices.insert(UInt64(info.st_dev)).inserted { try Self.sync(file, wholeFilesystem: true) }
-                }
-            }
-        } catch {
-            // Not synced: keep them for the next durable write, which fails the same way until the disk recovers.
-            filesToSync.withLock { $0.insert(contentsOf: files, at: 0) }
-            throw error
-        }
-    }
-
-    private static func sync(_ file: String, wholeFilesystem: Bool) throws {
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return }
-            throw SyncError(file: file, code: errno)
-        }
-        defer { close(fd) }
-        if (wholeFilesystem ? syncFilesystem(fd) : fsync(fd)) != 0 { throw SyncError(file: file, code: errno) }
-    }
-
-    /// glibc's `syncfs`, which its headers declare only under `_GNU_SOURCE` (so Swift's Glibc module lacks it).
-    /// Only called when ``syncfsSymbol`` was found.
-    private static func syncFilesystem(_ fd: Int32) -> Int32 {
-        typealias SyncFS = @convention(c) (Int32) -> Int32
-        guard let symbol = syncfsSymbol else { return fsync(fd) }
-        return unsafeBitCast(symbol, to: SyncFS.self)(fd)
-    }
-
-    private nonisolated(unsafe) static let syncfsSymbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs")
-
-    /// A file a deferred transaction relies on could not be synced.
-    struct SyncError: Error, CustomStringConvertible {
-        let file: String
-        let code: Int32
-        var description: String { "cannot sync \(file) to disk: \(String(cString: strerror(code)))" }
     }
 
     /// The row ``flush()`` rewrites: SQLite syncs the WAL only for a transaction that changed a page.
@@ -220,61 +187,50 @@ public final class StateStore: Sendable {
     /// Runs `body` on the writer's connection, after every transaction queued so far: for short look-ups on a
     /// hot path that must see the latest commits (the ledger's, one per order mapped). It skips a reader's
     /// transaction and the reading back of pages the writer just changed; `body` should run one statement, which
-    /// SQLite reads from one snapshot.
+    /// SQLite reads from one snapshot. Suspends while the writer's queue runs it.
+    public func readLatest<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        try await naming { try await writer.writeWithoutTransaction(body) }
+    }
+
+    /// ``readLatest(_:)`` for code on the blocking pool: blocks the calling thread instead of suspending.
+    @available(*, noasync, message: "it blocks on the writer: await the async readLatest, or call it on the blocking pool (offload)")
     public func readLatest<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
-        do { return try writer.writeWithoutTransaction(body) } catch {
-            throw StateStoreError(path: path, underlying: error)
-        }
+        try naming { try writer.writeWithoutTransaction(body) }
     }
 
-    /// Runs `body` against a consistent snapshot, taken after every transaction queued so far has finished.
+    /// Runs `body` against a consistent snapshot, taken after every transaction queued before this call has
+    /// finished (not those queued while it waits: a busy stage must not starve another stage's reads).
     ///
-    /// Never call it inside a transaction of this store (a commit hook): it would wait for that transaction.
-    public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+    /// Suspends, first for the last deferred transaction queued (``QueuedWrite``), then while a reader runs
+    /// `body`. Never call it inside a transaction of this store (a commit hook): it would wait for that
+    /// transaction.
+    public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
         // Queued deferred transactions are few and short (one file's commit each): waiting costs little, and
-        // a task never misses the ledger rows of the file committed just before it.
+        // a task never misses the ledger rows of the file committed just before it. However it ended.
+        _ = await lastQueued.withLock({ $0 })?.outcome()
+        return try await naming { try await writer.read(body) }
+    }
+
+    /// ``read(_:)`` for code on the blocking pool: blocks the calling thread instead of suspending.
+    @available(*, noasync, message: "it blocks the thread: await the async read, or call it on the blocking pool (offload)")
+    public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
         lastQueued.withLock { $0 }?.waitUntilFinished()
-        do { return try writer.read(body) } catch {
-            throw StateStoreError(path: path, underlying: error)
-        }
-    }
-}
-
-/// A transaction queued with ``StateStore/queueDeferred(syncing:_:)``.
-public final class QueuedWrite: Sendable {
-    private struct State {
-        var result: Result<Void, any Error>?
-        var waiter: CheckedContinuation<Void, any Error>?
-    }
-    private let state = Mutex(State())
-    /// Left when the transaction has finished, for the readers that block until then.
-    private let done = DispatchGroup()
-
-    init() { done.enter() }
-
-    func finish(_ result: Result<Void, any Error>) {
-        let waiter = state.withLock { state in
-            state.result = result
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        done.leave()
-        waiter?.resume(with: result)
+        return try naming { try writer.read(body) }
     }
 
-    /// Blocks the calling thread until the transaction has finished, however it ended.
-    @available(*, noasync, message: "it blocks the thread: await finished() instead")
-    func waitUntilFinished() { done.wait() }
+    /// Runs `body`, turning what it throws into a ``StateStoreError`` that names the file (a cancellation stays
+    /// a `CancellationError`, for the callers that stop on it).
+    private func naming<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch { throw named(error) }
+    }
 
-    /// Returns when the transaction has committed; throws ``StateStoreError`` when it failed (and rolled back).
-    public func finished() async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let result = state.withLock { state in
-                if state.result == nil { state.waiter = continuation }
-                return state.result
-            }
-            if let result { continuation.resume(with: result) }
-        }
+    private func naming<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch { throw named(error) }
+    }
+
+    private func named(_ error: any Error) -> any Error {
+        if error is StateStoreError || error is CancellationError { return error }
+        return StateStoreError(path: path, underlying: error)
     }
 }
 

@@ -72,7 +72,7 @@ struct MagentoBench {
                 let started = now()
                 let batch = try await downloader.fetch()
                 try OrderXMLWriter.write(batch.orders, to: output)
-                try downloader.store.write { db in try OrderDownloader.record(batch, in: db) }
+                try await downloader.store.write { db in try OrderDownloader.record(batch, in: db) }
                 row.seconds.append(now() - started)
                 row.fetched = batch.orders.count
                 row.requests = await sandbox.store.requestLog().count
@@ -156,6 +156,6 @@ struct MagentoBench {
         // As a previous sync leaves it: its rows checkpointed into the database file. Left in the WAL, the timed
         // sync's first write copied 100,000 seeded rows back (a checkpoint past 4 MiB), a cost of the seeding that
         // grew faster than the work and made the 10x scale figures 12-18x.
-        try store.writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        try store.checkpoint()
     }
 }

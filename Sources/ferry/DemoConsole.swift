@@ -51,15 +51,11 @@ struct ConsoleAddressService: Service {
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
             // The reloader makes its console when its own service starts, a moment after this one.
-            var console = reloader.console
-            while console == nil {
-                try await Task.sleep(for: .milliseconds(10))
-                console = reloader.console
-            }
-            guard let console else { return }
-            for await port in console.listening {
-                if let port { print("The operator console: \(console.url(port: port)) (Ctrl-C stops the demo)") }
-                break
+            if let console = await reloader.consoles.first(where: { $0 != nil }) ?? nil {
+                for await port in console.listening {
+                    if let port { print("The operator console: \(console.url(port: port)) (Ctrl-C stops the demo)") }
+                    break
+                }
             }
             // A service that returns ends the group: this one waits for the shutdown like the others.
             try await gracefulShutdown()

@@ -49,7 +49,7 @@ import Testing
         let rejected = try #require(summary.sageRejections.first, "the demo's EUR orders are refused by Sage")
         config = demo.config
         let pipeline = try Pipeline(config: config, registry: BuiltinTasks.registry, logger: quiet)
-        let imported = try pipeline.store.read { db in
+        let imported = try await pipeline.store.read { db in
             try Row.fetchOne(db, sql: "SELECT external_ref, internal_id FROM sage_ledger WHERE internal_id IS NOT NULL ORDER BY external_ref LIMIT 1")
                 .map { ($0["external_ref"] as String, $0["internal_id"] as String) }
         }

@@ -114,7 +114,7 @@ final class RunningDemo: Sendable {
         for await stage in processed.stages where stage == "map-orders" { break }
         let pipeline = try #require(watch.pipeline)
         return try #require(
-            try pipeline.store.read { db in try String.fetchOne(db, sql: "SELECT external_ref FROM sage_ledger ORDER BY external_ref LIMIT 1") })
+            try await pipeline.store.read { db in try String.fetchOne(db, sql: "SELECT external_ref FROM sage_ledger ORDER BY external_ref LIMIT 1") })
     }
 
     /// Stops the demo as Ctrl-C does and waits until everything has stopped.

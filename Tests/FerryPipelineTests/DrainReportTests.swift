@@ -20,7 +20,7 @@ import Testing
         let all = await pipeline.drain()
         #expect(all.processed == 3)
         // Runs of another stage that finished meanwhile are not the chosen stage's.
-        #expect(pipeline.report(stages: ["map"], since: started).processed == 1)
-        #expect(pipeline.report(stages: ["second"], since: started).processed == 2)
+        #expect(await pipeline.report(stages: ["map"], since: started).processed == 1)
+        #expect(await pipeline.report(stages: ["second"], since: started).processed == 2)
     }
 }

@@ -78,7 +78,7 @@ import Testing
         #expect(h.files(in: h.outbox) == ["a-1.xml", "a.xml"])
         #expect(try String(contentsOf: h.outbox.appendingPathComponent("a.xml"), encoding: .utf8) == "not ours")
         #expect(try String(contentsOf: h.outbox.appendingPathComponent("a-1.xml"), encoding: .utf8) == Harness.order(7))
-        let entry = try pipeline.store.read { db in try JournalEntry.filter(Column("stage") == "map").fetchOne(db) }
+        let entry = try await pipeline.store.read { db in try JournalEntry.filter(Column("stage") == "map").fetchOne(db) }
         #expect(entry?.state == .done)
         #expect(entry?.decodedOutputs.map(\.name) == ["a-1.xml"])
     }

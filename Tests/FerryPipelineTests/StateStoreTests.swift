@@ -4,7 +4,7 @@ import GRDB
 import Synchronization
 import Testing
 
-/// The state store's queued deferred transactions and what a read waits for.
+/// The state store's queued deferred transactions, what a read waits for, and its async API.
 @Suite(.serialized) struct StateStoreTests {
     /// What the reading thread saw.
     final class Seen: Sendable {
@@ -103,5 +103,78 @@ import Testing
         try await store.flush()
         // Another connection, as after a restart, reads them from the file.
         #expect(try Self.names(try Self.reopen(folder)) == ["first", "second"])
+    }
+
+    /// The async read: it sees every commit queued before it began and does not wait for one queued after.
+    /// `Task.immediate` runs the read up to its first suspension before the next line queues the second write,
+    /// so the order is certain; that write stays blocked in its body until the read has returned, so a read that
+    /// waited for it would never return (the time limit is a hang guard, not a speed check).
+    @Test(.timeLimit(.minutes(1))) func anAsyncReadWaitsOnlyForTheWritesQueuedBeforeIt() async throws {
+        let (store, folder) = try Self.openStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let releaseFirst = DispatchSemaphore(value: 0)
+        let releaseSecond = DispatchSemaphore(value: 0)
+        for index in 0..<10 {
+            _ = store.queueDeferred { db in try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: ["\(index)"]) }
+        }
+        let first = store.queueDeferred { db in
+            releaseFirst.wait()
+            try db.execute(sql: "INSERT INTO t VALUES ('first')")
+        }
+        let reading = Task.immediate {
+            try await store.read { db in try String.fetchAll(db, sql: "SELECT name FROM t ORDER BY rowid") }
+        }
+        let second = store.queueDeferred { db in
+            releaseSecond.wait()
+            try db.execute(sql: "INSERT INTO t VALUES ('second')")
+        }
+        releaseFirst.signal()
+        let seen = try await reading.value
+        releaseSecond.signal()
+        try await first.finished()
+        try await second.finished()
+        #expect(seen == (0..<10).map { "\($0)" } + ["first"])
+        #expect(try await store.read { db in try String.fetchAll(db, sql: "SELECT name FROM t") }.last == "second")
+    }
+
+    /// The async write is durable when it returns: another store on the same file (as after a restart) reads
+    /// its row.
+    @Test func anAsyncWriteIsOnDiskWhenItReturns() async throws {
+        let (store, folder) = try Self.openStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = store.queueDeferred { db in try db.execute(sql: "INSERT INTO t VALUES ('deferred')") }
+        try await store.write { db in try db.execute(sql: "INSERT INTO t VALUES ('durable')") }
+        let second = try Self.reopen(folder)
+        #expect(try await second.read { db in try String.fetchAll(db, sql: "SELECT name FROM t ORDER BY rowid") } == ["deferred", "durable"])
+        #expect(try await second.readLatest { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") } == 2)
+    }
+
+    /// 64 async reads and writes at once finish while the blocking pool is saturated (64 jobs blocked on its 32
+    /// threads or queued behind them): the store's async API suspends on GRDB's own queues and needs neither the
+    /// pool nor a cooperative thread held while it waits. The time limit is a hang guard.
+    @Test(.timeLimit(.minutes(1))) func asyncReadsAndWritesFinishWhileTheBlockingPoolIsSaturated() async throws {
+        let (store, folder) = try Self.openStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let release = DispatchSemaphore(value: 0)
+        // Queued synchronously (what `offload` does under its suspension), so the pool is saturated from here on
+        // whatever other tests left running on it.
+        for _ in 0..<64 { BlockingPool.shared.submit { release.wait() } }
+        // Released whatever happens: the pool is the whole process's.
+        defer { for _ in 0..<64 { release.signal() } }
+        let rows = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<64 {
+                group.addTask {
+                    if index % 2 == 0 {
+                        try await store.write { db in try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: ["\(index)"]) }
+                        return 1
+                    }
+                    _ = try await store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") }
+                    return 0
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(rows == 32)
+        #expect(try await store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") } == 32)
     }
 }

@@ -76,7 +76,7 @@ import Testing
             try FileManager.default.moveItem(at: output.url, to: output.folder.appendingPathComponent(output.name))
         }
         let hooks = context.commitHooks
-        try store.write { db in for hook in hooks { try hook(db) } }
+        try await store.write { db in for hook in hooks { try hook(db) } }
         return context.counters
     }
 }

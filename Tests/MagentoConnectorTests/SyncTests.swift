@@ -39,12 +39,12 @@ import Testing
             await sandbox.store.setClock { MagentoDate.date("2030-01-01 00:00:05")! }
             await sandbox.store.touch(3)
             let added = await sandbox.store.addOrder()
-            try store.write { db in try OrderDownloader.record(first, in: db) }
+            try await store.write { db in try OrderDownloader.record(first, in: db) }
             #expect(try downloader.watermark() == "2025-01-01 06:42:33")
 
             let second = try await downloader.fetch(now: MagentoDate.date("2030-01-01 00:01:00")!)
             #expect(second.orders.compactMap(\.entityID) == [3, added])
-            try store.write { db in try OrderDownloader.record(second, in: db) }
+            try await store.write { db in try OrderDownloader.record(second, in: db) }
             // Nothing new: the overlap window brings the same versions back, the ledger drops them.
             let third = try await downloader.fetch(now: MagentoDate.date("2030-01-01 00:02:00")!)
             #expect(third.orders.isEmpty)

@@ -19,7 +19,7 @@ struct LostArchiveTests {
         root.checkInvariants(inputs: ["order-1.xml"])
 
         let store = try StateStore(path: root.url.appendingPathComponent("state/ferry.sqlite").path, migrations: [])
-        let runs = try store.read { db in
+        let runs = try await store.read { db in
             try Row.fetchAll(db, sql: "SELECT runID, destination, destinationName, state FROM pipeline_runs").map { row in
                 [row["runID"], row["destination"], row["destinationName"], row["state"]] as [String]
             }
@@ -35,7 +35,7 @@ struct LostArchiveTests {
         let second = try await root.run(["run"])
         #expect(second.status == 0, "\(second.log)")
         root.checkInvariants(inputs: ["order-1.xml"])
-        let states = try store.read { db in try String.fetchAll(db, sql: "SELECT state FROM pipeline_runs") }
+        let states = try await store.read { db in try String.fetchAll(db, sql: "SELECT state FROM pipeline_runs") }
         #expect(states == ["done"], "the run is finished again, not run again: \(states)")
     }
 }

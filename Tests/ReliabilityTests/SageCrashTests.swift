@@ -38,7 +38,7 @@ struct SageCrashTests {
             let store = try StateStore(
                 path: root.url.appendingPathComponent("state/ferry.sqlite").path, migrations: Ledger.migrations)
             let ledger = Ledger(store: store, profile: "magento-sage")
-            try store.write { db in
+            try await store.write { db in
                 for id in 1...orders { try ledger.record(db, externalId: "\(id)", externalRef: increment(id), hash: "h") }
             }
         }
@@ -104,10 +104,10 @@ struct SageCrashTests {
         #expect(Set(updates.keys) == Set(imported.map(increment)), "updated: \(updates.count) of \(imported.count)")
         #expect(updates.values.allSatisfy { $0 == 1 }, "an order updated twice: \(updates.filter { $0.value > 1 })")
         let store = try StateStore(path: root.url.appendingPathComponent("state/ferry.sqlite").path, migrations: [])
-        let numbered = try store.read { db in
+        let numbered = try await store.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sage_ledger WHERE internal_id IS NOT NULL") ?? 0
         }
-        let rows = try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sage_ledger") ?? 0 }
+        let rows = try await store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sage_ledger") ?? 0 }
         #expect(numbered == imported.count && rows == imported.count, "refused orders forgotten, the others numbered")
     }
 

@@ -85,7 +85,7 @@ struct UpdateFaultTests {
             try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
             let sent = try StateStore(path: state.appendingPathComponent("ferry.sqlite").path, migrations: Ledger.migrations)
             let sage = Ledger(store: sent, profile: "magento-sage")
-            try sent.write { db in
+            try await sent.write { db in
                 for id in Array(1...orders) + preExported.sorted() {
                     try sage.record(db, externalId: "\(id)", externalRef: increment(id), hash: "h")
                 }
@@ -150,7 +150,7 @@ struct UpdateFaultTests {
 
         // The comment ledger: one `posted` row per commented order, with its entity, comment and status.
         let store = try StateStore(path: root.url.appendingPathComponent("state/ferry.sqlite").path, migrations: [])
-        let ledger = try store.read { db in
+        let ledger = try await store.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT increment_id, entity_id, comment, status, state FROM magento_comment_ledger WHERE scope = ?",
                 arguments: ["update-orders"]
@@ -163,7 +163,7 @@ struct UpdateFaultTests {
         })
         #expect(ledger.count == orders, "one ledger row per commented order: \(ledger.count)")
         #expect(Set(ledger) == expectedLedger, "ledger rows differ: \(Set(ledger).symmetricDifference(expectedLedger).prefix(3))")
-        let journal = try store.read { db in
+        let journal = try await store.read { db in
             try Row.fetchAll(db, sql: "SELECT stage, state, COUNT(*) AS n FROM pipeline_runs GROUP BY stage, state")
                 .map { row -> String in "\(row["stage"] as String) \(row["state"] as String) \(row["n"] as Int)" }
         }

@@ -91,7 +91,7 @@ import Testing
             let order = demoOrder(3)
             _ = try await sage.importer().importOrder(order)
             // As if ferry died between the POST and recording Sage's answer: the ledger says only "posting".
-            try sage.store.write { db in
+            try await sage.store.write { db in
                 try db.execute(sql: "UPDATE sage200_orders SET state = 'posting', sage_id = NULL, document_no = NULL")
             }
             let outcome = try await sage.importer().importOrder(order)

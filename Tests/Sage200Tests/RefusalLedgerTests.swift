@@ -27,7 +27,7 @@ import Testing
             try #require(!summary.sageRejections.isEmpty)
 
             let store = try StateStore(path: config.stateStore.path, migrations: Ledger.migrations)
-            let recorded = try store.read { db in
+            let recorded = try await store.read { db in
                 try Row.fetchAll(db, sql: "SELECT external_ref, refused_by, reason, stage FROM order_refusal ORDER BY rowid")
                     .map { row -> [String] in
                         [row["external_ref"], row["refused_by"], row["reason"], row["stage"]]

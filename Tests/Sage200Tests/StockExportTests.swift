@@ -13,7 +13,7 @@ import Testing
             let exporter = Sage200StockExporter(
                 client: sage.client, store: sage.store, scope: "stock", warehouses: ["HOME", "WEB"], overlapSeconds: 0)
             let (first, commit) = try await exporter.changes()
-            try sage.store.write { db in try commit(db) }
+            try await sage.store.write { db in try commit(db) }
             let expected = await sage.server.store.freeStock(warehouses: ["HOME", "WEB"])
             #expect(Dictionary(uniqueKeysWithValues: first.map { ($0.code, $0.quantity) }) == expected.mapValues { max($0, 0) })
 
@@ -23,7 +23,7 @@ import Testing
             let received = expected.keys.sorted().last!
             await sage.server.store.setStock(code: received, warehouse: "WEB", inStock: 40)
             let (second, commit2) = try await exporter.changes()
-            try sage.store.write { db in try commit2(db) }
+            try await sage.store.write { db in try commit2(db) }
             let now = await sage.server.store.freeStock(warehouses: ["HOME", "WEB"])
             #expect(Set(second.map(\.code)) == [order.items[0].sku, received])
             for level in second { #expect(level.quantity == now[level.code]) }

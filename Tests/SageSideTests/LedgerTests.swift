@@ -22,7 +22,7 @@ struct LedgerTests {
             #expect(summary.sent == 7)
             // 6 spilled in two rounds of 3, 1 still in memory.
             #expect(try String(contentsOf: spill, encoding: .utf8).split(separator: "\n").count == 6)
-            try store.write { db in try sent.record(into: ledger, db: db) }
+            try await store.write { db in try sent.record(into: ledger, db: db) }
             #expect(!FileManager.default.fileExists(atPath: spill.path))
             for id in 1...7 {
                 #expect(try Ledger.show(store: store, order: "\(id)").count == 1)
@@ -46,7 +46,7 @@ struct LedgerTests {
                     input: input, output: { dir.appendingPathComponent("out1.xml") }, fail: nil, sent: sent,
                     lookup: { try ledger.decide($0) })
                 #expect(summary.sent == 2)
-                try store.write { db in try sent.record(into: ledger, db: db) }
+                try await store.write { db in try sent.record(into: ledger, db: db) }
             }
             // "Restart": a new store on the same file sees them; the same download is skipped.
             let store = try StateStore(path: path, migrations: Ledger.migrations)
@@ -69,7 +69,7 @@ struct LedgerTests {
             #expect(third.changed == 1 && third.sent == 0)
 
             // A success file fills in Sage's order number; show and export find it.
-            try store.write { db in
+            try await store.write { db in
                 _ = try ledger.setInternalId(db, externalId: "1", externalRef: nil, internalId: "90001")
             }
             let shown = try Ledger.show(store: store, order: "100000001")

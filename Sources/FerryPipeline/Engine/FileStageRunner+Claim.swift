@@ -1,5 +1,6 @@
 import DurableFiles
 import FerryState
+import FerryValues
 import FileWatching
 import Foundation
 import GRDB
@@ -7,55 +8,71 @@ import Logging
 
 extension FileStageRunner {
     /// Claims every candidate that has settled: one deferred transaction records them all (`claimed`), then
-    /// each is renamed into the work area under its run ID. Nothing here is fsynced: the commit that follows
-    /// carries the claim to the disk (``claimCarriers(for:)``), so a lone file costs three fsync-family calls
-    /// end to end (its output, the WAL, the outbox) instead of six more.
-    func claimSettled() {
+    /// each is renamed into the work area under its run ID, all in one hop to the blocking pool. Nothing here is
+    /// fsynced: the commit that follows carries the claim to the disk (``claimCarriers(for:)``), so a lone file
+    /// costs three fsync-family calls end to end (its output, the WAL, the outbox) instead of six more.
+    func claimSettled() async {
         let settled = settling.takeSettled(
             now: .now, stat: { [folder] name in FolderEntry.stat(folder: folder.path, name: name) },
             isOpenForWriting: { [folder] name in InputCompleteness.isOpenForWriting(folder.path + "/" + name) == true })
         guard !settled.isEmpty else { return }
+        // Busy while the files are neither settling nor ready: a drain must not take the stage for idle.
+        let wasBusy = busy
+        busy = true
+        defer { busy = wasBusy }
+        let stamp = Date().timeIntervalSince1970
+        let entries = settled.map { found in
+            JournalEntry(
+                stage: stage.name, runID: Self.newRunID(), originalName: found.name, folder: folder.path,
+                state: .claimed, claimedAt: stamp)
+        }
         do {
-            try Durable.makeFolder(workFolder)
-            // One transaction for the whole batch, deferred: after a power cut without its row, the file is still
-            // in the inbox (the rename was lost too: claimed again) or in the work area with no row (recovery
-            // adopts it); nothing was published for it, because publishing waits for the commit's WAL fsync,
-            // which carries this row with it (the WAL is replayed as a prefix).
-            let stamp = Date().timeIntervalSince1970
-            let entries = settled.map { found in
-                JournalEntry(
-                    stage: stage.name, runID: Self.newRunID(), originalName: found.name, folder: folder.path,
-                    state: .claimed, claimedAt: stamp)
+            let moved = try await offload { [store = environment.store, folder, workFolder] in
+                try Self.claim(entries, from: folder, into: workFolder, store: store)
             }
-            let inserted = try environment.store.writeDeferred { db in
-                try entries.map { entry -> JournalEntry in
-                    var entry = entry
-                    try entry.claim(db)
-                    return entry
-                }
+            for (entry, found) in zip(moved, settled) {
+                guard let entry else { continue }
+                ready.append(entry.runID)
+                claimed[entry.runID] = (entry, found)
             }
-            CrashPoint.hit("after-claim-journal")
-            for (entry, found) in zip(inserted, settled) {
-                let source = folder.appendingFile(entry.originalName)
-                if rename(source.path, workFolder.appendingFile(entry.runID).path) == 0 {
-                    ready.append(entry.runID)
-                    claimed[entry.runID] = (entry, found)
-                } else {
-                    // Gone (another process took it) or unreadable folder: forget the row.
-                    try? forgetRun(entry.runID)
-                }
-            }
-            // No fsync of the work area or the inbox. A power cut may undo these renames; that is harmless until
-            // the run commits, and the commit makes them durable first: it syncs its output temporaries, and a
-            // filesystem that journals metadata in order (ext4, XFS) commits every earlier rename with the first
-            // fsync of a new file on it; when no temporary is on the work area's filesystem, the commit syncs the
-            // work area itself (``claimCarriers(for:)``). So a durable commit never leaves its input in the inbox
-            // to be claimed, run and published a second time.
-            CrashPoint.hit("after-claim-rename")
             reportDepth()
         } catch {
             logger.error("cannot claim files", metadata: ["ferry.reason": "\(error)"])
         }
+    }
+
+    /// Records `entries` as claimed and renames their files into the work area; returns each entry as recorded,
+    /// or nil for a file that could not be moved (its row is forgotten). Blocking file and store work.
+    @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
+    private static func claim(_ entries: [JournalEntry], from folder: URL, into workFolder: URL, store: StateStore) throws -> [JournalEntry?] {
+        try Durable.makeFolder(workFolder)
+        // One transaction for the whole batch, deferred: after a power cut without its row, the file is still
+        // in the inbox (the rename was lost too: claimed again) or in the work area with no row (recovery
+        // adopts it); nothing was published for it, because publishing waits for the commit's WAL fsync,
+        // which carries this row with it (the WAL is replayed as a prefix).
+        let inserted = try store.writeDeferred { db in
+            try entries.map { entry -> JournalEntry in
+                var entry = entry
+                try entry.claim(db)
+                return entry
+            }
+        }
+        CrashPoint.hit("after-claim-journal")
+        let moved = inserted.map { entry -> JournalEntry? in
+            let source = folder.appendingFile(entry.originalName)
+            if rename(source.path, workFolder.appendingFile(entry.runID).path) == 0 { return entry }
+            // Gone (another process took it) or unreadable folder: forget the row.
+            try? forgetRun(entry.runID, stage: entry.stage, store: store)
+            return nil
+        }
+        // No fsync of the work area or the inbox. A power cut may undo these renames; that is harmless until
+        // the run commits, and the commit makes them durable first: it syncs its output temporaries, and a
+        // filesystem that journals metadata in order (ext4, XFS) commits every earlier rename with the first
+        // fsync of a new file on it; when no temporary is on the work area's filesystem, the commit syncs the
+        // work area itself (``claimCarriers(for:)``). So a durable commit never leaves its input in the inbox
+        // to be claimed, run and published a second time.
+        CrashPoint.hit("after-claim-rename")
+        return moved
     }
 
     /// What a commit of `temporaries` must sync besides them to carry its files' claims (renames into the
@@ -78,21 +95,32 @@ extension FileStageRunner {
     }
 
     /// Deletes the journal row of a run whose file never reached the work area.
-    func forgetRun(_ runID: String) throws {
-        let stageName = stage.name
-        _ = try environment.store.write { db in
-            try JournalEntry.filter(Column("stage") == stageName && Column("runID") == runID).deleteAll(db)
+    @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
+    static func forgetRun(_ runID: String, stage: String, store: StateStore) throws {
+        _ = try store.write { db in
+            try JournalEntry.filter(Column("stage") == stage && Column("runID") == runID).deleteAll(db)
         }
     }
 
     /// Gets a claimed file ready for its task. A file that cannot run (a link, a folder, an empty file) is
     /// quarantined here, and a run already committed is published; both return nil.
-    func takeClaimed(_ runID: String) -> FileInFlight? {
+    func takeClaimed(_ runID: String) async -> FileInFlight? {
         let input = workFolder.appendingFile(runID)
         let justClaimed = claimed.removeValue(forKey: runID)
-        guard var entry = justClaimed?.entry ?? (try? environment.store.read({ [stage] db in
-            try JournalEntry.filter(Column("stage") == stage.name && Column("runID") == runID).fetchOne(db)
-        })) else {
+        var journal: JournalEntry?
+        if justClaimed == nil {
+            do {
+                journal = try await environment.store.read { [stage] db in
+                    try JournalEntry.filter(Column("stage") == stage.name && Column("runID") == runID).fetchOne(db)
+                }
+            } catch {
+                // The store, or a shutdown cancelling the read: the file stays claimed for a later try.
+                logger.warning("cannot read the journal; will try again", metadata: ["ferry.run": "\(runID)", "ferry.reason": "\(error)"])
+                retryAt[runID] = .now + engine.retry.delay(attempt: 1)
+                return nil
+            }
+        }
+        guard var entry = justClaimed?.entry ?? journal else {
             logger.error("claimed file has no journal entry", metadata: ["ferry.run": "\(runID)"])
             return nil
         }
@@ -100,7 +128,7 @@ extension FileStageRunner {
         fileLogger[metadataKey: "ferry.file"] = "\(entry.originalName)"
         if entry.state == .committed {
             // Outputs are already committed (publishing or archiving failed last time): publish, never re-run.
-            republishCommitted(&entry, logger: fileLogger)
+            await republishCommitted(&entry, logger: fileLogger)
             return nil
         }
         // What was claimed is read with lstat (the claim's own reading on a first run; again on a retry and
@@ -114,11 +142,11 @@ extension FileStageRunner {
             case .regularFile?, nil: nil
             }
         if let reason {
-            quarantine(&entry, reason: reason, logger: fileLogger)
+            await quarantine(&entry, reason: reason, logger: fileLogger)
             return nil
         }
         if found?.size == 0 {
-            quarantine(&entry, reason: "the file is empty: the sender may have failed; deliver it again", logger: fileLogger)
+            await quarantine(&entry, reason: "the file is empty: the sender may have failed; deliver it again", logger: fileLogger)
             return nil
         }
         let context = TaskContext(

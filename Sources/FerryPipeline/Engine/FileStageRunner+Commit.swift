@@ -32,7 +32,8 @@ extension FileStageRunner {
             }
             let ids = runIDs[index..<min(index + (overlapsFiles ? Self.overlap : 1), runIDs.count)]
             index += ids.count
-            let taken = ids.compactMap(takeClaimed)
+            var taken: [FileInFlight] = []
+            for id in ids { if let file = await takeClaimed(id) { taken.append(file) } }
             if !held.isEmpty {
                 // The batch before is published off this actor while this batch's tasks and commits go on.
                 let files = held
@@ -42,7 +43,7 @@ extension FileStageRunner {
                     await BlockingPool.shared.perform { Self.publish(files, with: publisher) }
                 }
             }
-            let ran = keepSucceeded(taken, await Self.runTasks(taken, task: task))
+            let ran = await keepSucceeded(taken, await Self.runTasks(taken, task: task))
             if let previous = committing.take() {
                 let again = await awaitCommits(previous, into: &committed)
                 if !again.isEmpty {
@@ -62,7 +63,7 @@ extension FileStageRunner {
         held += committed
         // While claimed files wait, the batch is published while the next one's first tasks run; otherwise now,
         // so a lone file is never held back.
-        if stopping || ready.isEmpty { publishHeld() }
+        if stopping || ready.isEmpty { await publishHeld() }
     }
 
     /// Runs the task on each file, all at once, off this actor.
@@ -89,12 +90,12 @@ extension FileStageRunner {
     }
 
     /// The files whose task succeeded; the others are retried or quarantined here.
-    private func keepSucceeded(_ files: [FileInFlight], _ results: [Result<Void, any Error>]) -> [FileInFlight] {
+    private func keepSucceeded(_ files: [FileInFlight], _ results: [Result<Void, any Error>]) async -> [FileInFlight] {
         var ran: [FileInFlight] = []
         for (file, result) in zip(files, results) {
             switch result {
             case .success: ran.append(file)
-            case .failure(let error): fail(file, error)
+            case .failure(let error): await fail(file, error)
             }
         }
         return ran
@@ -160,7 +161,7 @@ extension FileStageRunner {
                 CrashPoint.hit("after-commit")
                 committed.append(file)
             case .failed(let error):
-                fail(file, error)
+                await fail(file, error)
             case .conflict, .notTried:
                 if case .conflict = outcome {
                     file.logger.info("a file committed meanwhile sent some of the same orders: running this one again")

@@ -1,14 +1,19 @@
+import FerryState
 import FerryValues
 import Foundation
 import Logging
 
 extension FileStageRunner {
-    /// Publishes the files ``process(_:)`` held back.
-    func publishHeld() {
+    /// Publishes the files ``process(_:)`` held back, on the blocking pool (the flush, renames and fsyncs).
+    func publishHeld() async {
         guard !held.isEmpty else { return }
         let files = held
         held = []
-        recordPublished(Self.publish(files, with: publisher))
+        // Still busy while they publish: a drain must not take the stage for idle meanwhile.
+        let wasBusy = busy
+        busy = true
+        defer { busy = wasBusy }
+        recordPublished(await BlockingPool.shared.perform { [publisher] in Self.publish(files, with: publisher) })
     }
 
     /// Publishes a batch of committed files: all at once, or, if that fails, one by one so that a file that
@@ -73,9 +78,13 @@ extension FileStageRunner {
     /// Publishes a run committed earlier (its publishing failed, or a crash came first), or schedules another
     /// try with capped backoff: a committed run is never re-run (that would publish its outputs twice) nor
     /// quarantined (its outputs are already out).
-    func republishCommitted(_ entry: inout JournalEntry, logger: Logger) {
+    func republishCommitted(_ entry: inout JournalEntry, logger: Logger) async {
         do {
-            try publisher.publishAndArchive(&entry)
+            entry = try await offload { [entry, publisher] in
+                var entry = entry
+                try publisher.publishAndArchive(&entry)
+                return entry
+            }
             attemptsThisProcess[entry.runID] = nil
             logger.info("processed", metadata: ["ferry.outputs": .array(entry.decodedOutputs.map { .string($0.name) })])
             reportDepth()

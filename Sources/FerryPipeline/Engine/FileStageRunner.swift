@@ -105,16 +105,16 @@ actor FileStageRunner: StageRunning {
     /// Processes files until ``stop()``; returns when the file in hand is finished.
     func run() async {
         while !stopping {
-            if !settling.isEmpty { claimSettled() }
+            if !settling.isEmpty { await claimSettled() }
             let batch = nextBatch()
             if !batch.isEmpty {
                 await process(batch)
                 continue
             }
-            publishHeld()
+            await publishHeld()
             await signal.wait(for: nextDeadline())
         }
-        publishHeld()
+        await publishHeld()
         // Ready to run again (one drain after another in `ferry demo --once`). Reset here, not on entry: a stop
         // that comes before the loop has started (a SIGHUP right after the start) must still end it.
         stopping = false

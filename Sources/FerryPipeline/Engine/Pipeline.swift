@@ -150,13 +150,13 @@ public final class Pipeline: Sendable {
         // Path units never run `ferry watch`: each drain does the clean-up (nothing to do is a few listings).
         await cleanUp()
         for observer in observers { await observer.flush() }
-        return report(stages: chosen.map(\.stage.name), since: started)
+        return await report(stages: chosen.map(\.stage.name), since: started)
     }
 
     /// What the journal says of `names` since `started`: processed, quarantined, still claimed, counters.
-    func report(stages names: [String], since started: Double) -> DrainReport {
+    func report(stages names: [String], since started: Double) async -> DrainReport {
         var report = DrainReport()
-        let entries = (try? store.read { db in
+        let entries = (try? await store.read { db in
             try JournalEntry.filter(names.contains(Column("stage")) && (Column("claimedAt") >= started || Column("finishedAt") >= started)).fetchAll(db)
         }) ?? []
         for entry in entries {
@@ -193,7 +193,7 @@ public final class Pipeline: Sendable {
             await runner.stop()
             await loop.value
         }
-        let entry = try store.read { db in
+        let entry = try await store.read { db in
             try JournalEntry.filter(Column("stage") == name && Column("claimedAt") >= started).order(Column("id").desc).fetchOne(db)
         }
         if let entry, entry.state == .abandoned {
@@ -219,13 +219,13 @@ public final class Pipeline: Sendable {
         for runner in runners { await runner.recover() }
     }
 
-    func recordModes(_ modes: [String: WatchMode]) {
+    func recordModes(_ modes: [String: WatchMode]) async {
         let rows = fileRunners.map { runner -> (String, String, String) in
             let path = runner.folder.standardizedFileURL.path
             return (path, runner.stage.name, modes[path].map { "\($0)" } ?? "inotify")
         }
         let now = Date().timeIntervalSince1970
-        try? store.write { db in
+        try? await store.write { db in
             try db.execute(sql: "DELETE FROM pipeline_folders")
             for (path, stage, mode) in rows {
                 try db.execute(sql: "INSERT INTO pipeline_folders(path, stage, mode, updatedAt) VALUES (?, ?, ?, ?)", arguments: [path, stage, mode, now])

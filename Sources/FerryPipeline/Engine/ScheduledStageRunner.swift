@@ -57,25 +57,28 @@ actor ScheduledStageRunner: StageRunning {
 
     func isIdle(includingRetries: Bool) -> Bool { !busy && !due }
 
-    func syncCommittedOutputs() {
-        StageRecovery(stage: stage, store: environment.store).syncCommittedOutputs()
+    func syncCommittedOutputs() async {
+        let recovery = StageRecovery(stage: stage, store: environment.store)
+        await BlockingPool.shared.perform { recovery.syncCommittedOutputs() }
     }
 
     /// Publishes the ticks a crash left committed and records the interrupted ones as abandoned: a tick is not
-    /// re-run, the next one does its work.
-    func recover() {
+    /// re-run, the next one does its work. On the blocking pool: journal reads and writes, renames and fsyncs.
+    func recover() async {
         let recovery = StageRecovery(stage: stage, store: environment.store)
-        for var entry in recovery.runs(in: [.claimed, .committed]) {
-            if entry.state == .claimed {
-                recovery.abandon(entry)
-                continue
+        await BlockingPool.shared.perform { [publisher, logger] in
+            for var entry in recovery.runs(in: [.claimed, .committed]) {
+                if entry.state == .claimed {
+                    recovery.abandon(entry)
+                    continue
+                }
+                do { try publisher.publishAndArchive(&entry) } catch {
+                    // The next start tries again: the journal keeps it committed.
+                    logger.error("cannot publish a committed run", metadata: ["ferry.reason": "\(Redaction.message(of: error))"])
+                }
             }
-            do { try publisher.publishAndArchive(&entry) } catch {
-                // The next start tries again: the journal keeps it committed.
-                logger.error("cannot publish a committed run", metadata: ["ferry.reason": "\(Redaction.message(of: error))"])
-            }
+            recovery.removeStrayTemporaries()
         }
-        recovery.removeStrayTemporaries()
     }
 
     /// One scheduled run: the task, then one durable commit of its outputs and hooks, then publishing.
@@ -150,7 +153,7 @@ actor ScheduledStageRunner: StageRunning {
     /// write), before this tick adds its own: their outputs are durable and must reach their folders.
     private func publishCommittedRuns() async {
         let recovery = StageRecovery(stage: stage, store: environment.store)
-        for entry in recovery.runs(in: [.committed]) {
+        for entry in await BlockingPool.shared.perform({ recovery.runs(in: [.committed]) }) {
             do { try await publish(entry) } catch {
                 logger.error("cannot publish a committed run; the next run tries again", metadata: [
                     "ferry.run": "\(entry.runID)", "ferry.reason": "\(Redaction.message(of: error))",

@@ -5,7 +5,8 @@ import Foundation
 import GRDB
 
 /// What both kinds of stage runner do after a crash, read from the journal: sync the temporaries of committed
-/// runs, list the runs to finish, remove temporaries of runs that never committed.
+/// runs, list the runs to finish, remove temporaries of runs that never committed. All of it blocks (journal
+/// reads and writes, fsyncs, listings): the runners call it on the blocking pool, a hop for a batch of steps.
 struct StageRecovery: Sendable {
     let stage: StageConfig
     let store: StateStore
@@ -23,6 +24,7 @@ struct StageRecovery: Sendable {
     }
 
     /// The stage's runs in `states`, in the order they were recorded.
+    @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
     func runs(in states: [JournalEntry.State]) -> [JournalEntry] {
         let stageName = stage.name
         let names = states.map(\.rawValue)
@@ -32,6 +34,7 @@ struct StageRecovery: Sendable {
     }
 
     /// The stage's journal row of `runID`, if any.
+    @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
     func run(_ runID: String) -> JournalEntry? {
         let stageName = stage.name
         return (try? store.read { db in
@@ -40,6 +43,7 @@ struct StageRecovery: Sendable {
     }
 
     /// Records a claimed run that will never run again (a scheduled tick interrupted) as abandoned.
+    @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
     func abandon(_ entry: JournalEntry) {
         var entry = entry
         entry.state = .abandoned
@@ -48,6 +52,7 @@ struct StageRecovery: Sendable {
     }
 
     /// Removes `.ferry-<run>-*.tmp` files in the stage's output folders whose run is ours and did not commit.
+    @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
     func removeStrayTemporaries() {
         for folder in Set(stage.outputs.values) {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { continue }

@@ -10,7 +10,7 @@ protocol StageRunning: Actor {
     /// True when nothing is waiting, running or (with `includingRetries`) due for a retry in this process.
     func isIdle(includingRetries: Bool) -> Bool
     /// fsyncs the temporaries of committed runs, before any stage recovers (``StageRecovery``).
-    func syncCommittedOutputs()
+    func syncCommittedOutputs() async
     /// Finishes what a crash interrupted.
-    func recover()
+    func recover() async
 }

@@ -58,6 +58,6 @@ extension Pipeline {
             quietRounds = idle ? quietRounds + 1 : 0
             try? await Task.sleep(for: .milliseconds(idle ? 50 : 20))
         }
-        return report(stages: chosen.map(\.stage.name), since: started)
+        return await report(stages: chosen.map(\.stage.name), since: started)
     }
 }

@@ -18,7 +18,7 @@ extension Pipeline {
         let folders = fileRunners.map { runner in (runner.folder.standardizedFileURL.path, config.mode(of: runner.folder)) }
         let watcher = FolderWatcher(folders: folders, rescanInterval: config.rescanInterval, logger: logger)
         await watcher.start()
-        recordModes(watcher.effectiveModes)
+        await recordModes(watcher.effectiveModes)
         watching.withLock { $0 = true }
         defer { watching.withLock { $0 = false } }
         onReady()

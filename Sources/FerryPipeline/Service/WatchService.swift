@@ -95,7 +95,9 @@ public final class WatchService: Service, Sendable {
                     notifier.notify(first ? "READY=1" : "READY=1\nSTATUS=configuration reloaded")
                 }
                 first = false
-                if shuttingDown.withLock({ $0 }) { break }
+                // Shut down, or this service's task cancelled (its group gave up on it): a watch that returned
+                // for either must not be followed by another.
+                if shuttingDown.withLock({ $0 }) || Task.isCancelled { break }
                 guard reloadRequested.withLock({ flag in defer { flag = false }; return flag }) else { break }
                 try reload()
             }

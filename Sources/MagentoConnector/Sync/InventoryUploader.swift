@@ -73,7 +73,7 @@ public struct InventoryUploader: Sendable {
         let scope = self.scope
         // The last record for a SKU wins, as if the file were applied in order. Keyed by the lower-cased SKU:
         // Magento matches SKUs regardless of case, so `MUG-BLUE-11OZ` is the level last sent for `Mug-Blue-11oz`.
-        let last: [String: (String, Bool)] = try store.read { db in
+        let last: [String: (String, Bool)] = try await store.read { db in
             var map: [String: (String, Bool)] = [:]
             // A cursor, not an array of rows: a catalogue's worth of rows is read once, straight into the map.
             let rows = try Row.fetchCursor(

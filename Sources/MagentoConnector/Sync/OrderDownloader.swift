@@ -231,7 +231,7 @@ public struct OrderDownloader: Sendable {
         guard !page.isEmpty else { return }
         let scope = self.scope
         let keys = page.map { ($0.entityID ?? 0, $0.updatedAt ?? "") }
-        let emitted: Set<String> = try store.read { db in
+        let emitted: Set<String> = try await store.read { db in
             var set = Set<String>()
             for start in stride(from: 0, to: keys.count, by: 400) {
                 let chunk = keys[start..<min(start + 400, keys.count)]

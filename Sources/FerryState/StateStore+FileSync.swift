@@ -1,0 +1,61 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension StateStore {
+    /// fsyncs the files deferred transactions rely on: one file alone, or a `syncfs` per filesystem for several
+    /// (one journal commit and one disk flush instead of one per file). Runs in the writer's turn.
+    func syncDeferredFiles() throws {
+        let files = filesToSync.withLock { files in
+            defer { files.removeAll() }
+            return files
+        }
+        guard !files.isEmpty else { return }
+        do {
+            if files.count == 1 || Self.syncfsSymbol == nil {
+                for file in files { try Self.sync(file, wholeFilesystem: false) }
+            } else {
+                var devices = Set<UInt64>()
+                for file in files {
+                    var info = stat()
+                    // Gone: published (after an earlier sync) or removed with its run; nothing to sync.
+                    guard stat(file, &info) == 0 else { continue }
+                    if devices.insert(UInt64(info.st_dev)).inserted { try Self.sync(file, wholeFilesystem: true) }
+                }
+            }
+        } catch {
+            // Not synced: keep them for the next durable write, which fails the same way until the disk recovers.
+            filesToSync.withLock { $0.insert(contentsOf: files, at: 0) }
+            throw error
+        }
+    }
+
+    private static func sync(_ file: String, wholeFilesystem: Bool) throws {
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return }
+            throw SyncError(file: file, code: errno)
+        }
+        defer { close(fd) }
+        if (wholeFilesystem ? syncFilesystem(fd) : fsync(fd)) != 0 { throw SyncError(file: file, code: errno) }
+    }
+
+    /// glibc's `syncfs`, which its headers declare only under `_GNU_SOURCE` (so Swift's Glibc module lacks it).
+    /// Only called when ``syncfsSymbol`` was found.
+    private static func syncFilesystem(_ fd: Int32) -> Int32 {
+        typealias SyncFS = @convention(c) (Int32) -> Int32
+        guard let symbol = syncfsSymbol else { return fsync(fd) }
+        return unsafeBitCast(symbol, to: SyncFS.self)(fd)
+    }
+
+    private nonisolated(unsafe) static let syncfsSymbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs")
+
+    /// A file a deferred transaction relies on could not be synced.
+    struct SyncError: Error, CustomStringConvertible {
+        let file: String
+        let code: Int32
+        var description: String { "cannot sync \(file) to disk: \(String(cString: strerror(code)))" }
+    }
+}
