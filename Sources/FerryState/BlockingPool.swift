@@ -63,7 +63,10 @@ public final class BlockingPool: Sendable {
     public func submit(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
         state.jobs.append(job)
-        let start = state.idle == 0 && state.threads < threadLimit
+        // More jobs waiting than idle threads to take them: a thread that was signalled still counts as idle
+        // until it wakes, so "no idle thread" alone would leave a second job queued behind a first one that a
+        // lone idle thread is about to take (and blocked for as long as that job blocks).
+        let start = state.jobs.count - state.next > state.idle && state.threads < threadLimit
         if start { state.threads += 1 }
         condition.signal()
         condition.unlock()

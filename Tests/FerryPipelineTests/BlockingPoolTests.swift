@@ -69,4 +69,31 @@ struct BlockingPoolTests {
         struct Refused: Error {}
         await #expect(throws: Refused.self) { try await offload { throw Refused() } }
     }
+
+    /// Two jobs submitted back to back while one thread is idle both run at once when the limit allows: the second
+    /// does not wait behind the first (which here waits for the second, as a job may wait for another's result).
+    /// Before the fix a signalled, not yet awake idle thread counted as free, so no second thread started and the
+    /// first job waited for ever; the 10 s wait only turns that hang into a failure.
+    @Test func aJobSubmittedWhileTheIdleThreadIsWakingGetsAThreadOfItsOwn() async throws {
+        for _ in 0..<20 {
+            let pool = BlockingPool(threadLimit: 2)
+            // One thread, now idle.
+            await pool.perform {}
+            let secondRan = DispatchSemaphore(value: 0)
+            let firstFinished = DispatchSemaphore(value: 0)
+            let sawSecond = Mutex(false)
+            pool.submit {
+                sawSecond.withLock { $0 = secondRan.wait(timeout: .now() + 10) == .success }
+                firstFinished.signal()
+            }
+            pool.submit { secondRan.signal() }
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    firstFinished.wait()
+                    continuation.resume()
+                }
+            }
+            #expect(sawSecond.withLock { $0 }, "the second job waited behind the first")
+        }
+    }
 }
