@@ -40,7 +40,7 @@ import Testing
             await sandbox.store.touch(3)
             let added = await sandbox.store.addOrder()
             try await store.write { db in try OrderDownloader.record(first, in: db) }
-            #expect(try downloader.watermark() == "2025-01-01 06:42:33")
+            #expect(try await downloader.watermark() == "2025-01-01 06:42:33")
 
             let second = try await downloader.fetch(now: MagentoDate.date("2030-01-01 00:01:00")!)
             #expect(second.orders.compactMap(\.entityID) == [3, added])

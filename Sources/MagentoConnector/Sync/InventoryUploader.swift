@@ -108,9 +108,17 @@ public struct InventoryUploader: Sendable {
         return outcomes.map { $0 ?? .failed("not processed") }
     }
 
-    private func remember(_ records: [InventoryRecord]) throws {
+    private func remember(_ records: [InventoryRecord]) async throws {
         let scope = self.scope
         let now = MagentoDate.string(Date())
+        // On the blocking pool (a durable write fsyncs), and not through the async write: a shutdown cancelling
+        // the upload must not roll back the record of levels Magento has already taken (the restart would send
+        // them again).
+        try await BlockingPool.shared.run { [store] in try Self.remember(records, scope: scope, at: now, in: store) }
+    }
+
+    @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool")
+    private static func remember(_ records: [InventoryRecord], scope: String, at now: String, in store: StateStore) throws {
         try store.write { db in
             for r in records {
                 // One row per SKU whatever its case: the spelling sent last replaces any other.
@@ -147,7 +155,7 @@ public struct InventoryUploader: Sendable {
                 group.addTask {
                     do {
                         try await client.updateStockItem(sku: record.sku, qty: record.qty, isInStock: record.isInStock)
-                        try remember([record])
+                        try await remember([record])
                         return (index, .uploaded, nil)
                     } catch let error as MagentoError where error.status == 404 {
                         return (index, .unknownSKU("SKU \(record.sku) is not in the Magento catalogue: \(error)"), nil)
@@ -210,7 +218,7 @@ public struct InventoryUploader: Sendable {
             let items = chunk.map { item(records[$0], source) }
             switch await save(items) {
             case .success:
-                try remember(chunk.map { records[$0] })
+                try await remember(chunk.map { records[$0] })
                 for i in chunk { outcomes[i] = .uploaded }
                 start += chunk.count
                 done += chunk.count
@@ -229,7 +237,7 @@ public struct InventoryUploader: Sendable {
                     }
                     switch await save([item(records[i], source)]) {
                     case .success:
-                        try remember([records[i]])
+                        try await remember([records[i]])
                         outcomes[i] = .uploaded
                     case .failure(let single) where single.isTransient:
                         return single

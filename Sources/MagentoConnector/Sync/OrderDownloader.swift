@@ -111,9 +111,9 @@ public struct OrderDownloader: Sendable {
     }
 
     /// The stored watermark, if any.
-    public func watermark() throws -> String? {
+    public func watermark() async throws -> String? {
         let scope = self.scope
-        return try store.read { db in
+        return try await store.read { db in
             try String.fetchOne(db, sql: "SELECT updated_at FROM magento_download_watermark WHERE scope = ?", arguments: [scope])
         }
     }
@@ -157,7 +157,7 @@ public struct OrderDownloader: Sendable {
         let sinceLastRun = settings.effectiveSinceLastRun
         var since: String?
         if sinceLastRun {
-            if let mark = try watermark(), let date = MagentoDate.date(mark) {
+            if let mark = try await watermark(), let date = MagentoDate.date(mark) {
                 since = MagentoDate.string(date.addingTimeInterval(-Double(settings.effectiveOverlap)))
             } else {
                 since = settings.initialSince
@@ -212,7 +212,7 @@ public struct OrderDownloader: Sendable {
 
         if sinceLastRun {
             // Never past the run's start: an order updated during the run gets a later updated_at.
-            let previous = try watermark()
+            let previous = try await watermark()
             batch.newWatermark = [maxSeen.map { min($0, runStart) }, previous].compactMap { $0 }.max()
         }
         logger.debug(

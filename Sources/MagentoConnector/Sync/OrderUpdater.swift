@@ -164,9 +164,9 @@ public struct OrderUpdater: Sendable {
         return result
     }
 
-    private func ledgerState(_ key: String) throws -> String? {
+    private func ledgerState(_ key: String) async throws -> String? {
         let scope = self.scope
-        return try store.read { db in
+        return try await store.read { db in
             try String.fetchOne(
                 db, sql: "SELECT state FROM magento_comment_ledger WHERE scope = ? AND update_key = ?",
                 arguments: [scope, key])
@@ -175,23 +175,28 @@ public struct OrderUpdater: Sendable {
 
     private func setLedger(
         _ key: String, _ request: OrderUpdateRequest, _ entityID: Int, comment: String, status: String?, state: String?
-    ) throws {
+    ) async throws {
         let scope = self.scope
         let now = MagentoDate.string(Date())
-        try store.write { db in
-            if let state {
-                try db.execute(
-                    sql: """
-                        INSERT INTO magento_comment_ledger
-                            (scope, update_key, increment_id, entity_id, comment, status, state, changed_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT(scope, update_key) DO UPDATE SET
-                            state = excluded.state, status = excluded.status, changed_at = excluded.changed_at
-                        """,
-                    arguments: [scope, key, request.incrementID, entityID, comment, status, state, now])
-            } else {
-                try db.execute(
-                    sql: "DELETE FROM magento_comment_ledger WHERE scope = ? AND update_key = ?", arguments: [scope, key])
+        let incrementID = request.incrementID
+        // On the blocking pool (a durable write fsyncs), and not through the async write: a shutdown cancelling
+        // this task must not roll back the record of a comment Magento has already taken.
+        try await BlockingPool.shared.run { [store] in
+            try store.write { db in
+                if let state {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO magento_comment_ledger
+                                (scope, update_key, increment_id, entity_id, comment, status, state, changed_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                            ON CONFLICT(scope, update_key) DO UPDATE SET
+                                state = excluded.state, status = excluded.status, changed_at = excluded.changed_at
+                            """,
+                        arguments: [scope, key, incrementID, entityID, comment, status, state, now])
+                } else {
+                    try db.execute(
+                        sql: "DELETE FROM magento_comment_ledger WHERE scope = ? AND update_key = ?", arguments: [scope, key])
+                }
             }
         }
     }
@@ -235,14 +240,14 @@ public struct OrderUpdater: Sendable {
         case .success(let allowed): status = allowed
         case .failure(let refusal): return .failed(refusal.message)
         }
-        switch try ledgerState(key) {
+        switch try await ledgerState(key) {
         case "posted":
             return .alreadyPosted
         case "posting":
             // An earlier run crashed or lost the answer after (maybe) posting: ask Magento. The comment alone
             // decides: the order's status may have moved on since (an invoice, a shipment).
             if try await historyHasComment(entityID: order.entityID, comment: comment, status: nil) {
-                try setLedger(key, request, order.entityID, comment: comment, status: status, state: "posted")
+                try await setLedger(key, request, order.entityID, comment: comment, status: status, state: "posted")
                 logger.info("comment found on the order after an interrupted run; not posting again", metadata: meta)
                 return .alreadyPosted
             }
@@ -252,7 +257,7 @@ public struct OrderUpdater: Sendable {
             }
         }
 
-        try setLedger(key, request, order.entityID, comment: comment, status: status, state: "posting")
+        try await setLedger(key, request, order.entityID, comment: comment, status: status, state: "posting")
         CrashPoint.hit("before-comment-post")
         var attempt = 0
         while true {
@@ -263,7 +268,7 @@ public struct OrderUpdater: Sendable {
                     notifyCustomer: settings.notifyCustomer ?? false, visibleOnFront: settings.visibleOnFront ?? false)
                 CrashPoint.hit("after-comment-post")
                 try afterPost?(request.incrementID)
-                try setLedger(key, request, order.entityID, comment: comment, status: status, state: "posted")
+                try await setLedger(key, request, order.entityID, comment: comment, status: status, state: "posted")
                 return .posted
             } catch let error as MagentoError where !error.isTransient {
                 if status != nil, !settings.failWhenNotAllowed, error.status == 400,
@@ -278,7 +283,7 @@ public struct OrderUpdater: Sendable {
                     continue
                 }
                 // Refused: nothing was added, so a later run may try again.
-                try setLedger(key, request, order.entityID, comment: comment, status: status, state: nil)
+                try await setLedger(key, request, order.entityID, comment: comment, status: status, state: nil)
                 return .failed("order \(request.incrementID): \(error)")
             } catch let error as MagentoError {
                 // The answer was lost or the store is struggling: the comment may be there already. Only the
@@ -286,7 +291,7 @@ public struct OrderUpdater: Sendable {
                 // error goes up, so the next attempt asks again first (as after a crash).
                 logger.warning("comment post uncertain, checking the order's history", metadata: meta.merging(["ferry.error": "\(error)"]) { $1 })
                 if try await historyHasComment(entityID: order.entityID, comment: comment, status: status) {
-                    try setLedger(key, request, order.entityID, comment: comment, status: status, state: "posted")
+                    try await setLedger(key, request, order.entityID, comment: comment, status: status, state: "posted")
                     return .posted
                 }
                 if attempt >= 3 { throw error }
