@@ -20,7 +20,9 @@ public final class BlockingPool: Sendable {
 
     // Unchecked: every field is read and written only with `condition` locked.
     private final class State: @unchecked Sendable {
-        var jobs: [@Sendable () -> Void] = []
+        /// Taken jobs are set to nil at once: a finished job's closure must not keep what it captured (a
+        /// download's 500 orders, a request body) alive until the taken prefix is dropped.
+        var jobs: [(@Sendable () -> Void)?] = []
         /// Index of the next job in `jobs`: taking one is O(1); the taken prefix is dropped when it grows.
         var next = 0
         var threads = 0
@@ -87,7 +89,8 @@ public final class BlockingPool: Sendable {
                 condition.wait()
                 state.idle -= 1
             }
-            let job = state.jobs[state.next]
+            let job = state.jobs[state.next]!
+            state.jobs[state.next] = nil
             state.next += 1
             if state.next > 64, state.next * 2 > state.jobs.count {
                 state.jobs.removeFirst(state.next)
