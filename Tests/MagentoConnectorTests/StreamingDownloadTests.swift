@@ -7,7 +7,7 @@ import MagentoConnector
 import MagentoSandbox
 import Testing
 
-/// The download task writes its files as the pages arrive (memory holds one file's orders, not the store): the files
+/// The download task writes its files as the pages arrive (memory holds a file or two of orders, not the store): the files
 /// are byte for byte the ones the whole batch made before, in files of `maxOrdersPerFile`, and the commit records
 /// every order once.
 @Suite struct StreamingDownloadTests {
@@ -58,12 +58,64 @@ import Testing
         }
     }
 
+    /// A file is written while the next pages are fetched (#18); a run that fails on a later page still returns
+    /// only once that write is done, so the engine never cleans up under a write, and the next run emits every
+    /// order once.
+    @Test func aRunThatFailsMidwayLeavesNoWriteInFlight() async throws {
+        setenv(Self.tokenVariable, testToken, 1)
+        let faults = SandboxFaults(rate500: 0.12, seed: 11)
+        try await withSandbox(orders: 300, options: .init(faults: faults)) { _, client, store in
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-stream-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: root) }
+            let outbox = root.appendingPathComponent("inbox")
+            try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+            let settings = """
+                {"baseUrl": "\(client.configuration.baseURL)", "auth": "bearer", "tokenEnv": "\(Self.tokenVariable)",
+                 "stages": [], "sinceLastRun": true, "pageSize": 10, "maxOrdersPerFile": 20, "maxAttempts": 1}
+                """
+            var failedWithFiles = 0
+            var succeeded = false
+            for _ in 0..<60 where !succeeded {
+                let context = try Self.context(settings: settings, root: root, outbox: outbox, store: store)
+                do {
+                    try await context.task.run(context.context)
+                    try await Self.commit(context.context, store: store)
+                    succeeded = true
+                } catch {
+                    // Every file the failed run began is whole the moment it returns: no write is still going.
+                    let begun = context.context.pendingOutputs
+                    if !begun.isEmpty { failedWithFiles += 1 }
+                    for output in begun {
+                        let text = try String(contentsOf: output.url, encoding: .utf8)
+                        #expect(text.hasSuffix("</ArrayOfOrderInfo>\n") || text.hasSuffix("</ArrayOfOrderInfo>"), "\(output.name) unfinished")
+                        try FileManager.default.removeItem(at: output.url)
+                    }
+                }
+            }
+            #expect(succeeded, "a run got through the faults")
+            #expect(failedWithFiles > 0, "some run failed after writing files (the case under test)")
+            var ids: [String] = []
+            for name in try FileManager.default.contentsOfDirectory(atPath: outbox.path) {
+                let text = try String(contentsOf: outbox.appendingPathComponent(name), encoding: .utf8)
+                // The order's own id follows its increment_id (items carry an order_id of their own).
+                let pattern = try NSRegularExpression(pattern: "</increment_id>\\s*<order_id>(\\d+)")
+                ids += pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
+                    Range($0.range(at: 1), in: text).map { String(text[$0]) }
+                }
+            }
+            #expect(ids.count == 300, "\(ids.count) orders emitted")
+            #expect(Set(ids).count == 300, "\(Set(ids).count) distinct orders")
+        }
+    }
+
     static func freshStore(_ root: URL) throws -> StateStore {
         try StateStore(path: root.appendingPathComponent("whole-\(UUID().uuidString).sqlite").path, migrations: MagentoState.migrations)
     }
 
-    /// Runs the download task as the engine would: outputs renamed into place, commit hooks in one transaction.
-    static func runDownload(settings: String, root: URL, outbox: URL, store: StateStore) async throws -> [String: Int] {
+    /// The download task and a fresh context for one run, as the engine makes them.
+    static func context(
+        settings: String, root: URL, outbox: URL, store: StateStore
+    ) throws -> (task: any ScheduledTask, context: TaskContext) {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let kind = try #require(MagentoTasks.all.first { $0.name == "magento.download-orders" })
@@ -71,12 +123,23 @@ import Testing
         let task = try kind.makeScheduledTask(TaskSettings(json: Data(settings.utf8), path: "stages[0].settings"), environment)
         let context = TaskContext(
             environment: environment, logger: logger, outputFolders: ["out": outbox], runID: UUID().uuidString)
-        try await task.run(context)
+        return (task, context)
+    }
+
+    /// Commits a run as the engine would: outputs renamed into place, commit hooks in one transaction.
+    static func commit(_ context: TaskContext, store: StateStore) async throws {
         for output in context.pendingOutputs {
             try FileManager.default.moveItem(at: output.url, to: output.folder.appendingPathComponent(output.name))
         }
         let hooks = context.commitHooks
         try await store.write { db in for hook in hooks { try hook(db) } }
-        return context.counters
+    }
+
+    /// Runs the download task as the engine would and returns its counters.
+    static func runDownload(settings: String, root: URL, outbox: URL, store: StateStore) async throws -> [String: Int] {
+        let run = try context(settings: settings, root: root, outbox: outbox, store: store)
+        try await run.task.run(run.context)
+        try await commit(run.context, store: store)
+        return run.context.counters
     }
 }
