@@ -28,6 +28,31 @@ import Testing
         }
     }
 
+    /// The next page is asked for while this one is written (#18); when the writing fails, the download throws
+    /// that error once the page asked for is finished or cancelled: no request outlives the run, and nothing is
+    /// recorded, so the next run takes every order.
+    @Test func aReceiverThatFailsEndsTheDownloadWithNoRequestLeftRunning() async throws {
+        struct WriteFailed: Error {}
+        let slow = MagentoSandboxOptions(faults: SandboxFaults(latencyMilliseconds: 100))
+        try await withSandbox(orders: 500, options: slow) { sandbox, client, store in
+            let downloader = OrderDownloader(
+                client: client, store: store, scope: "dl", settings: DownloadSettings(stages: [], pageSize: 50))
+            var pages = 0
+            await #expect(throws: WriteFailed.self) {
+                _ = try await downloader.download { _ in
+                    pages += 1
+                    if pages == 2 { throw WriteFailed() }
+                }
+            }
+            func asked() async -> Int { await sandbox.store.requestLog().filter { $0.route == "/V1/orders" }.count }
+            let atReturn = await asked()
+            #expect(atReturn <= 3, "pages 1 and 2 and the one asked for while page 2 was written: \(atReturn)")
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(await asked() == atReturn, "a request went on after the download returned")
+            #expect(try await downloader.fetch().orders.count == 500)
+        }
+    }
+
     @Test func sinceLastRunEmitsOnceAndCatchesOrdersChangedDuringTheDownload() async throws {
         try await withSandbox(orders: 250) { sandbox, client, store in
             // The store's clock is in 2025; the run starts "now" in 2030, after every generated order.

@@ -174,40 +174,62 @@ public struct OrderDownloader: Sendable {
         // never mapped to a sale, whatever the status filter lets through.
         let includeClosed = settings.includeCanceledAndClosed ?? false
         let isLeftOut = { (order: MagentoOrder) in !includeClosed && OrderStatusRules.closedStates.contains(order.state ?? "") }
-        while true {
-            // Nothing is recorded before the file is committed, so stopping between pages loses nothing.
-            if Task.isCancelled { throw MagentoError.stopped("order download") }
-            var criteria = baseCriteria(since: since)
+        // The next page is asked for as soon as this one is read, while this one's orders are checked against the
+        // ledger and written (#18: the fetches used to wait for both). A page is a read, so one asked for and then
+        // not wanted (the run failed or stopped) costs nothing but the request; it is cancelled and awaited.
+        let client = self.client
+        let base = baseCriteria(since: since)
+        let offsetPaging = settings.offsetPaging
+        func fetch(after lastID: Int, page: Int) -> Task<SearchPage, any Error> {
+            var criteria = base
             criteria.sortOrders = [("entity_id", true)]
             criteria.pageSize = pageSize
-            if settings.offsetPaging {
+            if offsetPaging {
                 criteria.currentPage = page
             } else {
                 criteria.require(.init("entity_id", .gt, String(lastID)))
                 criteria.currentPage = 1
             }
-            let result = try await client.searchOrders(criteria)
-            batch.requests += 1
-            var fresh: [MagentoOrder] = []
-            for item in result.items {
-                let order = MagentoOrder(json: item)
-                guard let id = order.entityID else { continue }
-                // A 2.3 store clamps a page past the end to the last page: already-seen ids mean "done".
-                guard seen.insert(id).inserted else { continue }
-                fresh.append(order)
-                lastID = max(lastID, id)
-                if let updated = order.updatedAt, updated > maxSeen ?? "" { maxSeen = updated }
+            return Task { try await client.searchOrders(criteria) }
+        }
+        var next = fetch(after: lastID, page: page)
+        do {
+            while true {
+                // Nothing is recorded before the file is committed, so stopping between pages loses nothing.
+                if Task.isCancelled { throw MagentoError.stopped("order download") }
+                let asked = next
+                let result = try await withTaskCancellationHandler { try await asked.value } onCancel: { asked.cancel() }
+                batch.requests += 1
+                var fresh: [MagentoOrder] = []
+                for item in result.items {
+                    let order = MagentoOrder(json: item)
+                    guard let id = order.entityID else { continue }
+                    // A 2.3 store clamps a page past the end to the last page: already-seen ids mean "done".
+                    guard seen.insert(id).inserted else { continue }
+                    fresh.append(order)
+                    lastID = max(lastID, id)
+                    if let updated = order.updatedAt, updated > maxSeen ?? "" { maxSeen = updated }
+                }
+                // Keyset pages report what is left from this page on; offset pages the whole result.
+                progress?(seen.count, offsetPaging ? result.totalCount : seen.count - fresh.count + result.totalCount)
+                let short = result.items.count < pageSize
+                let last = if offsetPaging {
+                    short || fresh.isEmpty || page * pageSize >= result.totalCount
+                } else {
+                    short || fresh.isEmpty || result.totalCount <= result.items.count
+                }
+                if !last {
+                    page += 1
+                    next = fetch(after: lastID, page: page)
+                }
+                try await emit(fresh.sorted { ($0.entityID ?? 0) < ($1.entityID ?? 0) }, into: &batch, isLeftOut, receive)
+                if last { break }
             }
-            // Keyset pages report what is left from this page on; offset pages the whole result.
-            progress?(seen.count, settings.offsetPaging ? result.totalCount : seen.count - fresh.count + result.totalCount)
-            try await emit(fresh.sorted { ($0.entityID ?? 0) < ($1.entityID ?? 0) }, into: &batch, isLeftOut, receive)
-            let short = result.items.count < pageSize
-            if settings.offsetPaging {
-                if short || fresh.isEmpty || page * pageSize >= result.totalCount { break }
-                page += 1
-            } else {
-                if short || fresh.isEmpty || result.totalCount <= result.items.count { break }
-            }
+        } catch {
+            // No request outlives the run.
+            next.cancel()
+            _ = try? await next.value
+            throw error
         }
 
         if sinceLastRun {
