@@ -4,7 +4,8 @@ public import Foundation
 public import Logging
 import Synchronization
 
-/// Collects what went wrong (quarantined files, failed scheduled runs, orders Sage rejected) and, on `flush()`,
+/// Collects what went wrong (quarantined files, failed scheduled runs, orders Sage rejected, what a task says needs
+/// action, such as a Sage 200 authorization about to expire) and, on `flush()`,
 /// sends one summary per channel: one email and/or one webhook POST per run, never one per record.
 ///
 /// A channel that fails keeps its batch, and the next flush tries again with everything collected since, so a mail
@@ -18,6 +19,8 @@ public final class AlertObserver: PipelineObserver {
         case scheduledRunFailed(stage: String, error: String)
         /// Sage rejected orders of a file (a counter the stage's task kind declares in ``TaskKind/alertCounters``).
         case rejectedBySage(stage: String, file: String, orders: Int)
+        /// A task says an operator must act before the flow stops (``PipelineObserver/needsAttention(stage:message:)``).
+        case attention(stage: String, message: String)
     }
 
     /// Sends one summary somewhere; a seam so tests and future channels need no SMTP server.
@@ -77,6 +80,10 @@ public final class AlertObserver: PipelineObserver {
         if let error { record(.scheduledRunFailed(stage: stage, error: Redaction.scrub(error))) }
         let rejected = alerting(stage: stage, counters)
         if rejected > 0 { record(.rejectedBySage(stage: stage, file: "(scheduled run)", orders: rejected)) }
+    }
+
+    public func needsAttention(stage: String, message: String) {
+        record(.attention(stage: stage, message: Redaction.scrub(message)))
     }
 
     public func fileProcessed(stage: String, file: String, seconds: Double, counters: [String: Int]) {
@@ -163,10 +170,14 @@ public struct AlertSummary: Sendable {
     var rejected: [(stage: String, file: String, orders: Int)] {
         incidents.compactMap { if case .rejectedBySage(let s, let f, let n) = $0 { (s, f, n) } else { nil } }
     }
+    var attention: [(stage: String, message: String)] {
+        incidents.compactMap { if case .attention(let s, let m) = $0 { (s, m) } else { nil } }
+    }
 
     /// One line: `ferry on HOST: 2 files quarantined, 1 scheduled run failed, 3 orders rejected by Sage`.
     public var subject: String {
         var parts: [String] = []
+        if !attention.isEmpty { parts.append("\(attention.count) to act on") }
         if !quarantined.isEmpty { parts.append(Self.count(quarantined.count, "file", "quarantined")) }
         if !failedRuns.isEmpty { parts.append(Self.count(failedRuns.count, "scheduled run", "failed")) }
         let orders = rejected.reduce(0) { $0 + $1.orders }
@@ -181,6 +192,13 @@ public struct AlertSummary: Sendable {
     public var text: String {
         let limit = AlertObserver.listLimit
         var lines = [subject, ""]
+        if !attention.isEmpty {
+            // First: these stop the flow if nobody acts.
+            lines.append("To act on:")
+            for item in attention.prefix(limit) { lines.append("- [\(item.stage)] \(Self.firstLine(item.message))") }
+            if attention.count > limit { lines.append("- ... and \(attention.count - limit) more") }
+            lines.append("")
+        }
         if !quarantined.isEmpty {
             lines.append("Quarantined files (fix the file, then `ferry retry <failed path>`):")
             for item in quarantined.prefix(limit) {
@@ -222,7 +240,10 @@ public struct AlertSummary: Sendable {
             "rejectedBySage": .array(rejected.prefix(limit).map {
                 .object(["stage": .string($0.stage), "file": .string($0.file), "orders": .int($0.orders)])
             }),
-            "notListed": .int(total - min(quarantined.count, limit) - min(failedRuns.count, limit) - min(rejected.count, limit)),
+            "attention": .array(attention.prefix(limit).map { .object(["stage": .string($0.stage), "message": .string($0.message)]) }),
+            "notListed": .int(
+                total - min(quarantined.count, limit) - min(failedRuns.count, limit) - min(rejected.count, limit)
+                    - min(attention.count, limit)),
         ])
         return Data(Redaction.scrub(String(decoding: object.data, as: UTF8.self)).utf8)
     }

@@ -24,15 +24,20 @@ struct Sage200ExportStockTask: ScheduledTask {
         if let warehouses = own.warehouses, warehouses.isEmpty {
             throw TaskSettingsError(settingsPath: settings.path, key: "warehouses", message: "name at least one warehouse")
         }
+        let client = try environment.sage200Client()
         return Sage200ExportStockTask(
             exporter: Sage200StockExporter(
-                client: try environment.sage200Client(), store: environment.store, scope: environment.stageName,
-                warehouses: own.warehouses ?? ["HOME"], overlapSeconds: own.overlapSeconds ?? 120))
+                client: client, store: environment.store, scope: environment.stageName,
+                warehouses: own.warehouses ?? ["HOME"], overlapSeconds: own.overlapSeconds ?? 120),
+            client: client)
     }
 
     let exporter: Sage200StockExporter
+    /// For the refresh token's expiry notice.
+    let client: Sage200Client
 
     func run(_ context: TaskContext) async throws {
+        await client.noticeExpiringAuthorization(to: context)
         let (levels, commit) = try await exporter.changes()
         context.onCommit(commit)
         context.count("skus.exported", by: levels.count)

@@ -16,19 +16,23 @@ struct Sage200ImportOrdersTask: FileTask {
         name: "sage200.import-orders", settingsKeys: Sage200OrderSettings.keys,
         migrations: Sage200Ledger.migrations + Ledger.migrations
     ) { settings, environment in
-        Sage200ImportOrdersTask(
+        let client = try environment.sage200Client()
+        return Sage200ImportOrdersTask(
             importer: Sage200OrderImporter(
-                client: try environment.sage200Client(), ledger: Sage200Ledger(store: environment.store),
+                client: client, ledger: Sage200Ledger(store: environment.store),
                 settings: try settings.decode(Sage200OrderSettings.self), logger: environment.logger),
-            sent: Ledger(store: environment.store, profile: SuccessMappingSettings().profile))
+            sent: Ledger(store: environment.store, profile: SuccessMappingSettings().profile), client: client)
     }
 
     let importer: Sage200OrderImporter
     /// The order ledger `sage-success-to-magento-updates` confirms against: an order is entered there once Sage
     /// 200 holds it, as the Sage 50 mapping enters the orders it hands to the import job.
     let sent: Ledger
+    /// For the refresh token's expiry notice.
+    let client: Sage200Client
 
     func run(_ input: TaskInput, context: TaskContext) async throws {
+        await client.noticeExpiringAuthorization(to: context)
         let records: [XMLNode]
         do {
             records = try await offload {

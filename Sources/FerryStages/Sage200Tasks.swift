@@ -53,6 +53,15 @@ public struct Sage200Connection: Sendable {
     }
 }
 
+extension Sage200Client {
+    /// Raises the refresh token's expiry as an alert (mail, webhook) once a day while it is within
+    /// `warnDaysBefore` days of its end: when it has expired, no order reaches Sage until someone runs
+    /// `ferry sage200 authorize`. The log has the same warning hourly.
+    func noticeExpiringAuthorization(to context: TaskContext) async {
+        if let notice = await authenticator.expiryNotice() { context.needsAttention(notice) }
+    }
+}
+
 extension TaskEnvironment {
     /// The Sage 200 client of config.json's `connections.sage200`, sharing the process's one authenticator.
     func sage200Client() throws -> Sage200Client {

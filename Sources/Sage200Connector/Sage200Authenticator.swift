@@ -18,6 +18,7 @@ public actor Sage200Authenticator {
     private var tokens: Sage200Tokens?
     private var refreshing: Task<Sage200Tokens, any Error>?
     private var lastWarning: Date?
+    private var lastNotice: Date?
 
     /// Refresh when less than this many seconds of the access token remain.
     static let refreshMargin: TimeInterval = 120
@@ -173,15 +174,28 @@ public actor Sage200Authenticator {
 
     /// Warns once an hour while the refresh token is within `warnDaysBefore` days of its end.
     private func warnIfExpiring(_ tokens: Sage200Tokens) {
+        guard let message = expiryMessage(tokens), lastWarning.map({ -$0.timeIntervalSinceNow > 3_600 }) ?? true else { return }
+        lastWarning = Date()
+        logger.warning("\(message)", metadata: ["ferry.alert": "sage200.token-expiring"])
+    }
+
+    /// What to say while the refresh token is within `warnDaysBefore` days of its end; nil before that.
+    private func expiryMessage(_ tokens: Sage200Tokens) -> String? {
         let expiry = tokens.authorizedAt.addingTimeInterval(configuration.refreshTokenDays * 86_400)
         let left = expiry.timeIntervalSinceNow / 86_400
-        guard left < configuration.warnDaysBefore, lastWarning.map({ -$0.timeIntervalSinceNow > 3_600 }) ?? true else {
-            return
-        }
-        lastWarning = Date()
-        logger.warning(
-            "the Sage 200 refresh token expires on \(Self.day(expiry)) (\(max(0, Int(left))) days): run `ferry sage200 authorize --config <config.json>` before then, or orders stop reaching Sage",
-            metadata: ["ferry.alert": "sage200.token-expiring"])
+        guard left < configuration.warnDaysBefore else { return nil }
+        return "the Sage 200 refresh token expires on \(Self.day(expiry)) (\(max(0, Int(left))) days): run "
+            + "`ferry sage200 authorize --config <config.json>` before then, or orders stop reaching Sage"
+    }
+
+    /// The expiry warning for the alert channels, at most once a day per process (the log has it hourly): nil
+    /// unless the refresh token ends within `warnDaysBefore` days and no notice was given in the last 24 hours.
+    public func expiryNotice() -> String? {
+        guard let tokens = try? loaded(), let message = expiryMessage(tokens),
+            lastNotice.map({ -$0.timeIntervalSinceNow > 86_400 }) ?? true
+        else { return nil }
+        lastNotice = Date()
+        return message
     }
 
     /// The day of `date` (`2026-11-30`), for messages.

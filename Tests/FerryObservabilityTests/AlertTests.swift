@@ -150,6 +150,33 @@ struct AlertTests {
         #expect(observer.pending == 0)
     }
 
+    @Test("What a task says needs action comes first in the mail and in the webhook's attention list")
+    func attentionComesFirst() async throws {
+        // Through the observer: what a task raises reaches the channel's summary.
+        let channel = FlakyChannel()
+        let observer = AlertObserver(channels: [channel], host: "h", logger: Logger(label: "test"))
+        observer.needsAttention(stage: "import-sage200", message: "the refresh token expires on 2026-12-10: run `ferry sage200 authorize`")
+        await observer.flush()  // FlakyChannel fails its first send and keeps the batch
+        await observer.flush()
+        #expect(channel.sent.first?.incidents == [
+            .attention(stage: "import-sage200", message: "the refresh token expires on 2026-12-10: run `ferry sage200 authorize`")
+        ])
+        let summary = AlertSummary(
+            incidents: [
+                .quarantined(stage: "map", file: "a.xml", reason: "bad", failedPath: "failed/map/a.xml"),
+                .attention(stage: "import-sage200", message: "the refresh token expires on 2026-12-10: run `ferry sage200 authorize`"),
+            ],
+            omitted: 0, host: "h", at: Date())
+        #expect(summary.subject == "ferry on h: 1 to act on, 1 file quarantined")
+        let lines = summary.text.components(separatedBy: "\n")
+        let acting = try #require(lines.firstIndex(of: "To act on:"))
+        #expect(lines[acting + 1] == "- [import-sage200] the refresh token expires on 2026-12-10: run `ferry sage200 authorize`")
+        #expect(acting < (lines.firstIndex { $0.hasPrefix("Quarantined files") } ?? 0))
+        let body = try #require(try JSONSerialization.jsonObject(with: summary.json) as? [String: Any])
+        #expect((body["attention"] as? [[String: Any]])?.first?["stage"] as? String == "import-sage200")
+        #expect(body["notListed"] as? Int == 0)
+    }
+
     @Test("Floods are capped: the message lists the first incidents and counts the rest")
     func flood() {
         let incidents = (0..<120).map { AlertObserver.Incident.quarantined(stage: "map", file: "f\($0).xml", reason: "bad", failedPath: "p") }

@@ -14,6 +14,9 @@ public protocol PipelineObserver: Sendable {
     /// Progress inside one long task (download pages, an inventory upload, a large mapping); `total` is nil
     /// when unknown. Called often: throttle what you show.
     func taskProgress(stage: String, what: String, done: Int, total: Int?)
+    /// A task met something an operator must act on before it stops the flow (a credential about to expire);
+    /// `message` says what to do. The task decides how often to say it.
+    func needsAttention(stage: String, message: String)
     /// A drain, or a watch session, ends: flush what was batched (one alert per run, not one per record).
     func flush() async
 }
@@ -25,5 +28,6 @@ extension PipelineObserver {
     public func scheduledRunFinished(stage: String, counters: [String: Int], seconds: Double, error: String?) {}
     public func queueDepth(stage: String, waiting: Int, claimed: Int) {}
     public func taskProgress(stage: String, what: String, done: Int, total: Int?) {}
+    public func needsAttention(stage: String, message: String) {}
     public func flush() async {}
 }

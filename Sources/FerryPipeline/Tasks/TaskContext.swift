@@ -117,6 +117,13 @@ public final class TaskContext: Sendable {
         }
     }
 
+    /// Tells the observers (the alert mail and webhook among them) of something an operator must act on before it
+    /// stops the flow, such as a credential about to expire. Say what to do; call it sparingly (once a day, not
+    /// once a run): every call is an alert.
+    public func needsAttention(_ message: String) {
+        for observer in observers { observer.needsAttention(stage: environment.stageName, message: message) }
+    }
+
     /// The outputs reserved so far, in order.
     public var pendingOutputs: [PendingOutput] { state.outputs }
     /// The commit hooks registered so far.
