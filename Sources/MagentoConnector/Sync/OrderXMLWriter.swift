@@ -165,17 +165,19 @@ public enum OrderXMLWriter {
         var utf8 = name.utf8.makeIterator()
         var ascii = true
         var index = 0
-        var prefix: [UInt8] = []
+        // The first three bytes, lowercased, for the `xml` prefix (no array: this runs for every key of every order).
+        var prefix: UInt32 = 0
         while let byte = utf8.next() {
             guard byte < 0x80 else { ascii = false; break }
             let letter = (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
             let other = byte == UInt8(ascii: "_") || (index > 0 && (byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
                 || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))))
             guard letter || other else { return false }
-            if index < 3 { prefix.append(byte | 0x20) }
+            if index < 3 { prefix = prefix << 8 | UInt32(byte | 0x20) }
             index += 1
         }
-        if ascii { return index > 0 && prefix != Array("xml".utf8) }
+        let xml = UInt32(UInt8(ascii: "x")) << 16 | UInt32(UInt8(ascii: "m")) << 8 | UInt32(UInt8(ascii: "l"))
+        if ascii { return index > 0 && !(index >= 3 && prefix == xml) }
         guard let first = name.unicodeScalars.first, first.properties.isAlphabetic || first == "_" else { return false }
         if name.lowercased().hasPrefix("xml") { return false }
         return name.unicodeScalars.allSatisfy {
