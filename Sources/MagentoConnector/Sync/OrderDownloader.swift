@@ -176,7 +176,8 @@ public struct OrderDownloader: Sendable {
         let isLeftOut = { (order: MagentoOrder) in !includeClosed && OrderStatusRules.closedStates.contains(order.state ?? "") }
         // The next page is asked for as soon as this one is read, while this one's orders are checked against the
         // ledger and written (#18: the fetches used to wait for both). A page is a read, so one asked for and then
-        // not wanted (the run failed or stopped) costs nothing but the request; it is cancelled and awaited.
+        // not wanted (the run failed or stopped) costs nothing but the request; it is cancelled and awaited. Magento
+        // still sees one request at a time: the next is asked for only once this one is answered.
         let client = self.client
         let base = baseCriteria(since: since)
         let offsetPaging = settings.offsetPaging
