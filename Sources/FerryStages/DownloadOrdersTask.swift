@@ -29,40 +29,74 @@ struct DownloadOrdersTask: ScheduledTask {
     let downloader: OrderDownloader
     let maxPerFile: Int
 
+    /// The output file being filled: its scratch file (written by one write at a time, in order) and what names it.
+    private final class Filling: @unchecked Sendable {
+        let scratch: URL
+        /// Touched only by the writes, which never overlap.
+        var file: OrderXMLWriter.File?
+        var first: Int?
+        var last = 0
+        var newest = ""
+        var count = 0
+        init(scratch: URL) { self.scratch = scratch }
+    }
+
     func run(_ context: TaskContext) async throws {
-        // Orders go to files of at most maxPerFile as the pages arrive: memory holds the file being written and the
-        // one being filled, not the whole download.
-        var chunk: [MagentoOrder] = []
-        // A full file is written while the next pages are fetched (#18: writing the XML was about 40 % of the
-        // download's CPU, and the fetches waited for it); at most one write is in flight.
+        // Each page's orders are written as they arrive, into a scratch file that becomes the output once it holds
+        // maxPerFile orders or the download ends: memory holds a page or two, not a file's 500 orders (#18). A
+        // page's write overlaps the fetch of the next; one write at a time, in order.
+        var filling: Filling?
         var writing: Task<Void, any Error>?
-        func writeFile() async throws {
-            defer { chunk.removeAll(keepingCapacity: true) }
-            // Named after the versions inside, so a re-run after a crash replaces rather than duplicates.
-            let newest = chunk.compactMap(\.updatedAt).max() ?? ""
-            let stamp = newest.filter(\.isNumber)
-            let name = "magento-orders-\(stamp)-\(chunk.first?.entityID ?? 0)-\(chunk.last?.entityID ?? 0).xml"
-            let url = try context.createOutput("out", name: name).url
-            let orders = chunk
+        /// Runs `body` on the blocking pool once the write before it is done.
+        func write(_ body: @escaping @Sendable () throws -> Void) async throws {
             if let previous = writing {
                 writing = nil
                 try await previous.value
             }
-            // Blocking file writing runs off the cooperative pool.
-            writing = Task { try await offload { try OrderXMLWriter.write(orders, to: url) } }
+            writing = Task { try await offload(body) }
+        }
+        func take(_ orders: [MagentoOrder]) async throws {
+            guard !orders.isEmpty else { return }
+            let target = try filling ?? Filling(scratch: context.scratchFile(for: "out"))
+            filling = target
+            target.first = target.first ?? orders[0].entityID ?? 0
+            target.last = orders[orders.count - 1].entityID ?? 0
+            target.newest = max(target.newest, orders.compactMap(\.updatedAt).max() ?? "")
+            target.count += orders.count
+            try await write {
+                if target.file == nil { target.file = try OrderXMLWriter.File(url: target.scratch) }
+                try target.file?.append(orders)
+            }
+            if target.count >= maxPerFile { try await close() }
+        }
+        func close() async throws {
+            guard let target = filling else { return }
+            filling = nil
+            try await write {
+                try target.file?.finish()
+                target.file = nil
+            }
+            // Whole before it becomes the output.
+            try await writing?.value
+            writing = nil
+            // Named after the versions inside, so a re-run after a crash replaces rather than duplicates.
+            let name = "magento-orders-\(target.newest.filter(\.isNumber))-\(target.first ?? 0)-\(target.last).xml"
+            _ = try await offload { try context.createOutput("out", name: name, from: target.scratch) }
         }
         let batch: DownloadBatch
         do {
             batch = try await downloader.download(progress: { done, total in context.progress("orders", done: done, total: total) }) {
-                for order in $0 {
-                    chunk.append(order)
-                    if chunk.count == maxPerFile { try await writeFile() }
+                var rest = $0[...]
+                while !rest.isEmpty {
+                    let room = maxPerFile - (filling?.count ?? 0)
+                    try await take(Array(rest.prefix(room)))
+                    rest = rest.dropFirst(room)
                 }
             }
-            if !chunk.isEmpty { try await writeFile() }
-            try await writing?.value
+            try await close()
         } catch {
-            // Nothing is written behind a failed run's back: its write finishes before the engine cleans up.
+            // Nothing is written behind a failed run's back: its write finishes before the engine deletes the
+            // run's scratch files and temporaries.
             _ = try? await writing?.value
             throw error
         }

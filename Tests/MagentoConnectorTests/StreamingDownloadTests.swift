@@ -79,17 +79,25 @@ import Testing
                 let context = try Self.context(settings: settings, root: root, outbox: outbox, store: store)
                 do {
                     try await context.task.run(context.context)
+                    #expect(context.context.scratchFiles.isEmpty, "a finished run's scratch files all became outputs")
                     try await Self.commit(context.context, store: store)
                     succeeded = true
                 } catch {
-                    // Every file the failed run began is whole the moment it returns: no write is still going.
+                    // Every output the failed run made is whole, and no write goes on once it has returned: its
+                    // scratch file (the file it was filling) keeps its size.
                     let begun = context.context.pendingOutputs
-                    if !begun.isEmpty { failedWithFiles += 1 }
+                    let scratch = context.context.scratchFiles
+                    if !begun.isEmpty || !scratch.isEmpty { failedWithFiles += 1 }
                     for output in begun {
                         let text = try String(contentsOf: output.url, encoding: .utf8)
                         #expect(text.hasSuffix("</ArrayOfOrderInfo>\n") || text.hasSuffix("</ArrayOfOrderInfo>"), "\(output.name) unfinished")
-                        try FileManager.default.removeItem(at: output.url)
                     }
+                    func sizes() -> [Int] { scratch.map { (try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int) ?? -1 } }
+                    let before = sizes()
+                    try await Task.sleep(for: .milliseconds(150))
+                    #expect(sizes() == before, "a write went on after the run returned")
+                    // What the engine does with a run that will not commit.
+                    for url in begun.map(\.url) + scratch { try? FileManager.default.removeItem(at: url) }
                 }
             }
             #expect(succeeded, "a run got through the faults")

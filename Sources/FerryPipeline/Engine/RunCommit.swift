@@ -15,6 +15,8 @@ struct RunCommit {
     /// - Throws: ``PipelineError`` when the task reserved an output it did not write.
     init(_ entry: inout JournalEntry, context: TaskContext, names: inout OutputNames, task: String, engine: EngineSettings) throws {
         outputs = try names.reserve(context.pendingOutputs, for: entry.runID, task: task)
+        // A scratch file the task did not make an output is nothing of the run's.
+        for scratch in context.scratchFiles { unlink(scratch.path) }
         entry.state = .committed
         entry.outputs = JournalEntry.encode(outputs)
         if !entry.originalName.isEmpty {
@@ -32,8 +34,10 @@ struct RunCommit {
 }
 
 extension TaskContext {
-    /// Deletes the temporaries of the outputs reserved so far: the run will not commit (or runs again).
+    /// Deletes the temporaries of the outputs reserved so far, and the scratch files: the run will not commit (or
+    /// runs again).
     func discardOutputs() {
         for output in pendingOutputs { unlink(output.url.path) }
+        for scratch in scratchFiles { unlink(scratch.path) }
     }
 }

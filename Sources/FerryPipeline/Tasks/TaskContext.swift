@@ -79,12 +79,7 @@ public final class TaskContext: Sendable {
     ///   - name: the final file name; deterministic from the input, so a re-run after a crash replaces it.
     /// - Throws: ``TaskError/badInput(_:)`` never; a configuration error when the stage declares no such output.
     public func createOutput(_ output: String, name: String) throws -> PendingOutput {
-        guard let folder = outputFolders[output] else {
-            throw PipelineError(
-                .configuration,
-                "stage '\(environment.stageName)' has no output '\(output)': add \"\(output)\": \"<folder>\" to its "
-                    + "\"outputs\" in config.json")
-        }
+        let folder = try folder(of: output)
         guard !name.isEmpty, !name.contains("/"), !name.hasPrefix(".") else {
             throw PipelineError(.internal, "output name '\(name)' is not a plain file name")
         }
@@ -96,6 +91,37 @@ public final class TaskContext: Sendable {
         let pending = PendingOutput(output: output, name: name, url: temp, folder: folder)
         state.append(pending)
         return pending
+    }
+
+    /// A file in `output`'s folder for an output whose name is known only once it is written (a download's file
+    /// is named after the orders inside): write it, then ``createOutput(_:name:from:)`` makes it the output, so
+    /// the orders need not wait in memory for their name. Until then it is a temporary of this run, deleted if the
+    /// run does not commit (and after a crash, by the stage's recovery).
+    public func scratchFile(for output: String) throws -> URL {
+        let folder = try folder(of: output)
+        return state.addScratch { number in folder.appendingFile(".ferry-\(runID)-scratch-\(number).tmp") }
+    }
+
+    /// Reserves `name` in `output` for the file written at `scratch` (from ``scratchFile(for:)``) and moves it there.
+    /// - Throws: a configuration error when the stage declares no such output; an operational one when the move fails.
+    public func createOutput(_ output: String, name: String, from scratch: URL) throws -> PendingOutput {
+        let pending = try createOutput(output, name: name)
+        guard rename(scratch.path, pending.url.path) == 0 else {
+            throw PipelineError(.operational, "cannot move \(scratch.path) to \(pending.url.path): \(String(cString: strerror(errno)))")
+        }
+        state.removeScratch(scratch)
+        return pending
+    }
+
+    /// The folder of a declared output.
+    private func folder(of output: String) throws -> URL {
+        guard let folder = outputFolders[output] else {
+            throw PipelineError(
+                .configuration,
+                "stage '\(environment.stageName)' has no output '\(output)': add \"\(output)\": \"<folder>\" to its "
+                    + "\"outputs\" in config.json")
+        }
+        return folder
     }
 
     /// Registers work to run inside the state store transaction that commits this run's outputs, e.g. moving
@@ -130,6 +156,8 @@ public final class TaskContext: Sendable {
     public var commitHooks: [@Sendable (Database) throws -> Void] { state.hooks }
     /// The counters reported so far.
     public var counters: [String: Int] { state.counters }
+    /// Scratch files not yet made outputs.
+    public var scratchFiles: [URL] { state.scratch }
 }
 
 /// The context's mutable part, behind a mutex: tasks may reserve outputs from several child tasks.
@@ -138,6 +166,8 @@ private final class LockedState: Sendable {
         var outputs: [PendingOutput] = []
         var hooks: [@Sendable (Database) throws -> Void] = []
         var counters: [String: Int] = [:]
+        var scratch: [URL] = []
+        var scratchCount = 0
     }
     private let values = Mutex(Values())
 
@@ -146,6 +176,17 @@ private final class LockedState: Sendable {
         values.withLock { $0.hooks.append(hook) }
     }
     func count(_ name: String, by amount: Int) { values.withLock { $0.counters[name, default: 0] += amount } }
+    /// Registers the scratch file `name` makes of the next number.
+    func addScratch(_ name: (Int) -> URL) -> URL {
+        values.withLock {
+            let url = name($0.scratchCount)
+            $0.scratch.append(url)
+            $0.scratchCount += 1
+            return url
+        }
+    }
+    func removeScratch(_ url: URL) { values.withLock { $0.scratch.removeAll { $0 == url } } }
+    var scratch: [URL] { values.withLock { $0.scratch } }
     var outputs: [PendingOutput] { values.withLock { $0.outputs } }
     var hooks: [@Sendable (Database) throws -> Void] { values.withLock { $0.hooks } }
     var counters: [String: Int] { values.withLock { $0.counters } }

@@ -51,53 +51,78 @@ public enum OrderXMLWriter {
     /// Writes `orders` to `url` (created or replaced).
     /// - Throws: `XMLError` when the file cannot be written.
     public static func write(_ orders: [MagentoOrder], to url: URL) throws {
-        let writer = try XMLStreamWriter(url: url)
-        try writer.startElement("ArrayOfOrderInfo")
-        for order in orders {
-            let json = order.json
-            try writer.startElement("OrderInfo")
-            try writer.element("increment_id", json["increment_id"]?.text ?? "")
-            try writer.element("order_id", json["entity_id"]?.text ?? "")
-            for field in orderFields.dropFirst() {
-                if let value = json[field]?.text { try writer.element(field, value) }
-            }
-            if let method = order.shippingMethod { try writer.element("shipping_method", method) }
-            if let billing = json["billing_address"] { try writeAddress(billing, name: "billing_address", writer) }
-            if let shipping = order.shippingAddress { try writeAddress(shipping, name: "shipping_address", writer) }
-            try writer.startElement("items")
-            for item in order.items {
-                try writer.startElement("OrderProduct")
-                for field in itemFields {
-                    if let value = item[field]?.text { try writer.element(field, value) }
-                }
-                try writeRest(of: item, except: writtenItemFields, writer)
-                try writer.endElement()
-            }
+        let file = try File(url: url)
+        try file.append(orders)
+        try file.finish()
+    }
+
+    /// An order file written as the orders arrive (a download writes each page as it comes, so memory holds a
+    /// page, not a file): ``append(_:)`` any number of times, then ``finish()``. The bytes are those of
+    /// ``write(_:to:)`` for all the orders at once. One writer at a time: calls must not overlap.
+    public final class File: @unchecked Sendable {
+        private let writer: XMLStreamWriter
+
+        /// Creates (or truncates) `url` and opens the `ArrayOfOrderInfo` document.
+        public init(url: URL) throws {
+            writer = try XMLStreamWriter(url: url)
+            try writer.startElement("ArrayOfOrderInfo")
+        }
+
+        /// Writes `orders`' `OrderInfo` elements.
+        public func append(_ orders: [MagentoOrder]) throws {
+            for order in orders { try OrderXMLWriter.write(order, writer) }
+        }
+
+        /// Closes the document and the file.
+        public func finish() throws {
             try writer.endElement()
-            if let payment = json["payment"] {
-                try writer.startElement("payment")
-                for field in paymentFields {
-                    if let value = payment[field]?.text { try writer.element(field, value) }
-                }
-                try writeRest(of: payment, except: writtenPaymentFields, writer)
-                try writer.endElement()
+            try writer.finish()
+        }
+    }
+
+    /// One order's `OrderInfo` element.
+    private static func write(_ order: MagentoOrder, _ writer: XMLStreamWriter) throws {
+        let json = order.json
+        try writer.startElement("OrderInfo")
+        try writer.element("increment_id", json["increment_id"]?.text ?? "")
+        try writer.element("order_id", json["entity_id"]?.text ?? "")
+        for field in orderFields.dropFirst() {
+            if let value = json[field]?.text { try writer.element(field, value) }
+        }
+        if let method = order.shippingMethod { try writer.element("shipping_method", method) }
+        if let billing = json["billing_address"] { try writeAddress(billing, name: "billing_address", writer) }
+        if let shipping = order.shippingAddress { try writeAddress(shipping, name: "shipping_address", writer) }
+        try writer.startElement("items")
+        for item in order.items {
+            try writer.startElement("OrderProduct")
+            for field in itemFields {
+                if let value = item[field]?.text { try writer.element(field, value) }
             }
-            try writer.startElement("status_history")
-            for history in order.statusHistories {
-                try writer.startElement("OrderStatus")
-                for field in historyFields {
-                    if let value = history[field]?.text { try writer.element(field, value) }
-                }
-                try writeRest(of: history, except: writtenHistoryFields, writer)
-                try writer.endElement()
-            }
-            try writer.endElement()
-            // The rest of the order: what the lists above leave out, extension attributes included.
-            try writeRest(of: json, except: writtenOrderFields, writer)
+            try writeRest(of: item, except: writtenItemFields, writer)
             try writer.endElement()
         }
         try writer.endElement()
-        try writer.finish()
+        if let payment = json["payment"] {
+            try writer.startElement("payment")
+            for field in paymentFields {
+                if let value = payment[field]?.text { try writer.element(field, value) }
+            }
+            try writeRest(of: payment, except: writtenPaymentFields, writer)
+            try writer.endElement()
+        }
+        try writer.startElement("status_history")
+        for history in order.statusHistories {
+            try writer.startElement("OrderStatus")
+            for field in historyFields {
+                if let value = history[field]?.text { try writer.element(field, value) }
+            }
+            try writeRest(of: history, except: writtenHistoryFields, writer)
+            try writer.endElement()
+        }
+        try writer.endElement()
+        // The rest of the order: what the lists above leave out, extension attributes included.
+        try writeRest(of: json, except: writtenOrderFields, writer)
+        try writer.endElement()
     }
 
     private static func writeAddress(_ address: JSONValue, name: String, _ writer: XMLStreamWriter) throws {
