@@ -95,9 +95,10 @@ struct DownloadOrdersTask: ScheduledTask {
             }
             try await close()
         } catch {
-            // Nothing is written behind a failed run's back: its write finishes before the engine deletes the
-            // run's scratch files and temporaries.
+            // Nothing is written behind a failed run's back: its last write finishes, and the unfinished file is
+            // closed (libxml2 flushes what it buffered then), before the engine deletes the run's scratch files.
             _ = try? await writing?.value
+            if let target = filling { _ = try? await offload { target.file = nil } }
             throw error
         }
         context.count("orders.downloaded", by: batch.emitted.count)

@@ -16,14 +16,9 @@ import Testing
     @Test func streamedFilesEqualTheWholeBatchsFilesAndEachOrderIsRecordedOnce() async throws {
         setenv(Self.tokenVariable, testToken, 1)
         try await withSandbox(orders: 1_234) { _, client, store in
-            let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-stream-\(UUID().uuidString)")
+            let (root, outbox) = try Self.folders()
             defer { try? FileManager.default.removeItem(at: root) }
-            let outbox = root.appendingPathComponent("inbox")
-            try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
-            let settings = """
-                {"baseUrl": "\(client.configuration.baseURL)", "auth": "bearer", "tokenEnv": "\(Self.tokenVariable)",
-                 "stages": [], "sinceLastRun": true, "pageSize": 100, "maxOrdersPerFile": 500}
-                """
+            let settings = Self.settings(client, pageSize: 100, perFile: 500)
             let first = try await Self.runDownload(settings: settings, root: root, outbox: outbox, store: store)
             #expect(first["orders.downloaded"] == 1_234)
 
@@ -65,14 +60,9 @@ import Testing
         setenv(Self.tokenVariable, testToken, 1)
         let faults = SandboxFaults(rate500: 0.12, seed: 11)
         try await withSandbox(orders: 300, options: .init(faults: faults)) { _, client, store in
-            let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-stream-\(UUID().uuidString)")
+            let (root, outbox) = try Self.folders()
             defer { try? FileManager.default.removeItem(at: root) }
-            let outbox = root.appendingPathComponent("inbox")
-            try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
-            let settings = """
-                {"baseUrl": "\(client.configuration.baseURL)", "auth": "bearer", "tokenEnv": "\(Self.tokenVariable)",
-                 "stages": [], "sinceLastRun": true, "pageSize": 10, "maxOrdersPerFile": 20, "maxAttempts": 1}
-                """
+            let settings = Self.settings(client, pageSize: 10, perFile: 20, extra: #", "maxAttempts": 1"#)
             var failedWithFiles = 0
             var succeeded = false
             for _ in 0..<60 where !succeeded {
@@ -114,6 +104,22 @@ import Testing
             #expect(ids.count == 300, "\(ids.count) orders emitted")
             #expect(Set(ids).count == 300, "\(Set(ids).count) distinct orders")
         }
+    }
+
+    /// A fresh folder and the `inbox` in it the task writes to.
+    static func folders() throws -> (root: URL, outbox: URL) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-stream-\(UUID().uuidString)")
+        let outbox = root.appendingPathComponent("inbox")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        return (root, outbox)
+    }
+
+    /// The task's settings against `client`'s sandbox, every status, since the last run.
+    static func settings(_ client: MagentoClient, pageSize: Int, perFile: Int, extra: String = "") -> String {
+        """
+        {"baseUrl": "\(client.configuration.baseURL)", "auth": "bearer", "tokenEnv": "\(tokenVariable)",
+         "stages": [], "sinceLastRun": true, "pageSize": \(pageSize), "maxOrdersPerFile": \(perFile)\(extra)}
+        """
     }
 
     static func freshStore(_ root: URL) throws -> StateStore {
