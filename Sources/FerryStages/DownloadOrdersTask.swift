@@ -30,9 +30,10 @@ struct DownloadOrdersTask: ScheduledTask {
     let maxPerFile: Int
 
     /// The output file being filled: its scratch file (written by one write at a time, in order) and what names it.
+    /// `@unchecked`: `file` is touched by the writes, which never overlap, and by the error path after the last
+    /// one; the other fields by the run alone.
     private final class Filling: @unchecked Sendable {
         let scratch: URL
-        /// Touched only by the writes, which never overlap.
         var file: OrderXMLWriter.File?
         var first: Int?
         var last = 0
@@ -71,7 +72,6 @@ struct DownloadOrdersTask: ScheduledTask {
         }
         func close() async throws {
             guard let target = filling else { return }
-            filling = nil
             try await write {
                 try target.file?.finish()
                 target.file = nil
@@ -82,6 +82,8 @@ struct DownloadOrdersTask: ScheduledTask {
             // Named after the versions inside, so a re-run after a crash replaces rather than duplicates.
             let name = "magento-orders-\(target.newest.filter(\.isNumber))-\(target.first ?? 0)-\(target.last).xml"
             _ = try await offload { try context.createOutput("out", name: name, from: target.scratch) }
+            // Only now: a close that failed leaves the file to the error path below, which closes it.
+            filling = nil
         }
         let batch: DownloadBatch
         do {
