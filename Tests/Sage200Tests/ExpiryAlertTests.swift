@@ -19,7 +19,8 @@ import Testing
 
     @Test func aSage200StageRaisesTheExpiryOnceADay() async throws {
         try await withSage200 { sage in
-            setenv("SAGE200_CLIENT_SECRET", Sage200SandboxOptions().clientSecret, 1)
+            // A variable of its own: the process environment is shared by every test.
+            setenv("FERRY_TEST_EXPIRY_SECRET", Sage200SandboxOptions().clientSecret, 1)
             let dir = sage.dir.appendingPathComponent("alert")
             try FileManager.default.createDirectory(at: dir.appendingPathComponent("outbox"), withIntermediateDirectories: true)
             // Authorized just now, with a 10-day chain: inside the 14 days' warning.
@@ -27,7 +28,7 @@ import Testing
                 { "stateStore": "state/ferry.sqlite",
                   "connections": { "sage200": {
                     "apiUrl": "\(sage.server.apiURL)", "authUrl": "\(sage.server.baseURL)",
-                    "clientId": "\(Sage200SandboxOptions().clientId)", "clientSecret": "${SAGE200_CLIENT_SECRET}",
+                    "clientId": "\(Sage200SandboxOptions().clientId)", "clientSecret": "${FERRY_TEST_EXPIRY_SECRET}",
                     "redirectUri": "https://ferry.example.com/sage200/callback", "site": "\(Sage200SandboxStore.siteName)",
                     "company": "\(Sage200SandboxStore.companyName)", "tokenFile": "\(sage.auth.tokenFile.path)",
                     "refreshTokenDays": 10, "warnDaysBefore": 14 } },
