@@ -93,35 +93,30 @@ public enum OrderXMLWriter {
         if let billing = json["billing_address"] { try writeAddress(billing, name: "billing_address", writer) }
         if let shipping = order.shippingAddress { try writeAddress(shipping, name: "shipping_address", writer) }
         try writer.startElement("items")
-        for item in order.items {
-            try writer.startElement("OrderProduct")
-            for field in itemFields {
-                if let value = item[field]?.text { try writer.element(field, value) }
-            }
-            try writeRest(of: item, except: writtenItemFields, writer)
-            try writer.endElement()
-        }
+        for item in order.items { try writeRecord(item, name: "OrderProduct", fields: itemFields, written: writtenItemFields, writer) }
         try writer.endElement()
         if let payment = json["payment"] {
-            try writer.startElement("payment")
-            for field in paymentFields {
-                if let value = payment[field]?.text { try writer.element(field, value) }
-            }
-            try writeRest(of: payment, except: writtenPaymentFields, writer)
-            try writer.endElement()
+            try writeRecord(payment, name: "payment", fields: paymentFields, written: writtenPaymentFields, writer)
         }
         try writer.startElement("status_history")
         for history in order.statusHistories {
-            try writer.startElement("OrderStatus")
-            for field in historyFields {
-                if let value = history[field]?.text { try writer.element(field, value) }
-            }
-            try writeRest(of: history, except: writtenHistoryFields, writer)
-            try writer.endElement()
+            try writeRecord(history, name: "OrderStatus", fields: historyFields, written: writtenHistoryFields, writer)
         }
         try writer.endElement()
         // The rest of the order: what the lists above leave out, extension attributes included.
         try writeRest(of: json, except: writtenOrderFields, writer)
+        try writer.endElement()
+    }
+
+    /// An element of `object`'s reference-format `fields` in their order, then the rest of its members by name.
+    private static func writeRecord(
+        _ object: JSONValue, name: String, fields: [String], written: Set<String>, _ writer: XMLStreamWriter
+    ) throws {
+        try writer.startElement(name)
+        for field in fields {
+            if let value = object[field]?.text { try writer.element(field, value) }
+        }
+        try writeRest(of: object, except: written, writer)
         try writer.endElement()
     }
 
