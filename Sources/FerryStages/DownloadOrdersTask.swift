@@ -35,11 +35,15 @@ struct DownloadOrdersTask: ScheduledTask {
     private final class Filling: @unchecked Sendable {
         let scratch: URL
         var file: OrderXMLWriter.File?
-        var first: Int?
+        /// The first order's entity_id, and the last one's so far.
+        let first: Int
         var last = 0
         var newest = ""
         var count = 0
-        init(scratch: URL) { self.scratch = scratch }
+        init(scratch: URL, first: Int) {
+            self.scratch = scratch
+            self.first = first
+        }
     }
 
     func run(_ context: TaskContext) async throws {
@@ -48,19 +52,21 @@ struct DownloadOrdersTask: ScheduledTask {
         // page's write overlaps the fetch of the next; one write at a time, in order.
         var filling: Filling?
         var writing: Task<Void, any Error>?
-        /// Runs `body` on the blocking pool once the write before it is done.
+        /// Waits for the write in flight, if any.
+        func settle() async throws {
+            guard let previous = writing else { return }
+            writing = nil
+            try await previous.value
+        }
+        /// Runs `body` on the blocking pool once the write before it is done, and returns without waiting for it.
         func write(_ body: @escaping @Sendable () throws -> Void) async throws {
-            if let previous = writing {
-                writing = nil
-                try await previous.value
-            }
+            try await settle()
             writing = Task { try await offload(body) }
         }
         func take(_ orders: [MagentoOrder]) async throws {
             guard !orders.isEmpty else { return }
-            let target = try filling ?? Filling(scratch: context.scratchFile(for: "out"))
+            let target = try filling ?? Filling(scratch: context.scratchFile(for: "out"), first: orders[0].entityID ?? 0)
             filling = target
-            target.first = target.first ?? orders[0].entityID ?? 0
             target.last = orders[orders.count - 1].entityID ?? 0
             target.newest = max(target.newest, orders.compactMap(\.updatedAt).max() ?? "")
             target.count += orders.count
@@ -72,15 +78,14 @@ struct DownloadOrdersTask: ScheduledTask {
         }
         func close() async throws {
             guard let target = filling else { return }
-            try await write {
+            // Whole before it becomes the output.
+            try await settle()
+            try await offload {
                 try target.file?.finish()
                 target.file = nil
             }
-            // Whole before it becomes the output.
-            try await writing?.value
-            writing = nil
             // Named after the versions inside, so a re-run after a crash replaces rather than duplicates.
-            let name = "magento-orders-\(target.newest.filter(\.isNumber))-\(target.first ?? 0)-\(target.last).xml"
+            let name = "magento-orders-\(target.newest.filter(\.isNumber))-\(target.first)-\(target.last).xml"
             _ = try await offload { try context.createOutput("out", name: name, from: target.scratch) }
             // Only now: a close that failed leaves the file to the error path below, which closes it.
             filling = nil
@@ -99,7 +104,7 @@ struct DownloadOrdersTask: ScheduledTask {
         } catch {
             // Nothing is written behind a failed run's back: its last write finishes, and the unfinished file is
             // closed (libxml2 flushes what it buffered then), before the engine deletes the run's scratch files.
-            _ = try? await writing?.value
+            try? await settle()
             if let target = filling { _ = try? await offload { target.file = nil } }
             throw error
         }
