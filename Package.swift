@@ -244,7 +244,7 @@ let package = Package(
             path: "Tests/FerryTestSupport", swiftSettings: strictSettings),
         .testTarget(name: "FerryValuesTests", dependencies: ["FerryValues"], swiftSettings: strictSettings),
         .testTarget(
-            name: "FerryXMLTests", dependencies: ["FerryXML", "FerryTestSupport"], swiftSettings: strictSettings),
+            name: "FerryXMLTests", dependencies: ["FerryXML", "CXML", "FerryTestSupport", "FerryValues"], swiftSettings: strictSettings),
         .testTarget(
             name: "DurableFilesTests",
             dependencies: ["DurableFiles", .product(name: "SystemPackage", package: "swift-system")],
