@@ -138,8 +138,11 @@ public enum OrderXMLWriter {
     /// Writes every member of `object` not in `written`, sorted by name (the same order for the same order).
     private static func writeRest(of object: JSONValue, except written: Set<String>, _ writer: XMLStreamWriter) throws {
         guard case .object(let members) = object else { return }
-        for key in members.keys.sorted() where !written.contains(key) {
-            try writeValue(members[key]!, name: key, writer)
+        // Sorting only what is left, members and values together (#18: sorting every key, then looking each
+        // value up again, was a tenth of a download's CPU).
+        // (`Dictionary.filter` would make another dictionary: the lazy one gives an array to sort.)
+        for member in members.lazy.filter({ !written.contains($0.key) }).sorted(by: { $0.key < $1.key }) {
+            try writeValue(member.value, name: member.key, writer)
         }
     }
 
@@ -170,7 +173,7 @@ public enum OrderXMLWriter {
         case .array(let entries):
             for entry in entries { try writeValue(entry, name: "item", writer) }
         case .object(let members):
-            for key in members.keys.sorted() { try writeValue(members[key]!, name: key, writer) }
+            for member in members.sorted(by: { $0.key < $1.key }) { try writeValue(member.value, name: member.key, writer) }
         default:
             break
         }

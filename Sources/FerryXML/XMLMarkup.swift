@@ -1,0 +1,157 @@
+/// XML text as bytes, element by element, in the form libxml2's text writer (`xmlTextWriter`, indent on, two
+/// spaces) gives it: the same declaration, indentation, empty elements and escaping. ``XMLStreamWriter`` fills one
+/// and hands its bytes to a file.
+///
+/// A value type so that a whole element is written under one access: as a class's stored properties, every
+/// append paid Swift's run-time exclusivity check (a sixth of a download's CPU, #18).
+struct XMLMarkup {
+    /// The bytes not yet handed on.
+    var bytes: [UInt8] = []
+    /// Open elements, innermost last: the name and whether its start tag is still open (`<name` without `>`).
+    private var elements: [(name: String, startTagOpen: Bool)] = []
+    /// Whether an end tag goes on its own indented line: not right after text, as libxml2 decides.
+    private var indentEndTag = false
+
+    /// Starts with the XML declaration.
+    init(capacity: Int) {
+        bytes.reserveCapacity(capacity)
+        append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+    }
+
+    /// Whether an element is open.
+    var isInsideElement: Bool { !elements.isEmpty }
+
+    /// Whether the innermost element's start tag still takes attributes.
+    var takesAttributes: Bool { elements.last?.startTagOpen == true }
+
+    mutating func startElement(_ name: String) {
+        closeStartTag(newline: true)
+        elements.append((name, true))
+        indent()
+        bytes.append(UInt8(ascii: "<"))
+        append(name)
+    }
+
+    /// An attribute of the start tag just written (``takesAttributes``).
+    mutating func attribute(_ name: String, _ value: String) {
+        bytes.append(UInt8(ascii: " "))
+        append(name)
+        append("=\"")
+        escapeAttribute(value)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func text(_ text: String) {
+        closeStartTag(newline: false)
+        indentEndTag = false
+        escapeText(text)
+    }
+
+    /// Closes the innermost element: `<name/>` when it has no content.
+    mutating func endElement() {
+        guard let element = elements.last else { return }
+        if element.startTagOpen {
+            append("/>")
+        } else {
+            if indentEndTag { indent() }
+            endTag(element.name)
+        }
+        closed()
+    }
+
+    /// Closes the innermost element with an end tag even when it is empty (`<name></name>`).
+    mutating func fullEndElement() {
+        guard let element = elements.last else { return }
+        if element.startTagOpen {
+            bytes.append(UInt8(ascii: ">"))
+            indentEndTag = false
+        }
+        if indentEndTag { indent() }
+        endTag(element.name)
+        closed()
+    }
+
+    /// `<name>text</name>`.
+    mutating func element(_ name: String, _ text: String) {
+        startElement(name)
+        self.text(text)
+        fullEndElement()
+    }
+
+    private mutating func closed() {
+        indentEndTag = true
+        bytes.append(UInt8(ascii: "\n"))
+        elements.removeLast()
+    }
+
+    /// Ends the innermost start tag (`>`) before its content; a child element starts on a new line.
+    private mutating func closeStartTag(newline: Bool) {
+        guard let last = elements.indices.last, elements[last].startTagOpen else { return }
+        elements[last].startTagOpen = false
+        bytes.append(UInt8(ascii: ">"))
+        if newline { bytes.append(UInt8(ascii: "\n")) }
+    }
+
+    /// Two spaces per enclosing element of the innermost one.
+    private mutating func indent() {
+        for _ in 1..<max(elements.count, 1) { append("  ") }
+    }
+
+    private mutating func endTag(_ name: String) {
+        append("</")
+        append(name)
+        bytes.append(UInt8(ascii: ">"))
+    }
+
+    private mutating func append(_ string: String) {
+        var string = string
+        string.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    /// Text content as libxml2's `xmlEncodeSpecialChars` escapes it: `<`, `>`, `&`, `"` and carriage returns.
+    private mutating func escapeText(_ text: String) {
+        escape(text) { byte in
+            switch byte {
+            case UInt8(ascii: "<"): "&lt;"
+            case UInt8(ascii: ">"): "&gt;"
+            case UInt8(ascii: "&"): "&amp;"
+            case UInt8(ascii: "\""): "&quot;"
+            case UInt8(ascii: "\r"): "&#13;"
+            default: nil
+            }
+        }
+    }
+
+    /// An attribute value as libxml2's text writer escapes one: the text's escapes plus line feeds and tabs as
+    /// character references (a parser would turn them into spaces).
+    private mutating func escapeAttribute(_ value: String) {
+        escape(value) { byte in
+            switch byte {
+            case UInt8(ascii: "<"): "&lt;"
+            case UInt8(ascii: ">"): "&gt;"
+            case UInt8(ascii: "&"): "&amp;"
+            case UInt8(ascii: "\""): "&quot;"
+            case UInt8(ascii: "\r"): "&#13;"
+            case UInt8(ascii: "\n"): "&#10;"
+            case UInt8(ascii: "\t"): "&#9;"
+            default: nil
+            }
+        }
+    }
+
+    /// Copies `string`'s UTF-8 with each byte `entity` names replaced (every escaped character is ASCII, so a
+    /// byte never splits a multi-byte character), in runs rather than byte by byte.
+    private mutating func escape(_ string: String, _ entity: (UInt8) -> StaticString?) {
+        var string = string
+        string.withUTF8 { source in
+            var start = 0
+            for (index, byte) in source.enumerated() where byte < 0x40 {
+                guard let replacement = entity(byte) else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start..<index]))
+                replacement.withUTF8Buffer { bytes.append(contentsOf: $0) }
+                start = index + 1
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start...]))
+        }
+    }
+}
