@@ -32,6 +32,8 @@ let package = Package(
         .systemLibrary(
             name: "CXML", pkgConfig: "libexslt",
             providers: [.apt(["libxml2-dev", "libxslt1-dev"])]),
+        // sync_file_range(2), which Swift's Glibc module does not declare.
+        .systemLibrary(name: "CDurable"),
         .systemLibrary(
             name: "CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
@@ -49,7 +51,7 @@ let package = Package(
         // Durable whole-file writes and fsyncs on swift-system: every writer's target imports it.
         .target(
             name: "DurableFiles",
-            dependencies: [.product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["CDurable", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: strictSettings),
         .target(
             name: "FerryState",

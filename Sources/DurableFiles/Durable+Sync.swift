@@ -1,4 +1,5 @@
 public import Foundation
+import CDurable
 import SystemPackage
 #if canImport(Glibc)
 import Glibc
@@ -10,6 +11,16 @@ extension Durable {
     public static func sync(file: URL) throws {
         let fd = try system("open", file.path) { try FileDescriptor.open(FilePath(file.path), .readOnly, options: .closeOnExec) }
         try fd.closeAfter { try call("fsync", file.path) { fsync(fd.rawValue) } }
+    }
+
+    /// Starts writing a finished file's dirty pages to the disk without waiting for them (Linux's
+    /// `sync_file_range(SYNC_FILE_RANGE_WRITE)`): a later ``sync(file:)`` then waits only for what is left. A hint,
+    /// never a durability step, so a failure is ignored (the fsync that follows reports the disk's errors).
+    public static func startWriteback(file: URL) {
+        let fd = open(file.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = ferry_start_writeback(fd)
+        close(fd)
     }
 
     /// fsyncs a directory, making the names created, renamed or removed in it durable.

@@ -48,24 +48,35 @@ struct DownloadOrdersTask: ScheduledTask {
 
     func run(_ context: TaskContext) async throws {
         // Each page's orders are written as they arrive, into a scratch file that becomes the output once it holds
-        // maxPerFile orders or the download ends: memory holds a page or two, not a file's 500 orders (#18). A
-        // page's write overlaps the fetch of the next; one write at a time, in order.
+        // maxPerFile orders or the download ends: memory holds a few pages, not a file's 500 orders (#18). The
+        // writes run one at a time, in order, each after the one before, while the download goes on: it waits only
+        // when two are already queued behind the one running (#18: waiting for each write held up the next fetch).
         var filling: Filling?
-        var writing: Task<Void, any Error>?
-        /// Waits for the write in flight, if any.
+        // Every file started, so a failed run can close them all, whichever write failed.
+        var started: [Filling] = []
+        var writing: [Task<Void, any Error>] = []
+        /// Waits for every write queued, in order.
         func settle() async throws {
-            guard let previous = writing else { return }
-            writing = nil
-            try await previous.value
+            while !writing.isEmpty { try await writing.removeFirst().value }
         }
-        /// Runs `body` on the blocking pool once the write before it is done, and returns without waiting for it.
+        /// Queues `body` for the blocking pool after the writes before it, and returns without waiting for it.
         func write(_ body: @escaping @Sendable () throws -> Void) async throws {
-            try await settle()
-            writing = Task { try await offload(body) }
+            if writing.count > 2 { try await writing.removeFirst().value }
+            let previous = writing.last
+            writing.append(Task {
+                try await previous?.value
+                try await offload(body)
+            })
         }
         func take(_ orders: [MagentoOrder]) async throws {
             guard !orders.isEmpty else { return }
-            let target = try filling ?? Filling(scratch: context.scratchFile(for: "out"), first: orders[0].entityID ?? 0)
+            let target: Filling
+            if let filling {
+                target = filling
+            } else {
+                target = Filling(scratch: try context.scratchFile(for: "out"), first: orders[0].entityID ?? 0)
+                started.append(target)
+            }
             filling = target
             target.last = orders[orders.count - 1].entityID ?? 0
             target.newest = max(target.newest, orders.compactMap(\.updatedAt).max() ?? "")
@@ -76,19 +87,17 @@ struct DownloadOrdersTask: ScheduledTask {
             }
             if target.count >= maxPerFile { try await close() }
         }
+        /// Queues the current file's end: finished, then made the output (whole before it becomes one).
         func close() async throws {
             guard let target = filling else { return }
-            // Whole before it becomes the output.
-            try await settle()
-            try await offload {
-                try target.file?.finish()
-                target.file = nil
-            }
+            filling = nil
             // Named after the versions inside, so a re-run after a crash replaces rather than duplicates.
             let name = "magento-orders-\(target.newest.filter(\.isNumber))-\(target.first)-\(target.last).xml"
-            _ = try await offload { try context.createOutput("out", name: name, from: target.scratch) }
-            // Only now: a close that failed leaves the file to the error path below, which closes it.
-            filling = nil
+            try await write {
+                defer { target.file = nil }
+                try target.file?.finish()
+                _ = try context.createOutput("out", name: name, from: target.scratch)
+            }
         }
         let batch: DownloadBatch
         do {
@@ -101,11 +110,13 @@ struct DownloadOrdersTask: ScheduledTask {
                 }
             }
             try await close()
+            try await settle()
         } catch {
-            // Nothing is written behind a failed run's back: its last write finishes, and the unfinished file is
-            // closed (libxml2 flushes what it buffered then), before the engine deletes the run's scratch files.
-            try? await settle()
-            if let target = filling { _ = try? await offload { target.file = nil } }
+            // Nothing is written behind a failed run's back: its queued writes end (those after a failed one do
+            // nothing), and every unfinished file is closed, before the engine deletes the run's scratch files.
+            while !writing.isEmpty { _ = try? await writing.removeFirst().value }
+            let files = started
+            _ = try? await offload { for target in files { target.file = nil } }
             throw error
         }
         context.count("orders.downloaded", by: batch.emitted.count)

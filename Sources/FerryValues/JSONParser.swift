@@ -24,17 +24,17 @@ struct JSONParser {
         return value
     }
 
-    private func fail(_ reason: String, at offset: Int? = nil) -> JSONParseError {
+    func fail(_ reason: String, at offset: Int? = nil) -> JSONParseError {
         JSONParseError(bytes: bytes, offset: offset ?? index, reason: reason)
     }
 
     /// The byte at the index as a reader sees it, for "expected ..., found ...".
-    private var found: String {
+    var found: String {
         guard index < bytes.count else { return "the end of the file" }
         return "'\(String(decoding: [bytes[index]], as: UTF8.self))'"
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x0A, 0x0D, 0x09: index += 1
@@ -43,7 +43,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseValue() throws(JSONParseError) -> JSONValue {
+    mutating func parseValue() throws(JSONParseError) -> JSONValue {
         guard index < bytes.count else { throw fail("a value expected, found the end of the file") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
@@ -169,7 +169,7 @@ struct JSONParser {
         return v
     }
 
-    private mutating func parseString() throws(JSONParseError) -> String {
+    mutating func parseString() throws(JSONParseError) -> String {
         let opening = index
         index += 1
         // Most strings have no escape: take their bytes in one piece.

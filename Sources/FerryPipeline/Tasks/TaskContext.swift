@@ -110,6 +110,9 @@ public final class TaskContext: Sendable {
             throw PipelineError(.operational, "cannot move \(scratch.path) to \(pending.url.path): \(String(cString: strerror(errno)))")
         }
         state.removeScratch(scratch)
+        // The file is finished: its pages start for the disk now, while the task goes on, rather than all at the
+        // commit's fsync (#18: a 20,000-order download spent 0.8 s at its commit writing 40 files out one by one).
+        Durable.startWriteback(file: pending.url)
         return pending
     }
 

@@ -87,6 +87,25 @@ public final class MagentoClient: Sendable {
         _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
         idempotent: Bool = true
     ) async throws(MagentoError) -> JSONValue {
+        let response = try await answer(method, path, query: query, body: body, idempotent: idempotent)
+        return try Self.parse(response.body, status: response.status, method: method, path: restPrefix + path)
+    }
+
+    /// An answer's JSON; a text that is not JSON is an invalid response (never retried: the store answered).
+    static func parse(_ body: Data, status: Int, method: String, path: String) throws(MagentoError) -> JSONValue {
+        do {
+            return try JSONValue.parse(body)
+        } catch {
+            throw MagentoError(code: .invalidResponse, status: status, method: method, path: path, message: "\(error)")
+        }
+    }
+
+    /// Calls the REST API as ``send(_:_:query:body:idempotent:)`` does and returns the successful answer
+    /// unparsed, for a caller that reads it in steps (``MagentoClient/searchOrderPage(_:)``).
+    func answer(
+        _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
+        idempotent: Bool = true
+    ) async throws(MagentoError) -> HTTPResponse {
         let fullPath = restPrefix + path
         var url = configuration.baseURL + fullPath
         if !query.isEmpty { url += "?" + Self.queryString(query) }
@@ -116,13 +135,7 @@ public final class MagentoClient: Sendable {
                 status = response.status
                 if (200..<300).contains(response.status) {
                     report(method, status, since: started, willRetry: false)
-                    do {
-                        return try JSONValue.parse(response.body)
-                    } catch {
-                        throw MagentoError(
-                            code: .invalidResponse, status: response.status, method: method, path: fullPath,
-                            message: "\(error)")
-                    }
+                    return response
                 }
                 let error = Self.error(from: response, method: method, path: fullPath)
                 retryAfter = RetryPolicy.retryAfter(response.headers["retry-after"])

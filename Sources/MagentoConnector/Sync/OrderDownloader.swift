@@ -174,14 +174,14 @@ public struct OrderDownloader: Sendable {
         // never mapped to a sale, whatever the status filter lets through.
         let includeClosed = settings.includeCanceledAndClosed ?? false
         let isLeftOut = { (order: MagentoOrder) in !includeClosed && OrderStatusRules.closedStates.contains(order.state ?? "") }
-        // The next page is asked for as soon as this one is read, while this one's orders are checked against the
-        // ledger and written (#18: the fetches used to wait for both). A page is a read, so one asked for and then
-        // not wanted (the run failed or stopped) costs nothing but the request; it is cancelled and awaited. Magento
-        // still sees one request at a time: the next is asked for only once this one is answered.
+        // The next page is asked for as soon as this one's ids are known, while this one is parsed, checked against
+        // the ledger and written (#18: the fetches used to wait for all three). A page is a read, so one asked for
+        // and then not wanted (the run failed or stopped) costs nothing but the request; it is cancelled and
+        // awaited. Magento still sees one request at a time: the next is asked for only once this one is answered.
         let client = self.client
         let base = baseCriteria(since: since)
         let offsetPaging = settings.offsetPaging
-        func fetch(after lastID: Int, page: Int) -> Task<SearchPage, any Error> {
+        func fetch(after lastID: Int, page: Int) -> Task<SearchAnswer, any Error> {
             var criteria = base
             criteria.sortOrders = [("entity_id", true)]
             criteria.pageSize = pageSize
@@ -191,7 +191,7 @@ public struct OrderDownloader: Sendable {
                 criteria.require(.init("entity_id", .gt, String(lastID)))
                 criteria.currentPage = 1
             }
-            return Task { try await client.searchOrders(criteria) }
+            return Task { try await client.searchOrderPage(criteria) }
         }
         var next = fetch(after: lastID, page: page)
         do {
@@ -199,29 +199,47 @@ public struct OrderDownloader: Sendable {
                 // Nothing is recorded before the file is committed, so stopping between pages loses nothing.
                 if Task.isCancelled { throw MagentoError.stopped("order download") }
                 let asked = next
-                let result = try await withTaskCancellationHandler { try await asked.value } onCancel: { asked.cancel() }
+                let answer = try await withTaskCancellationHandler { try await asked.value } onCancel: { asked.cancel() }
                 batch.requests += 1
-                var fresh: [MagentoOrder] = []
-                for item in result.items {
-                    let order = MagentoOrder(json: item)
-                    guard let id = order.entityID else { continue }
+                // The ids come from an outline of the answer, a tenth of the cost of parsing it: the next page's
+                // keyset bound is this page's last id.
+                let outline = try answer.outline()
+                var isFresh: [Bool] = []
+                var freshCount = 0
+                for id in outline.entityIDs {
                     // A 2.3 store clamps a page past the end to the last page: already-seen ids mean "done".
-                    guard seen.insert(id).inserted else { continue }
-                    fresh.append(order)
-                    lastID = max(lastID, id)
-                    if let updated = order.updatedAt, updated > maxSeen ?? "" { maxSeen = updated }
+                    let fresh = id.map { seen.insert($0).inserted } ?? false
+                    isFresh.append(fresh)
+                    if fresh, let id {
+                        freshCount += 1
+                        lastID = max(lastID, id)
+                    }
                 }
+                let returned = outline.entityIDs.count
                 // Keyset pages report what is left from this page on; offset pages the whole result.
-                progress?(seen.count, offsetPaging ? result.totalCount : seen.count - fresh.count + result.totalCount)
-                let short = result.items.count < pageSize
+                progress?(seen.count, offsetPaging ? outline.totalCount : seen.count - freshCount + outline.totalCount)
+                let short = returned < pageSize
                 let last = if offsetPaging {
-                    short || fresh.isEmpty || page * pageSize >= result.totalCount
+                    short || freshCount == 0 || page * pageSize >= outline.totalCount
                 } else {
-                    short || fresh.isEmpty || result.totalCount <= result.items.count
+                    short || freshCount == 0 || outline.totalCount <= returned
                 }
                 if !last {
                     page += 1
                     next = fetch(after: lastID, page: page)
+                }
+                let items = try answer.page().items
+                guard items.count == returned else {
+                    throw MagentoError(
+                        code: .invalidResponse, status: nil, method: "GET", path: client.restPrefix + "/orders",
+                        message: "the search result's items could not be read in one pass (\(items.count) against \(returned))")
+                }
+                var fresh: [MagentoOrder] = []
+                fresh.reserveCapacity(freshCount)
+                for (item, isFresh) in zip(items, isFresh) where isFresh {
+                    let order = MagentoOrder(json: item)
+                    fresh.append(order)
+                    if let updated = order.updatedAt, updated > maxSeen ?? "" { maxSeen = updated }
                 }
                 try await emit(fresh.sorted { ($0.entityID ?? 0) < ($1.entityID ?? 0) }, into: &batch, isLeftOut, receive)
                 if last { break }
@@ -292,9 +310,14 @@ public struct OrderDownloader: Sendable {
     /// files (``TaskContext/onCommit(_:)``), so the watermark moves exactly when the files are durable.
     public static func record(_ batch: DownloadBatch, in db: StateDatabase) throws {
         let now = MagentoDate.string(Date())
+        // Versions older than the look-back window can never come back: the ledger keeps only the window. Those
+        // of this batch are not inserted at all (a first sync of a large store would insert rows only to delete
+        // them below, most of its commit's time, #18); older rows already there are deleted below.
+        let horizon = batch.newWatermark.flatMap(MagentoDate.date).map { MagentoDate.string($0.addingTimeInterval(-7 * 86400)) }
+        let kept = horizon.map { horizon in batch.emitted.filter { $0.updatedAt >= horizon } } ?? batch.emitted
         // 100 rows per INSERT: one statement per batch instead of one per order.
-        for start in stride(from: 0, to: batch.emitted.count, by: 100) {
-            let chunk = batch.emitted[start..<min(start + 100, batch.emitted.count)]
+        for start in stride(from: 0, to: kept.count, by: 100) {
+            let chunk = kept[start..<min(start + 100, kept.count)]
             var arguments: [(any DatabaseValueConvertible)?] = []
             for order in chunk { arguments += [batch.scope, order.entityID, order.updatedAt, order.incrementID, now] }
             try db.execute(
@@ -311,9 +334,7 @@ public struct OrderDownloader: Sendable {
                     ON CONFLICT(scope) DO UPDATE SET updated_at = excluded.updated_at
                     """,
                 arguments: [batch.scope, mark])
-            // Versions older than the look-back window can never come back: keep the ledger small.
-            if let date = MagentoDate.date(mark) {
-                let horizon = MagentoDate.string(date.addingTimeInterval(-7 * 86400))
+            if let horizon {
                 try db.execute(
                     sql: "DELETE FROM magento_emitted_order WHERE scope = ? AND updated_at < ?",
                     arguments: [batch.scope, horizon])
