@@ -127,4 +127,3 @@ public struct SearchAnswer: Sendable {
         MagentoError(code: .invalidResponse, status: status, method: "GET", path: path, message: "no items[] in the search result")
     }
 }
-
