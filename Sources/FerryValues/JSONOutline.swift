@@ -27,15 +27,16 @@ extension JSONParser {
         var outline = JSONOutline()
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
         skipWhitespace()
-        try members { parser, key throws(JSONParseError) in
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { throw fail("'{' expected, found \(found)") }
+        try forEachMember { parser, key throws(JSONParseError) in
             if key == array, parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "[") {
                 // A key given twice: the last one counts, as in a parse.
                 outline.fields = []
                 outline.members[key] = nil
-                try parser.elements { parser throws(JSONParseError) in
+                try parser.forEachElement { parser throws(JSONParseError) in
                     var kept: JSONValue?
                     if parser.bytes[parser.index] == UInt8(ascii: "{") {
-                        try parser.members { parser, key throws(JSONParseError) in
+                        try parser.forEachMember { parser, key throws(JSONParseError) in
                             if key == field {
                                 kept = try parser.scalarOrSkip()
                             } else {
@@ -53,49 +54,6 @@ extension JSONParser {
             }
         }
         return outline
-    }
-
-    /// Walks the object at the index, handing each member's key to `body` with the index on its value, which
-    /// `body` must read or skip.
-    private mutating func members(_ body: (inout JSONParser, String) throws(JSONParseError) -> Void) throws(JSONParseError) {
-        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { throw fail("'{' expected, found \(found)") }
-        index += 1
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return }
-        while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
-                throw fail("a key in double quotes expected, found \(found)")
-            }
-            let key = try parseString()
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
-                throw fail("':' expected after the key, found \(found)")
-            }
-            index += 1
-            skipWhitespace()
-            try body(&self, key)
-            skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return }
-            throw fail("',' or '}' expected, found \(found)")
-        }
-    }
-
-    /// Walks the array at the index, handing `body` each element's start, which it must read or skip.
-    private mutating func elements(_ body: (inout JSONParser) throws(JSONParseError) -> Void) throws(JSONParseError) {
-        index += 1
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return }
-        while true {
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("a value expected, found the end of the file") }
-            try body(&self)
-            skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return }
-            throw fail("',' or ']' expected, found \(found)")
-        }
     }
 
     /// The scalar at the index, or nil after skipping the object or array there.

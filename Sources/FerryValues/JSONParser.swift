@@ -73,17 +73,41 @@ struct JSONParser {
         depth += 1
         guard depth < 512 else { throw fail("nested more than 512 deep") }
         defer { depth -= 1 }
-        index += 1
         let first = members.count
         defer { members.removeSubrange(first...) }
+        try forEachMember { parser, key throws(JSONParseError) in
+            let value = try parser.parseValue()
+            parser.members.append((key, value))
+        }
+        // A key given twice keeps its last value.
+        var object = [String: JSONValue](minimumCapacity: members.count - first)
+        for member in members[first...] { object[member.key] = member.value }
+        return .object(object)
+    }
+
+    private mutating func parseArray() throws(JSONParseError) -> JSONValue {
+        depth += 1
+        guard depth < 512 else { throw fail("nested more than 512 deep") }
+        defer { depth -= 1 }
+        var elements: [JSONValue] = []
+        try forEachElement { parser throws(JSONParseError) in elements.append(try parser.parseValue()) }
+        return .array(elements)
+    }
+
+    /// Walks the object whose `{` is at the index, handing each member's key to `body` with the index on its value,
+    /// which `body` must read or skip (the parse reads every value; ``JSONOutline`` skips most).
+    mutating func forEachMember(_ body: (inout JSONParser, String) throws(JSONParseError) -> Void) throws(JSONParseError) {
+        index += 1
         skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object([:]) }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return }
+        var first = true
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
-                if members.count > first { try refuseTrailingComma() }
+                if !first { try refuseTrailingComma() }
                 throw fail("a key in double quotes expected, found \(found)")
             }
+            first = false
             let key = try parseString()
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
@@ -91,36 +115,29 @@ struct JSONParser {
             }
             index += 1
             skipWhitespace()
-            let value = try parseValue()
-            members.append((key, value))
+            try body(&self, key)
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                // A key given twice keeps its last value, as before.
-                var object = [String: JSONValue](minimumCapacity: members.count - first)
-                for member in members[first...] { object[member.key] = member.value }
-                return .object(object)
-            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return }
             throw fail("',' or '}' expected, found \(found)")
         }
     }
 
-    private mutating func parseArray() throws(JSONParseError) -> JSONValue {
-        depth += 1
-        guard depth < 512 else { throw fail("nested more than 512 deep") }
-        defer { depth -= 1 }
+    /// Walks the array whose `[` is at the index, handing `body` each element's start, which it must read or skip.
+    mutating func forEachElement(_ body: (inout JSONParser) throws(JSONParseError) -> Void) throws(JSONParseError) {
         index += 1
-        var elements: [JSONValue] = []
         skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return }
+        var first = true
         while true {
             skipWhitespace()
-            if !elements.isEmpty { try refuseTrailingComma() }
-            elements.append(try parseValue())
+            if !first { try refuseTrailingComma() }
+            first = false
+            guard index < bytes.count else { throw fail("a value expected, found the end of the file") }
+            try body(&self)
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return }
             throw fail("',' or ']' expected, found \(found)")
         }
     }

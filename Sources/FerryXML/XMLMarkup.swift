@@ -110,16 +110,7 @@ struct XMLMarkup {
 
     /// Text content as libxml2's `xmlEncodeSpecialChars` escapes it: `<`, `>`, `&`, `"` and carriage returns.
     private mutating func escapeText(_ text: String) {
-        escape(text) { byte in
-            switch byte {
-            case UInt8(ascii: "<"): "&lt;"
-            case UInt8(ascii: ">"): "&gt;"
-            case UInt8(ascii: "&"): "&amp;"
-            case UInt8(ascii: "\""): "&quot;"
-            case UInt8(ascii: "\r"): "&#13;"
-            default: nil
-            }
-        }
+        escape(text, Self.textEntity)
     }
 
     /// An attribute value as libxml2's text writer escapes one: the text's escapes plus line feeds and tabs as
@@ -127,15 +118,21 @@ struct XMLMarkup {
     private mutating func escapeAttribute(_ value: String) {
         escape(value) { byte in
             switch byte {
-            case UInt8(ascii: "<"): "&lt;"
-            case UInt8(ascii: ">"): "&gt;"
-            case UInt8(ascii: "&"): "&amp;"
-            case UInt8(ascii: "\""): "&quot;"
-            case UInt8(ascii: "\r"): "&#13;"
             case UInt8(ascii: "\n"): "&#10;"
             case UInt8(ascii: "\t"): "&#9;"
-            default: nil
+            default: Self.textEntity(byte)
             }
+        }
+    }
+
+    private static func textEntity(_ byte: UInt8) -> StaticString? {
+        switch byte {
+        case UInt8(ascii: "<"): "&lt;"
+        case UInt8(ascii: ">"): "&gt;"
+        case UInt8(ascii: "&"): "&amp;"
+        case UInt8(ascii: "\""): "&quot;"
+        case UInt8(ascii: "\r"): "&#13;"
+        default: nil
         }
     }
 
