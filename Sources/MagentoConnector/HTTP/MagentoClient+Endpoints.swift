@@ -15,7 +15,7 @@ extension MagentoClient {
     }
 
     /// `GET /V1/orders` with search criteria, unparsed: ``SearchAnswer/outline()`` gives the orders' ids at a
-    /// tenth of the cost of ``SearchAnswer/page()`` (a download asks for the next page in between).
+    /// quarter of the cost of ``SearchAnswer/page()`` (a download asks for the next page in between).
     public func searchOrderPage(_ criteria: SearchCriteria) async throws(MagentoError) -> SearchAnswer {
         try await searchAnswer("/orders", criteria)
     }

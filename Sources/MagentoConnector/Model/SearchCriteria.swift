@@ -100,7 +100,7 @@ public struct SearchAnswer: Sendable {
         public var totalCount: Int
     }
 
-    /// The items' ids and the total, at a tenth of the cost of ``page()``.
+    /// The items' ids and the total, at about a quarter of the cost of ``page()``.
     /// - Throws: ``MagentoError`` (`invalidResponse`) for a text that is not a search result.
     public func outline() throws(MagentoError) -> Outline {
         let outline: JSONOutline

@@ -201,7 +201,7 @@ public struct OrderDownloader: Sendable {
                 let asked = next
                 let answer = try await withTaskCancellationHandler { try await asked.value } onCancel: { asked.cancel() }
                 batch.requests += 1
-                // The ids come from an outline of the answer, a tenth of the cost of parsing it: the next page's
+                // The ids come from an outline of the answer, a quarter of the cost of parsing it: the next page's
                 // keyset bound is this page's last id.
                 let outline = try answer.outline()
                 var isFresh: [Bool] = []
