@@ -47,7 +47,8 @@ let package = Package(
         // The value types several modules share (JSONValue, InventoryRecord, SplitMix64): Foundation only.
         .target(name: "FerryValues", swiftSettings: strictSettings),
         .target(
-            name: "FerryXML", dependencies: ["CXML"], swiftSettings: strictSettings),
+            name: "FerryXML", dependencies: ["CXML", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strictSettings),
         // Durable whole-file writes and fsyncs on swift-system: every writer's target imports it.
         .target(
             name: "DurableFiles",

@@ -30,8 +30,8 @@ struct DownloadOrdersTask: ScheduledTask {
     let maxPerFile: Int
 
     /// The output file being filled: its scratch file (written by one write at a time, in order) and what names it.
-    /// `@unchecked`: `file` is touched by the writes, which never overlap, and by the error path after the last
-    /// one; the other fields by the run alone.
+    /// `@unchecked`: `file` is touched by the writes alone, which never overlap; the other fields by the run alone.
+    /// An unfinished file is closed, without what it still buffered, when the run lets its `Filling` go.
     private final class Filling: @unchecked Sendable {
         let scratch: URL
         var file: OrderXMLWriter.File?
@@ -52,8 +52,6 @@ struct DownloadOrdersTask: ScheduledTask {
         // writes run one at a time, in order, each after the one before, while the download goes on: it waits only
         // when two are already queued behind the one running (#18: waiting for each write held up the next fetch).
         var filling: Filling?
-        // Every file started, so a failed run can close them all, whichever write failed.
-        var started: [Filling] = []
         var writing: [Task<Void, any Error>] = []
         /// Waits for every write queued, in order.
         func settle() async throws {
@@ -70,13 +68,7 @@ struct DownloadOrdersTask: ScheduledTask {
         }
         func take(_ orders: [MagentoOrder]) async throws {
             guard !orders.isEmpty else { return }
-            let target: Filling
-            if let filling {
-                target = filling
-            } else {
-                target = Filling(scratch: try context.scratchFile(for: "out"), first: orders[0].entityID ?? 0)
-                started.append(target)
-            }
+            let target = try filling ?? Filling(scratch: context.scratchFile(for: "out"), first: orders[0].entityID ?? 0)
             filling = target
             target.last = orders[orders.count - 1].entityID ?? 0
             target.newest = max(target.newest, orders.compactMap(\.updatedAt).max() ?? "")
@@ -113,10 +105,8 @@ struct DownloadOrdersTask: ScheduledTask {
             try await settle()
         } catch {
             // Nothing is written behind a failed run's back: its queued writes end (those after a failed one do
-            // nothing), and every unfinished file is closed, before the engine deletes the run's scratch files.
+            // nothing) before the engine deletes the run's scratch files.
             while !writing.isEmpty { _ = try? await writing.removeFirst().value }
-            let files = started
-            _ = try? await offload { for target in files { target.file = nil } }
             throw error
         }
         context.count("orders.downloaded", by: batch.emitted.count)

@@ -52,23 +52,18 @@ struct XMLMarkup {
         guard let element = elements.last else { return }
         if element.startTagOpen {
             append("/>")
+            closed()
         } else {
-            if indentEndTag { indent() }
             endTag(element.name)
         }
-        closed()
     }
 
-    /// Closes the innermost element with an end tag even when it is empty (`<name></name>`).
+    /// Closes the innermost element with an end tag even when it is empty (`<name></name>`): libxml2 closes the
+    /// start tag as for empty text.
     mutating func fullEndElement() {
         guard let element = elements.last else { return }
-        if element.startTagOpen {
-            bytes.append(UInt8(ascii: ">"))
-            indentEndTag = false
-        }
-        if indentEndTag { indent() }
+        if element.startTagOpen { text("") }
         endTag(element.name)
-        closed()
     }
 
     /// `<name>text</name>`.
@@ -97,10 +92,13 @@ struct XMLMarkup {
         for _ in 1..<max(elements.count, 1) { append("  ") }
     }
 
+    /// `</name>`, on its own indented line unless it follows text.
     private mutating func endTag(_ name: String) {
+        if indentEndTag { indent() }
         append("</")
         append(name)
         bytes.append(UInt8(ascii: ">"))
+        closed()
     }
 
     private mutating func append(_ string: String) {

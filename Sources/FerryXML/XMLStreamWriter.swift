@@ -1,8 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemPackage
 
 /// Writes an XML file element by element (UTF-8, indented by two spaces): memory stays flat however many records
 /// go through.
@@ -17,7 +14,8 @@ import Glibc
 public final class XMLStreamWriter {
     /// The file being written.
     public let url: URL
-    private var fd: Int32
+    /// The file, until ``finish()`` closes it.
+    private var fd: FileDescriptor?
     private var markup: XMLMarkup
     private var finished = false
 
@@ -29,14 +27,18 @@ public final class XMLStreamWriter {
     public init(url: URL) throws {
         self.url = url
         markup = XMLMarkup(capacity: Self.flushSize + 4096)
-        fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw XMLWriteError(file: url.path, message: "cannot create the file (does the folder exist and is it writable?)", errno: errno)
+        do {
+            fd = try FileDescriptor.open(
+                FilePath(url.path), .writeOnly, options: [.create, .truncate, .closeOnExec],
+                permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        } catch {
+            throw XMLWriteError(file: url.path, message: "cannot create the file (does the folder exist and is it writable?)", errno: (error as? Errno)?.rawValue ?? 0)
         }
     }
 
+    /// An unfinished file is closed without what was still buffered: a failed run's output never grows after it.
     deinit {
-        if fd >= 0 { close(fd) }
+        try? fd?.close()
     }
 
     /// Opens an element; close it with ``endElement()``.
@@ -99,10 +101,12 @@ public final class XMLStreamWriter {
         finished = true
         while markup.isInsideElement { markup.endElement() }
         try flush()
-        let descriptor = fd
-        fd = -1
-        guard close(descriptor) == 0 else {
-            throw XMLWriteError(file: url.path, message: "writing failed (disk full or the file was removed?)", errno: errno)
+        let file = fd
+        fd = nil
+        do {
+            try file?.close()
+        } catch {
+            throw XMLWriteError(file: url.path, message: "writing failed (disk full or the file was removed?)", errno: (error as? Errno)?.rawValue ?? 0)
         }
     }
 
@@ -110,25 +114,16 @@ public final class XMLStreamWriter {
         if markup.bytes.count >= Self.flushSize { try flush() }
     }
 
-    /// Hands the buffered bytes to the kernel; a failure (disk full) is thrown, never left for a close to drop.
+    /// Hands the buffered bytes to the kernel (swift-system's `writeAll`: short writes and EINTR handled); a failure
+    /// (disk full) is thrown, never left for a close to drop.
     private func flush() throws {
-        guard fd >= 0 else {
+        guard let fd else {
             throw XMLWriteError(file: url.path, message: "written after the file was finished (a bug in ferry)")
         }
-        let failure: Int32? = markup.bytes.withUnsafeBytes { pending in
-            var offset = 0
-            while offset < pending.count {
-                let written = Glibc.write(fd, pending.baseAddress! + offset, pending.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
-            }
-            return nil
-        }
-        if let failure {
-            throw XMLWriteError(file: url.path, message: "writing failed (disk full or the file was removed?)", errno: failure)
+        do {
+            _ = try fd.writeAll(markup.bytes)
+        } catch {
+            throw XMLWriteError(file: url.path, message: "writing failed (disk full or the file was removed?)", errno: (error as? Errno)?.rawValue ?? 0)
         }
         markup.bytes.removeAll(keepingCapacity: true)
     }

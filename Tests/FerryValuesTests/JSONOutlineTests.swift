@@ -3,7 +3,8 @@ import Foundation
 import Testing
 
 /// The outline a download reads a page's ids from (#18) must say what the full parse says: on random documents
-/// (nesting, escapes, keys given twice, items that are not objects, ids as numbers, strings, objects or null).
+/// (nesting, escapes, keys given twice, items that are not objects, ids as numbers, strings, objects or null),
+/// their strings written half the time as PHP's `json_encode` writes them by default, as Magento sends them.
 @Suite struct JSONOutlineTests {
     static func scalar(_ random: inout SplitMix64) -> JSONValue {
         switch random.next(in: 0...6) {
@@ -11,7 +12,7 @@ import Testing
         case 1: .bool(random.next(in: 0...1) == 1)
         case 2: .number(String(random.next(in: -5...100_000)))
         case 3: .number("\(random.next(in: 0...99)).\(random.next(in: 0...99))e\(random.next(in: -3...3))")
-        case 4: .string(["", "x", "a\"b", "back\\slash", "{[\"]}", "é€🍕", "line\nbreak", "\u{1}", "42"][random.next(in: 0...8)])
+        case 4: .string(["", "x", "a\"b", "back\\slash", "{[\"]}", "é€🍕", "line\nbreak", "\u{1}", "42", "https://shop/x"][random.next(in: 0...9)])
         default: .number(String(random.next(in: 1...9_999)))
         }
     }
@@ -28,7 +29,7 @@ import Testing
     static func object(_ random: inout SplitMix64, depth: Int) -> JSONValue {
         var members: [String: JSONValue] = [:]
         for _ in 0..<random.next(in: 0...5) {
-            members[["entity_id", "items", "total_count", "k", "[x]", "é"][random.next(in: 0...5)]] = value(&random, depth: depth)
+            members[["entity_id", "items", "total_count", "k", "[x]", "é", "a/b"][random.next(in: 0...6)]] = value(&random, depth: depth)
         }
         return .object(members)
     }
@@ -40,16 +41,35 @@ import Testing
         case .object(let members):
             var parts: [String] = []
             for (key, member) in members.sorted(by: { $0.key < $1.key }) {
-                let name = JSONValue.string(key).serialized
+                let name = string(key, &random)
                 if random.next(in: 0...5) == 0 { parts.append("\(name): \(text(scalar(&random), &random))") }
                 parts.append("\(name) : \(text(member, &random))")
             }
             return "{ " + parts.joined(separator: " ,\n") + "}"
         case .array(let elements):
             return "[" + elements.map { text($0, &random) }.joined(separator: ", ") + " ]"
+        case .string(let string):
+            return Self.string(string, &random)
         default:
             return value.serialized
         }
+    }
+
+    /// A string as our serialiser writes it, or as PHP's `json_encode` does by default: `/` as `\/`, and every
+    /// character outside printable ASCII as `\uXXXX` (UTF-16, so astral ones as surrogate pairs).
+    static func string(_ string: String, _ random: inout SplitMix64) -> String {
+        guard random.next(in: 0...1) == 0 else { return JSONValue.string(string).serialized }
+        var out = "\""
+        for unit in string.utf16 {
+            switch unit {
+            case 0x22: out += "\\\""
+            case 0x5C: out += "\\\\"
+            case 0x2F: out += "\\/"
+            case 0x20..<0x7F: out.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
+            default: out += "\\u" + String(repeating: "0", count: 4 - String(unit, radix: 16).count) + String(unit, radix: 16)
+            }
+        }
+        return out + "\""
     }
 
     @Test func saysWhatTheParseSays() throws {
