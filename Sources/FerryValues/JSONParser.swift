@@ -57,7 +57,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func expect(_ word: String) throws(JSONParseError) {
+    mutating func expect(_ word: String) throws(JSONParseError) {
         guard bytes[index...].starts(with: word.utf8) else { throw fail("a value expected, found \(found)") }
         index += word.utf8.count
     }
@@ -97,6 +97,15 @@ struct JSONParser {
     /// Walks the object whose `{` is at the index, handing each member's key to `body` with the index on its value,
     /// which `body` must read or skip (the parse reads every value; ``JSONOutline`` skips most).
     mutating func forEachMember(_ body: (inout JSONParser, String) throws(JSONParseError) -> Void) throws(JSONParseError) {
+        try forEachMember(readingKey: { parser throws(JSONParseError) in try parser.parseString() }, body)
+    }
+
+    /// ``forEachMember(_:)`` with each key read by `readKey` (whose index is on the key's `"`) rather than made
+    /// into a `String`: a ``JSONTape`` keeps where the key is.
+    mutating func forEachMember<Key>(
+        readingKey readKey: (inout JSONParser) throws(JSONParseError) -> Key,
+        _ body: (inout JSONParser, Key) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
         index += 1
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return }
@@ -108,7 +117,7 @@ struct JSONParser {
                 throw fail("a key in double quotes expected, found \(found)")
             }
             first = false
-            let key = try parseString()
+            let key = try readKey(&self)
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
                 throw fail("':' expected after the key, found \(found)")
@@ -143,6 +152,11 @@ struct JSONParser {
     }
 
     private mutating func parseNumber() throws(JSONParseError) -> String {
+        String(decoding: bytes[try scanNumber()], as: UTF8.self)
+    }
+
+    /// Moves past the number at the index (checked as RFC 8259 spells numbers) and gives its literal's bytes.
+    mutating func scanNumber() throws(JSONParseError) -> Range<Int> {
         let start = index
         func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
@@ -165,7 +179,7 @@ struct JSONParser {
             guard index < bytes.count, isDigit(bytes[index]) else { throw fail("a digit expected in the exponent, found \(found)") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
-        return String(decoding: bytes[start..<index], as: UTF8.self)
+        return start..<index
     }
 
     private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
@@ -187,6 +201,14 @@ struct JSONParser {
     }
 
     mutating func parseString() throws(JSONParseError) -> String {
+        var decoded: [UInt8] = []
+        let content = try scanString(decodingInto: &decoded)
+        return content.escaped ? String(decoding: decoded, as: UTF8.self) : String(decoding: bytes[content.range], as: UTF8.self)
+    }
+
+    /// Moves past the string whose `"` is at the index. Without escapes, its content is `range` of ``bytes``;
+    /// with escapes (`escaped`), its content, decoded, is `range` of `decoded`, to which it was appended.
+    mutating func scanString(decodingInto decoded: inout [UInt8]) throws(JSONParseError) -> (escaped: Bool, range: Range<Int>) {
         let opening = index
         index += 1
         // Most strings have no escape: take their bytes in one piece.
@@ -198,9 +220,10 @@ struct JSONParser {
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
             index += 1
-            return String(decoding: bytes[start..<index - 1], as: UTF8.self)
+            return (false, start..<index - 1)
         }
-        var buffer = Array(bytes[start..<index])
+        let decodedStart = decoded.count
+        decoded.append(contentsOf: bytes[start..<index])
         while true {
             guard index < bytes.count else { throw fail("a string that is never closed", at: opening) }
             let b = bytes[index]
@@ -209,7 +232,7 @@ struct JSONParser {
                 throw fail("a control character (a line break?) inside a string: close the string or escape it")
             }
             if b != UInt8(ascii: "\\") {
-                buffer.append(b)
+                decoded.append(b)
                 index += 1
                 continue
             }
@@ -218,14 +241,14 @@ struct JSONParser {
             let e = bytes[index]
             index += 1
             switch e {
-            case UInt8(ascii: "\""): buffer.append(0x22)
-            case UInt8(ascii: "\\"): buffer.append(0x5C)
-            case UInt8(ascii: "/"): buffer.append(0x2F)
-            case UInt8(ascii: "b"): buffer.append(0x08)
-            case UInt8(ascii: "f"): buffer.append(0x0C)
-            case UInt8(ascii: "n"): buffer.append(0x0A)
-            case UInt8(ascii: "r"): buffer.append(0x0D)
-            case UInt8(ascii: "t"): buffer.append(0x09)
+            case UInt8(ascii: "\""): decoded.append(0x22)
+            case UInt8(ascii: "\\"): decoded.append(0x5C)
+            case UInt8(ascii: "/"): decoded.append(0x2F)
+            case UInt8(ascii: "b"): decoded.append(0x08)
+            case UInt8(ascii: "f"): decoded.append(0x0C)
+            case UInt8(ascii: "n"): decoded.append(0x0A)
+            case UInt8(ascii: "r"): decoded.append(0x0D)
+            case UInt8(ascii: "t"): decoded.append(0x09)
             case UInt8(ascii: "u"):
                 var code = try parseHex4()
                 if (0xD800..<0xDC00).contains(code), index + 6 <= bytes.count, bytes[index] == 0x5C,
@@ -240,10 +263,10 @@ struct JSONParser {
                     }
                 }
                 let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
-                buffer.append(contentsOf: Array(String(Character(scalar)).utf8))
+                UTF8.encode(scalar) { decoded.append($0) }
             default: throw fail("an unknown escape '\\\(String(decoding: [e], as: UTF8.self))' in a string", at: index - 2)
             }
         }
-        return String(decoding: buffer, as: UTF8.self)
+        return (true, decodedStart..<decoded.count)
     }
 }

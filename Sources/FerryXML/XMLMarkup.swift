@@ -7,8 +7,11 @@
 struct XMLMarkup {
     /// The bytes not yet handed on.
     var bytes: [UInt8] = []
-    /// Open elements, innermost last: the name and whether its start tag is still open (`<name` without `>`).
-    private var elements: [(name: String, startTagOpen: Bool)] = []
+    /// Open elements, innermost last: where the name is in `names` and whether its start tag is still open
+    /// (`<name` without `>`).
+    private var elements: [(name: Range<Int>, startTagOpen: Bool)] = []
+    /// The names of the open elements, one after the other (no `String` kept per element).
+    private var names: [UInt8] = []
     /// Whether an end tag goes on its own indented line: not right after text, as libxml2 decides.
     private var indentEndTag = false
 
@@ -24,24 +27,25 @@ struct XMLMarkup {
     /// Whether the innermost element's start tag still takes attributes.
     var takesAttributes: Bool { elements.last?.startTagOpen == true }
 
-    mutating func startElement(_ name: String) {
+    mutating func startElement(_ name: UnsafeBufferPointer<UInt8>) {
         closeStartTag(newline: true)
-        elements.append((name, true))
+        elements.append((names.count..<names.count + name.count, true))
+        names.append(contentsOf: name)
         indent()
         bytes.append(UInt8(ascii: "<"))
-        append(name)
+        bytes.append(contentsOf: name)
     }
 
     /// An attribute of the start tag just written (``takesAttributes``).
-    mutating func attribute(_ name: String, _ value: String) {
+    mutating func attribute(_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: " "))
-        append(name)
+        bytes.append(contentsOf: name)
         append("=\"")
         escapeAttribute(value)
         bytes.append(UInt8(ascii: "\""))
     }
 
-    mutating func text(_ text: String) {
+    mutating func text(_ text: UnsafeBufferPointer<UInt8>) {
         closeStartTag(newline: false)
         indentEndTag = false
         escapeText(text)
@@ -54,7 +58,7 @@ struct XMLMarkup {
             append("/>")
             closed()
         } else {
-            endTag(element.name)
+            endTag()
         }
     }
 
@@ -62,21 +66,29 @@ struct XMLMarkup {
     /// start tag as for empty text.
     mutating func fullEndElement() {
         guard let element = elements.last else { return }
-        if element.startTagOpen { text("") }
-        endTag(element.name)
+        if element.startTagOpen { text(UnsafeBufferPointer(start: nil, count: 0)) }
+        endTag()
     }
 
-    /// `<name>text</name>`.
-    mutating func element(_ name: String, _ text: String) {
-        startElement(name)
-        self.text(text)
-        fullEndElement()
+    /// `<name>text</name>`: what ``startElement(_:)``, ``text(_:)`` and ``fullEndElement()`` write, without
+    /// keeping the name (an order's every field goes through here).
+    mutating func element(_ name: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>) {
+        closeStartTag(newline: true)
+        for _ in 0..<elements.count { append("  ") }
+        bytes.append(UInt8(ascii: "<"))
+        bytes.append(contentsOf: name)
+        bytes.append(UInt8(ascii: ">"))
+        escapeText(text)
+        append("</")
+        bytes.append(contentsOf: name)
+        append(">\n")
+        indentEndTag = true
     }
 
     private mutating func closed() {
         indentEndTag = true
         bytes.append(UInt8(ascii: "\n"))
-        elements.removeLast()
+        names.removeSubrange(elements.removeLast().name)
     }
 
     /// Ends the innermost start tag (`>`) before its content; a child element starts on a new line.
@@ -92,28 +104,27 @@ struct XMLMarkup {
         for _ in 1..<max(elements.count, 1) { append("  ") }
     }
 
-    /// `</name>`, on its own indented line unless it follows text.
-    private mutating func endTag(_ name: String) {
+    /// `</name>` of the innermost element, on its own indented line unless it follows text.
+    private mutating func endTag() {
         if indentEndTag { indent() }
         append("</")
-        append(name)
+        bytes.append(contentsOf: names[elements[elements.count - 1].name])
         bytes.append(UInt8(ascii: ">"))
         closed()
     }
 
-    private mutating func append(_ string: String) {
-        var string = string
-        string.withUTF8 { bytes.append(contentsOf: $0) }
+    private mutating func append(_ string: StaticString) {
+        string.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     /// Text content as libxml2's `xmlEncodeSpecialChars` escapes it: `<`, `>`, `&`, `"` and carriage returns.
-    private mutating func escapeText(_ text: String) {
+    private mutating func escapeText(_ text: UnsafeBufferPointer<UInt8>) {
         escape(text, Self.textEntity)
     }
 
     /// An attribute value as libxml2's text writer escapes one: the text's escapes plus line feeds and tabs as
     /// character references (a parser would turn them into spaces).
-    private mutating func escapeAttribute(_ value: String) {
+    private mutating func escapeAttribute(_ value: UnsafeBufferPointer<UInt8>) {
         escape(value) { byte in
             switch byte {
             case UInt8(ascii: "\n"): "&#10;"
@@ -134,19 +145,16 @@ struct XMLMarkup {
         }
     }
 
-    /// Copies `string`'s UTF-8 with each byte `entity` names replaced (every escaped character is ASCII, so a
-    /// byte never splits a multi-byte character), in runs rather than byte by byte.
-    private mutating func escape(_ string: String, _ entity: (UInt8) -> StaticString?) {
-        var string = string
-        string.withUTF8 { source in
-            var start = 0
-            for (index, byte) in source.enumerated() where byte < 0x40 {
-                guard let replacement = entity(byte) else { continue }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start..<index]))
-                replacement.withUTF8Buffer { bytes.append(contentsOf: $0) }
-                start = index + 1
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start...]))
+    /// Copies `source` with each byte `entity` names replaced (every escaped character is ASCII, so a byte never
+    /// splits a multi-byte character), in runs rather than byte by byte.
+    private mutating func escape(_ source: UnsafeBufferPointer<UInt8>, _ entity: (UInt8) -> StaticString?) {
+        var start = 0
+        for (index, byte) in source.enumerated() where byte < 0x40 {
+            guard let replacement = entity(byte) else { continue }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start..<index]))
+            replacement.withUTF8Buffer { bytes.append(contentsOf: $0) }
+            start = index + 1
         }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start...]))
     }
 }

@@ -43,22 +43,38 @@ public final class XMLStreamWriter {
 
     /// Opens an element; close it with ``endElement()``.
     public func startElement(_ name: String) throws {
+        Self.withBytes(name) { markup.startElement($0) }
+        try flushIfFull()
+    }
+
+    /// ``startElement(_:)`` with the name as UTF-8 bytes.
+    public func startElement(_ name: UnsafeBufferPointer<UInt8>) throws {
         markup.startElement(name)
         try flushIfFull()
     }
 
     /// Adds an attribute to the element just opened.
     public func attribute(_ name: String, _ value: String) throws {
+        try Self.withBytes(value) { try attribute(name, $0) }
+    }
+
+    /// ``attribute(_:_:)-(String,String)`` with the value as UTF-8 bytes.
+    public func attribute(_ name: String, _ value: UnsafeBufferPointer<UInt8>) throws {
         guard markup.takesAttributes else {
             throw XMLWriteError(file: url.path, message: "attribute \(name) written outside a start tag (a bug in ferry)")
         }
-        markup.attribute(name, Self.clean(value))
+        Self.withClean(value) { value in Self.withBytes(name) { markup.attribute($0, value) } }
         try flushIfFull()
     }
 
     /// Writes escaped text inside the current element.
     public func text(_ text: String) throws {
-        markup.text(Self.clean(text))
+        try Self.withBytes(text) { try self.text($0) }
+    }
+
+    /// ``text(_:)-(String)`` with the text as UTF-8 bytes.
+    public func text(_ text: UnsafeBufferPointer<UInt8>) throws {
+        Self.withClean(text) { markup.text($0) }
         try flushIfFull()
     }
 
@@ -70,7 +86,17 @@ public final class XMLStreamWriter {
 
     /// Writes `<name>text</name>`.
     public func element(_ name: String, _ text: String) throws {
-        markup.element(name, Self.clean(text))
+        try Self.withBytes(text) { try element(name, $0) }
+    }
+
+    /// ``element(_:_:)-(String,String)`` with the text as UTF-8 bytes.
+    public func element(_ name: String, _ text: UnsafeBufferPointer<UInt8>) throws {
+        try Self.withBytes(name) { try element($0, text) }
+    }
+
+    /// ``element(_:_:)-(String,String)`` with the name and the text as UTF-8 bytes.
+    public func element(_ name: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>) throws {
+        Self.withClean(text) { markup.element(name, $0) }
         try flushIfFull()
     }
 
@@ -126,6 +152,22 @@ public final class XMLStreamWriter {
             throw XMLWriteError(file: url.path, message: "writing failed (disk full or the file was removed?)", errno: (error as? Errno)?.rawValue ?? 0)
         }
         markup.bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Calls `body` with `string`'s UTF-8 (a native string's own bytes: no copy).
+    static func withBytes<T>(_ string: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        var string = string
+        return try string.withUTF8(body)
+    }
+
+    /// Calls `body` with `text` as valid UTF-8 less the characters XML 1.0 forbids: `text` itself when it is
+    /// ASCII without them, as nearly always (a byte check). Anything else goes through a `String`, which repairs
+    /// bytes that are not UTF-8 (U+FFFD, as a parse does), and ``clean(_:)``.
+    static func withClean<T>(_ text: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        guard text.contains(where: { ($0 < 0x20 && $0 != 0x9 && $0 != 0xA && $0 != 0xD) || $0 >= 0x80 }) else {
+            return try body(text)
+        }
+        return try withBytes(clean(String(decoding: text, as: UTF8.self)), body)
     }
 
     /// Removes the characters XML 1.0 forbids (C0 controls other than tab, newline, carriage return; U+FFFE/F).

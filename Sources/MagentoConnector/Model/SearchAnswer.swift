@@ -46,6 +46,23 @@ public struct SearchAnswer: Sendable {
         return SearchPage(items: items, totalCount: json["total_count"]?.int ?? items.count)
     }
 
+    /// The whole page as a tape: the items stay in the answer's bytes, each an index of the tape (the download's
+    /// path: it writes them out once, #18).
+    /// - Throws: ``MagentoError`` (`invalidResponse`) for a text that is not JSON or has no `items` array.
+    public func tapePage() throws(MagentoError) -> (tape: JSONTape, items: [Int], totalCount: Int) {
+        let tape: JSONTape
+        do {
+            tape = try JSONTape.parse(Array(body))
+        } catch {
+            throw MagentoError(code: .invalidResponse, status: status, method: "GET", path: path, message: "\(error)")
+        }
+        guard let list = tape.member("items", of: 0), tape.values[list].kind == .array
+            || (tape.values[list].kind == .object && tape.values[list].next == list + 1)
+        else { throw noItems }
+        let items = Array(tape.elements(of: list))
+        return (tape, items, tape.member("total_count", of: 0).map(tape.value(at:))?.int ?? items.count)
+    }
+
     private var noItems: MagentoError {
         MagentoError(code: .invalidResponse, status: status, method: "GET", path: path, message: "no items[] in the search result")
     }

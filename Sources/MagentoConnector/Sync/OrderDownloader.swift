@@ -228,20 +228,21 @@ public struct OrderDownloader: Sendable {
                     page += 1
                     next = fetch(after: lastID, page: page)
                 }
-                let items = try answer.page().items
+                let (tape, items, _) = try answer.tapePage()
                 guard items.count == returned else {
                     throw MagentoError(
                         code: .invalidResponse, status: nil, method: "GET", path: client.restPrefix + "/orders",
                         message: "the search result's items could not be read in one pass (\(items.count) against \(returned))")
                 }
-                var fresh: [MagentoOrder] = []
+                var fresh: [(id: Int, order: MagentoOrder)] = []
                 fresh.reserveCapacity(freshCount)
-                for (item, isFresh) in zip(items, isFresh) where isFresh {
-                    let order = MagentoOrder(json: item)
-                    fresh.append(order)
+                for (index, item) in items.enumerated() where isFresh[index] {
+                    let order = MagentoOrder(tape: tape, at: item)
+                    // A fresh item has an id: the outline's, the same as the order's own.
+                    fresh.append((outline.entityIDs[index] ?? 0, order))
                     if let updated = order.updatedAt, updated > maxSeen ?? "" { maxSeen = updated }
                 }
-                try await emit(fresh.sorted { ($0.entityID ?? 0) < ($1.entityID ?? 0) }, into: &batch, isLeftOut, receive)
+                try await emit(fresh.sorted { $0.id < $1.id }.map(\.order), into: &batch, isLeftOut, receive)
                 if last { break }
             }
         } catch {

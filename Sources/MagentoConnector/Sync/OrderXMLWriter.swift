@@ -8,9 +8,14 @@ import FerryXML
 /// The order is carried whole: the reference format's fields come first, under their names and nesting
 /// (`order_id`, `items/OrderProduct`, `status_history/OrderStatus`, `shipping_address`, ...), then every other
 /// field the JSON holds, under its JSON name, objects as nested elements and arrays as `<item>` entries
-/// (Magento's own XML form), so a mapping can use any field Adobe's schema declares without a code change.
+/// (Magento's own XML form), so a mapping can use any field Adobe's schema declares without a code change. The
+/// other fields are sorted by their names' UTF-8 bytes, so the same order gives the same bytes.
+///
+/// Orders are read from a ``JSONTape`` (``OrderTapeWriter``): a download's page as received, or an order's JSON
+/// written and read back.
 public enum OrderXMLWriter {
-    static let orderFields = [
+    /// The order fields of the reference format, in its order (`increment_id` first).
+    public static let orderFields = [
         "increment_id", "store_id", "created_at", "updated_at", "customer_id", "customer_email",
         "customer_firstname", "customer_lastname", "customer_is_guest", "customer_group_id", "status", "state",
         "shipping_description", "order_currency_code", "base_currency_code", "subtotal", "base_subtotal", "tax_amount",
@@ -23,30 +28,31 @@ public enum OrderXMLWriter {
         "discount_tax_compensation_amount", "base_discount_tax_compensation_amount",
         "shipping_discount_tax_compensation_amount", "base_shipping_discount_tax_compensation_amnt", "base_to_order_rate",
     ]
-    static let addressFields = [
+    /// An address's fields of the reference format, in its order.
+    public static let addressFields = [
         "firstname", "lastname", "company", "street", "city", "region", "region_code", "postcode", "country_id",
         "telephone", "fax", "email", "address_type", "vat_id",
     ]
-    static let itemFields = [
+    /// An item's (`OrderProduct`) fields of the reference format, in its order.
+    public static let itemFields = [
         "sku", "name", "product_id", "item_id", "product_type", "qty_ordered", "price", "base_price", "original_price",
         "price_incl_tax", "tax_percent", "tax_amount", "discount_amount", "row_total", "row_total_incl_tax",
         "parent_item_id", "discount_tax_compensation_amount", "base_discount_tax_compensation_amount",
         "base_row_total", "base_row_total_incl_tax", "base_price_incl_tax", "base_tax_amount", "base_discount_amount",
     ]
 
-    static let paymentFields = ["method", "amount_ordered", "po_number"]
-    static let historyFields = ["created_at", "comment", "is_customer_notified", "status"]
-    /// Order fields written above under other names or shapes (`entity_id` is `order_id`).
-    static let specialOrderFields: Set<String> = [
-        "entity_id", "billing_address", "items", "payment", "status_histories",
-    ]
-    // The same lists as sets, made once rather than for every order, item and address (#18: hashing them was a
-    // good part of a download's CPU).
-    static let writtenOrderFields = Set(orderFields).union(specialOrderFields)
-    static let writtenAddressFields = Set(addressFields)
-    static let writtenItemFields = Set(itemFields)
-    static let writtenPaymentFields = Set(paymentFields)
-    static let writtenHistoryFields = Set(historyFields)
+    /// The payment's fields of the reference format.
+    public static let paymentFields = ["method", "amount_ordered", "po_number"]
+    /// A status history's (`OrderStatus`) fields of the reference format.
+    public static let historyFields = ["created_at", "comment", "is_customer_notified", "status"]
+    /// The same lists for the look-up (``ReferenceFields``); the order's also holds the fields written above
+    /// under other names or shapes (`entity_id` is `order_id`).
+    static let order = ReferenceFields(
+        orderFields, alsoRead: ["entity_id", "billing_address", "items", "payment", "status_histories"])
+    static let address = ReferenceFields(addressFields)
+    static let item = ReferenceFields(itemFields)
+    static let payment = ReferenceFields(paymentFields)
+    static let history = ReferenceFields(historyFields)
 
     /// Writes `orders` to `url` (created or replaced).
     /// - Throws: `XMLError` when the file cannot be written.
@@ -70,7 +76,10 @@ public enum OrderXMLWriter {
 
         /// Writes `orders`' `OrderInfo` elements.
         public func append(_ orders: [MagentoOrder]) throws {
-            for order in orders { try OrderXMLWriter.write(order, writer) }
+            for order in orders {
+                let (tape, index) = try order.tape()
+                try OrderTapeWriter.write(order: index, of: tape, to: writer)
+            }
         }
 
         /// Closes the document and the file.
@@ -80,117 +89,22 @@ public enum OrderXMLWriter {
         }
     }
 
-    /// One order's `OrderInfo` element.
-    private static func write(_ order: MagentoOrder, _ writer: XMLStreamWriter) throws {
-        let json = order.json
-        try writer.startElement("OrderInfo")
-        try writer.element("increment_id", json["increment_id"]?.text ?? "")
-        try writer.element("order_id", json["entity_id"]?.text ?? "")
-        for field in orderFields.dropFirst() {
-            if let value = json[field]?.text { try writer.element(field, value) }
-        }
-        if let method = order.shippingMethod { try writer.element("shipping_method", method) }
-        if let billing = json["billing_address"] { try writeAddress(billing, name: "billing_address", writer) }
-        if let shipping = order.shippingAddress { try writeAddress(shipping, name: "shipping_address", writer) }
-        try writer.startElement("items")
-        for item in order.items { try writeRecord(item, name: "OrderProduct", fields: itemFields, written: writtenItemFields, writer) }
-        try writer.endElement()
-        if let payment = json["payment"] {
-            try writeRecord(payment, name: "payment", fields: paymentFields, written: writtenPaymentFields, writer)
-        }
-        try writer.startElement("status_history")
-        for history in order.statusHistories {
-            try writeRecord(history, name: "OrderStatus", fields: historyFields, written: writtenHistoryFields, writer)
-        }
-        try writer.endElement()
-        // The rest of the order: what the lists above leave out, extension attributes included.
-        try writeRest(of: json, except: writtenOrderFields, writer)
-        try writer.endElement()
-    }
-
-    /// An element of `object`'s reference-format `fields` in their order, then the rest of its members by name.
-    private static func writeRecord(
-        _ object: JSONValue, name: String, fields: [String], written: Set<String>, _ writer: XMLStreamWriter
-    ) throws {
-        try writer.startElement(name)
-        for field in fields {
-            if let value = object[field]?.text { try writer.element(field, value) }
-        }
-        try writeRest(of: object, except: written, writer)
-        try writer.endElement()
-    }
-
-    private static func writeAddress(_ address: JSONValue, name: String, _ writer: XMLStreamWriter) throws {
-        try writer.startElement(name)
-        for field in addressFields {
-            if field == "street" {
-                // Street lines are a JSON array; the reference format joins them with newlines.
-                let lines = address["street"]?.array?.compactMap(\.text) ?? address["street"]?.text.map { [$0] } ?? []
-                try writer.element("street", lines.joined(separator: "\n"))
-            } else if let value = address[field]?.text {
-                try writer.element(field, value)
-            }
-        }
-        try writeRest(of: address, except: writtenAddressFields, writer)
-        try writer.endElement()
-    }
-
-    /// Writes every member of `object` not in `written`, sorted by name (the same order for the same order).
-    private static func writeRest(of object: JSONValue, except written: Set<String>, _ writer: XMLStreamWriter) throws {
-        guard case .object(let members) = object else { return }
-        // Sorting only what is left, members and values together (#18: sorting every key, then looking each
-        // value up again, was a tenth of a download's CPU).
-        // (`Dictionary.filter` would make another dictionary: the lazy one gives an array to sort.)
-        for member in members.lazy.filter({ !written.contains($0.key) }).sorted(by: { $0.key < $1.key }) {
-            try writeValue(member.value, name: member.key, writer)
-        }
-    }
-
-    /// Writes one JSON value as an element: text for a scalar, nested elements for an object, `<item>` per entry
-    /// for an array; null is left out, as Magento leaves it out of its answers.
-    private static func writeValue(_ value: JSONValue, name: String, _ writer: XMLStreamWriter) throws {
-        // A key that is no XML name (a custom attribute code could be anything) goes into an attribute.
-        let valid = isXMLName(name)
-        switch value {
-        case .null:
-            return
-        case .bool, .number, .string:
-            if valid {
-                try writer.element(name, value.text ?? "")
-            } else {
-                try writer.startElement("field")
-                try writer.attribute("name", name)
-                try writer.text(value.text ?? "")
-                try writer.endElement()
-            }
-            return
-        case .array, .object:
-            break
-        }
-        try writer.startElement(valid ? name : "field")
-        if !valid { try writer.attribute("name", name) }
-        switch value {
-        case .array(let entries):
-            for entry in entries { try writeValue(entry, name: "item", writer) }
-        case .object(let members):
-            for member in members.sorted(by: { $0.key < $1.key }) { try writeValue(member.value, name: member.key, writer) }
-        default:
-            break
-        }
-        try writer.endElement()
-    }
-
     /// True for names XML accepts as element names without a namespace: a letter or `_`, then letters, digits,
     /// `_`, `-`, `.`; never starting with `xml`.
     public static func isXMLName(_ name: String) -> Bool {
+        var name = name
+        return name.withUTF8(isXMLName)
+    }
+
+    /// ``isXMLName(_:)-(String)`` for a name's UTF-8 bytes.
+    static func isXMLName(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
         // Nearly every key is ASCII: checked byte by byte, since the Unicode property look-up of each scalar took
         // a tenth of a download's CPU (#18). A name with any other byte takes the scalar path.
-        var utf8 = name.utf8.makeIterator()
         var ascii = true
         var index = 0
         // The first three bytes, lowercased, for the `xml` prefix (no array: this runs for every key of every order).
         var prefix: UInt32 = 0
-        while let byte = utf8.next() {
+        for byte in name {
             guard byte < 0x80 else { ascii = false; break }
             let letter = (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
             let other = byte == UInt8(ascii: "_") || (index > 0 && (byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
@@ -201,6 +115,7 @@ public enum OrderXMLWriter {
         }
         let xml = UInt32(UInt8(ascii: "x")) << 16 | UInt32(UInt8(ascii: "m")) << 8 | UInt32(UInt8(ascii: "l"))
         if ascii { return index > 0 && !(index >= 3 && prefix == xml) }
+        let name = String(decoding: name, as: UTF8.self)
         guard let first = name.unicodeScalars.first, first.properties.isAlphabetic || first == "_" else { return false }
         if name.lowercased().hasPrefix("xml") { return false }
         return name.unicodeScalars.allSatisfy {
