@@ -245,7 +245,7 @@ let package = Package(
             name: "FerryTestSupport",
             dependencies: [.product(name: "Logging", package: "swift-log")],
             path: "Tests/FerryTestSupport", swiftSettings: strictSettings),
-        .testTarget(name: "FerryValuesTests", dependencies: ["FerryValues"], swiftSettings: strictSettings),
+        .testTarget(name: "FerryValuesTests", dependencies: ["FerryValues", "FerryTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "FerryXMLTests", dependencies: ["FerryXML", "CXML", "FerryTestSupport", "FerryValues"], swiftSettings: strictSettings),
         .testTarget(

@@ -74,7 +74,7 @@ struct XMLMarkup {
     /// keeping the name (an order's every field goes through here).
     mutating func element(_ name: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>) {
         closeStartTag(newline: true)
-        for _ in 0..<elements.count { append("  ") }
+        indent(levels: elements.count)
         bytes.append(UInt8(ascii: "<"))
         bytes.append(contentsOf: name)
         bytes.append(UInt8(ascii: ">"))
@@ -101,7 +101,11 @@ struct XMLMarkup {
 
     /// Two spaces per enclosing element of the innermost one.
     private mutating func indent() {
-        for _ in 1..<max(elements.count, 1) { append("  ") }
+        indent(levels: max(elements.count - 1, 0))
+    }
+
+    private mutating func indent(levels: Int) {
+        for _ in 0..<levels { append("  ") }
     }
 
     /// `</name>` of the innermost element, on its own indented line unless it follows text.

@@ -31,7 +31,7 @@ struct LoneFileBench {
             if extra != 0 { byCall[call] = extra }
         }
         let row = Row(filesystem: filesystem, files: files, callsPerFile: byCall.values.reduce(0, +), byCall: byCall)
-        note("lone files on \(filesystem): \(String(format: "%.1f", row.callsPerFile)) fsync-family calls per file \(byCall)")
+        note("lone files on \(filesystem): \(String(format: "%.2f", row.callsPerFile)) fsync-family calls per file \(byCall)")
         return row
     }
 

@@ -194,13 +194,13 @@ struct Results {
             out.append("| filesystem | files | calls per file | by call |")
             out.append("| --- | ---: | ---: | --- |")
             for row in loneFiles {
-                let detail = row.byCall.sorted { $0.key < $1.key }.map { "\($0.key) \(f($0.value, 1))" }.joined(separator: ", ")
-                out.append("| \(row.filesystem) | \(row.files) | \(f(row.callsPerFile, 1)) | \(detail) |")
+                let detail = row.byCall.sorted { $0.key < $1.key }.map { "\($0.key) \(f($0.value, 2))" }.joined(separator: ", ")
+                out.append("| \(row.filesystem) | \(row.files) | \(f(row.callsPerFile, 2)) | \(detail) |")
             }
             for row in loneFiles {
                 out.append("")
                 out.append(
-                    "- At most 3 fsync-family calls per lone file on \(row.filesystem): \(f(row.callsPerFile, 1)), "
+                    "- At most 3 fsync-family calls per lone file on \(row.filesystem): \(f(row.callsPerFile, 2)), "
                         + "\(verdict(row.callsPerFile <= 3)).")
             }
         }

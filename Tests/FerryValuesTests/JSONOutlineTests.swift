@@ -1,3 +1,4 @@
+import FerryTestSupport
 import FerryValues
 import Foundation
 import Testing
@@ -55,21 +56,9 @@ import Testing
         }
     }
 
-    /// A string as our serialiser writes it, or as PHP's `json_encode` does by default: `/` as `\/`, and every
-    /// character outside printable ASCII as `\uXXXX` (UTF-16, so astral ones as surrogate pairs).
+    /// A string as our serialiser writes it, or as PHP's `json_encode` does by default (``phpJSONString(_:)``).
     static func string(_ string: String, _ random: inout SplitMix64) -> String {
-        guard random.next(in: 0...1) == 0 else { return JSONValue.string(string).serialized }
-        var out = "\""
-        for unit in string.utf16 {
-            switch unit {
-            case 0x22: out += "\\\""
-            case 0x5C: out += "\\\\"
-            case 0x2F: out += "\\/"
-            case 0x20..<0x7F: out.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
-            default: out += "\\u" + String(repeating: "0", count: 4 - String(unit, radix: 16).count) + String(unit, radix: 16)
-            }
-        }
-        return out + "\""
+        random.next(in: 0...1) == 0 ? phpJSONString(string) : JSONValue.string(string).serialized
     }
 
     @Test func saysWhatTheParseSays() throws {

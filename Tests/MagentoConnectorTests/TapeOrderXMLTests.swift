@@ -177,17 +177,7 @@ import Testing
             // A byte that is no UTF-8 in the middle: both writers must repair it the same way.
             out += Array(JSONValue.string(text).serialized.utf8.dropLast()) + [0xFF, UInt8(ascii: "\"")]
         case 1...9:
-            var php = "\""
-            for unit in text.utf16 {
-                switch unit {
-                case 0x22: php += "\\\""
-                case 0x5C: php += "\\\\"
-                case 0x2F: php += "\\/"
-                case 0x20..<0x7F: php.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
-                default: php += "\\u" + String(repeating: "0", count: 4 - String(unit, radix: 16).count) + String(unit, radix: 16)
-                }
-            }
-            out += Array((php + "\"").utf8)
+            out += Array(phpJSONString(text).utf8)
         default:
             out += Array(JSONValue.string(text).serialized.utf8)
         }

@@ -228,7 +228,7 @@ public struct OrderDownloader: Sendable {
                     page += 1
                     next = fetch(after: lastID, page: page)
                 }
-                let (tape, items, _) = try answer.tapePage()
+                let (tape, items) = try answer.tapePage()
                 guard items.count == returned else {
                     throw MagentoError(
                         code: .invalidResponse, status: nil, method: "GET", path: client.restPrefix + "/orders",
