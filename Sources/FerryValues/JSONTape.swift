@@ -93,21 +93,14 @@ public struct JSONTape: Sendable {
 
     /// The members of an object: see ``JSONTape/members(of:)``.
     public struct Members: Sequence, IteratorProtocol {
-        let values: [Value]
-        var position: Int
-        let end: Int
+        /// An object's values: key, value, key, value...
+        var values: Elements
 
-        init(values: [Value], index: Int) {
-            self.values = values
-            position = index + 1
-            end = values[index].kind == .object ? Int(values[index].next) : index + 1
-        }
+        init(values: [Value], index: Int) { self.values = Elements(values: values, index: index, kind: .object) }
 
         public mutating func next() -> (key: Int, value: Int)? {
-            guard position < end else { return nil }
-            let member = (key: position, value: position + 1)
-            position = Int(values[position + 1].next)
-            return member
+            guard let key = values.next(), let value = values.next() else { return nil }
+            return (key, value)
         }
     }
 
@@ -117,12 +110,13 @@ public struct JSONTape: Sendable {
         var position: Int
         let end: Int
 
-        init(values: [Value], index: Int) {
+        init(values: [Value], index: Int, kind: Value.Kind = .array) {
             self.values = values
             position = index + 1
-            end = values[index].kind == .array ? Int(values[index].next) : index + 1
+            end = values[index].kind == kind ? Int(values[index].next) : index + 1
         }
 
+        /// The next value inside the container: each one's `next` is past its subtree (a key's is its value).
         public mutating func next() -> Int? {
             guard position < end else { return nil }
             defer { position = Int(values[position].next) }
