@@ -55,21 +55,28 @@ public final class XMLStreamWriter {
 
     /// Adds an attribute to the element just opened.
     public func attribute(_ name: String, _ value: String) throws {
-        try Self.withBytes(value) { try attribute(name, $0) }
+        try requireStartTag(for: name)
+        Self.withBytes(Self.clean(value)) { value in Self.withBytes(name) { markup.attribute($0, value) } }
+        try flushIfFull()
     }
 
     /// ``attribute(_:_:)-(String,String)`` with the value as UTF-8 bytes.
     public func attribute(_ name: String, _ value: UnsafeBufferPointer<UInt8>) throws {
-        guard markup.takesAttributes else {
-            throw XMLWriteError(file: url.path, message: "attribute \(name) written outside a start tag (a bug in ferry)")
-        }
+        try requireStartTag(for: name)
         Self.withClean(value) { value in Self.withBytes(name) { markup.attribute($0, value) } }
         try flushIfFull()
     }
 
+    private func requireStartTag(for attribute: String) throws {
+        guard markup.takesAttributes else {
+            throw XMLWriteError(file: url.path, message: "attribute \(attribute) written outside a start tag (a bug in ferry)")
+        }
+    }
+
     /// Writes escaped text inside the current element.
     public func text(_ text: String) throws {
-        try Self.withBytes(text) { try self.text($0) }
+        Self.withBytes(Self.clean(text)) { markup.text($0) }
+        try flushIfFull()
     }
 
     /// ``text(_:)-(String)`` with the text as UTF-8 bytes.
@@ -86,7 +93,8 @@ public final class XMLStreamWriter {
 
     /// Writes `<name>text</name>`.
     public func element(_ name: String, _ text: String) throws {
-        try Self.withBytes(text) { try element(name, $0) }
+        Self.withBytes(Self.clean(text)) { text in Self.withBytes(name) { markup.element($0, text) } }
+        try flushIfFull()
     }
 
     /// ``element(_:_:)-(String,String)`` with the text as UTF-8 bytes.
@@ -162,7 +170,8 @@ public final class XMLStreamWriter {
 
     /// Calls `body` with `text` as valid UTF-8 less the characters XML 1.0 forbids: `text` itself when it is
     /// ASCII without them, as nearly always (a byte check). Anything else goes through a `String`, which repairs
-    /// bytes that are not UTF-8 (U+FFFD, as a parse does), and ``clean(_:)``.
+    /// bytes that are not UTF-8 (U+FFFD, as a parse does), and ``clean(_:)``. (A `String` is valid UTF-8
+    /// already: the `String` API cleans it directly.)
     static func withClean<T>(_ text: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
         guard text.contains(where: { ($0 < 0x20 && $0 != 0x9 && $0 != 0xA && $0 != 0xD) || $0 >= 0x80 }) else {
             return try body(text)

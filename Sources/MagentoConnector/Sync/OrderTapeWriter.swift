@@ -30,6 +30,8 @@ struct ReferenceFields: Sendable {
 /// null is left out, as Magento leaves it out of its answers; objects become nested elements, arrays `<item>`
 /// entries; a key that is no XML name becomes `<field name="...">`; of a key given twice the last counts.
 struct OrderTapeWriter {
+    let tape: JSONTape
+    /// The tape's bytes and values, for the byte comparisons and the text handed to the writer.
     let storage: UnsafeBufferPointer<UInt8>
     let values: UnsafeBufferPointer<JSONTape.Value>
     let writer: XMLStreamWriter
@@ -37,7 +39,7 @@ struct OrderTapeWriter {
     static func write(order index: Int, of tape: JSONTape, to writer: XMLStreamWriter) throws {
         try tape.storage.withUnsafeBufferPointer { storage in
             try tape.values.withUnsafeBufferPointer { values in
-                try OrderTapeWriter(storage: storage, values: values, writer: writer).writeOrder(index)
+                try OrderTapeWriter(tape: tape, storage: storage, values: values, writer: writer).writeOrder(index)
             }
         }
     }
@@ -172,13 +174,7 @@ struct OrderTapeWriter {
 
     /// The members of an object (none for anything else) sorted by key; of a key given twice, the last.
     private func sortedMembers(of index: Int) -> [(key: Int, value: Int)] {
-        guard values[index].kind == .object else { return [] }
-        var members: [(key: Int, value: Int)] = []
-        var position = index + 1
-        while position < Int(values[index].next) {
-            members.append((position, position + 1))
-            position = Int(values[position + 1].next)
-        }
+        var members = Array(tape.members(of: index))
         // Equal keys stay in document order (the key's index breaks the tie), so the last one is kept below.
         members.sort { a, b in
             let order = compare(bytes(a.key), bytes(b.key))
@@ -216,28 +212,14 @@ struct OrderTapeWriter {
     }
 
     /// The value of member `key` of the object at `index` (the last of a key given twice); nil for anything else.
-    private func member(_ key: StaticString, of index: Int?) -> Int? {
-        guard let index, values[index].kind == .object else { return nil }
-        var found: Int?
-        var position = index + 1
-        while position < Int(values[index].next) {
-            if key.withUTF8Buffer({ compare(bytes(position), $0) }) == 0 { found = position + 1 }
-            position = Int(values[position + 1].next)
-        }
-        return found
+    private func member(_ key: String, of index: Int?) -> Int? {
+        index.flatMap { tape.member(key, of: $0) }
     }
 
     /// The elements of an array (an empty object `{}` reads as an empty array, as PHP may send one); none for
     /// anything else.
     private func elements(of index: Int?) -> [Int] {
-        guard let index, values[index].kind == .array else { return [] }
-        var elements: [Int] = []
-        var position = index + 1
-        while position < Int(values[index].next) {
-            elements.append(position)
-            position = Int(values[position].next)
-        }
-        return elements
+        index.map { Array(tape.elements(of: $0)) } ?? []
     }
 
     /// Byte order: negative, zero or positive.
