@@ -30,6 +30,41 @@ struct LedgerTests {
         }
     }
 
+    /// The look-up pads its list of ids to a power of two so its statement is cached: for any batch (empty, one
+    /// order, just over a power of two, past one query's 512 ids, ids given twice, ids of another profile), it
+    /// decides exactly what a plain scan of the ledger's rows says.
+    @Test func theLookUpDecidesLikeAScanForAnyBatch() throws {
+        try withTemporaryDirectory { dir in
+            let store = try StateStore(path: dir.appendingPathComponent("state.sqlite").path, migrations: Ledger.migrations)
+            let ledger = Ledger(store: store, profile: "magento-sage")
+            let other = Ledger(store: store, profile: "other-shop")
+            // Orders 0..<1500: every third recorded with hash "h", every seventh of another profile only.
+            try store.write { db in
+                for id in stride(from: 0, to: 1500, by: 3) { try ledger.record(db, externalId: "\(id)", externalRef: "R\(id)", hash: "h") }
+                for id in stride(from: 1, to: 1500, by: 7) { try other.record(db, externalId: "\(id)", externalRef: nil, hash: "h") }
+            }
+            var random = SystemRandomNumberGenerator()
+            let sizes = [0, 1, 2, 3, 4, 5, 255, 256, 257, 511, 512, 513, 1024, 1025, 1499] + (0..<40).map { _ in Int.random(in: 1...1500, using: &random) }
+            for size in sizes {
+                let orders = (0..<size).map { _ -> (externalId: String, hash: String) in
+                    let id = Int.random(in: 0..<1600, using: &random)
+                    return ("\(id)", Bool.random(using: &random) ? "h" : "changed")
+                }
+                let decisions = try ledger.decide(orders)
+                #expect(decisions.count == size)
+                for (order, decision) in zip(orders, decisions) {
+                    let id = Int(order.externalId)!
+                    let recorded = id < 1500 && id % 3 == 0
+                    switch decision {
+                    case .new: #expect(!recorded, "order \(id) in a batch of \(size)")
+                    case .duplicate(let entry): #expect(recorded && order.hash == "h" && entry.externalId == order.externalId)
+                    case .changed(let entry): #expect(recorded && order.hash != "h" && entry.externalId == order.externalId)
+                    }
+                }
+            }
+        }
+    }
+
     @Test func preventsADuplicateAcrossAStoreReopen() async throws {
         try await withTemporaryDirectory { dir in
             let path = dir.appendingPathComponent("state.sqlite").path
