@@ -143,11 +143,18 @@ struct Results {
             guard let largest = burst.last(where: { $0.filesystem == label }) else { continue }
             let ferryRate = Double(largest.files) / median(largest.ferrySeconds)
             let ratio = ferryRate / (Double(largest.files) / median(largest.loopSeconds))
+            let missed = largest.ferryMissed.max() ?? 0
             out.append("")
             out.append("On \(label), \(largest.files) files:")
-            out.append("- At least 1,000 files/s: \(whole(ferryRate)) files/s, \(verdict(ferryRate >= 1000)).")
-            out.append("- At least 10x the loop: \(f(ratio, 1))x, \(verdict(ratio >= 10)).")
-            out.append("- Zero missed by ferry: \(verdict((largest.ferryMissed.max() ?? 0) == 0)); the loop missed \(largest.loopMissed.max() ?? 0) at worst.")
+            // Issue 18's burst targets are for one-order files on tmpfs; on the disk the figures are reported only.
+            if label == "tmpfs" {
+                out.append("- At least 5,000 files/s: \(whole(ferryRate)) files/s, \(verdict(ferryRate >= 5000)).")
+                out.append("- At least 30x the loop: \(f(ratio, 1))x, \(verdict(ratio >= 30)).")
+            } else {
+                out.append("- \(whole(ferryRate)) files/s, \(f(ratio, 1))x the loop (no target on the disk).")
+            }
+            let zero = "- Zero missed by ferry\(largest.files >= 30_000 ? " at 30,000 files or more" : ""): \(verdict(missed == 0))"
+            out.append(zero + "; the loop missed \(largest.loopMissed.max() ?? 0) at worst.")
         }
         out.append("")
         return out
@@ -172,7 +179,8 @@ struct Results {
         for row in latency where row.rate == 20 {
             let p99 = percentile(row.latencies, 99) * 1000
             out.append("")
-            out.append("- p99 at most 20 ms at \(row.rate) files/s on \(row.filesystem): \(f(p99, 1)) ms, \(verdict(p99 <= 20 && row.timedOut == 0)).")
+            // An earlier issue's target, kept as a floor: issue 18's is the lone file's below.
+            out.append("- p99 at most 20 ms at \(row.rate) files/s on \(row.filesystem) (an earlier issue's target): \(f(p99, 1)) ms, \(verdict(p99 <= 20 && row.timedOut == 0)).")
         }
         for row in latency where row.rate == 5 {
             // The issue's target for a lone file: within 2x of what the disk itself takes for one durable hand-over.
