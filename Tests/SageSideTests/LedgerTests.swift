@@ -1,5 +1,6 @@
 import FerryState
 import FerryTestSupport
+import FerryValues
 import Foundation
 @testable import SageSide
 import Testing
@@ -43,7 +44,7 @@ struct LedgerTests {
                 for id in stride(from: 0, to: 1500, by: 3) { try ledger.record(db, externalId: "\(id)", externalRef: "R\(id)", hash: "h") }
                 for id in stride(from: 1, to: 1500, by: 7) { try other.record(db, externalId: "\(id)", externalRef: nil, hash: "h") }
             }
-            var random = SystemRandomNumberGenerator()
+            var random = SplitMix64(seed: 18)
             let sizes = [0, 1, 2, 3, 4, 5, 255, 256, 257, 511, 512, 513, 1024, 1025, 1499] + (0..<40).map { _ in Int.random(in: 1...1500, using: &random) }
             for size in sizes {
                 let orders = (0..<size).map { _ -> (externalId: String, hash: String) in
