@@ -35,14 +35,17 @@ public struct XMLNode: Sendable, Equatable {
         self.line = line
     }
 
-    /// The first child element called `name`.
+    /// The first child element called `name`. The byte counts are compared first: most names differ in length,
+    /// and comparing two names longer than 15 bytes was 4 % of an order mapping's time.
     public func child(_ name: String) -> XMLNode? {
-        children.first { $0.name == name }
+        let count = name.utf8.count
+        return children.first { $0.name.utf8.count == count && $0.name == name }
     }
 
     /// Every child element called `name`.
     public func children(named name: String) -> [XMLNode] {
-        children.filter { $0.name == name }
+        let count = name.utf8.count
+        return children.filter { $0.name.utf8.count == count && $0.name == name }
     }
 
     /// The text of the first child called `name`, or nil when there is no such child.

@@ -73,6 +73,8 @@ public struct OrderMapper: Sendable {
     /// Made once: a Calendar per order was 5 % of the mapping's time.
     private let utcCalendar: Calendar
     private let localCalendar: Calendar
+    /// The store's zone's offsets, read once: most dates need no Calendar at all.
+    private let clock: ZoneClock
 
     /// Creates a mapper; the settings are assumed validated (``OrderMappingSettings/validate()``).
     public init(settings: OrderMappingSettings) {
@@ -99,6 +101,7 @@ public struct OrderMapper: Sendable {
         utc.timeZone = TimeZone(identifier: "UTC")!
         self.utcCalendar = utc
         self.localCalendar = Self.calendar(in: timeZone)
+        self.clock = ZoneClock(timeZone)
     }
 
     /// Maps one order.
@@ -209,6 +212,7 @@ public struct OrderMapper: Sendable {
 
     /// Magento's UTC "YYYY-MM-DD HH:MM:SS" as Sage's local `YYYY-MM-DDTHH:MM:SS` in the configured zone.
     func sageDate(_ text: String, order: MagentoOrder) throws -> String {
+        if let local = clock.sageText(fromUTC: text) { return local }
         let parts = text.prefix(19).split(whereSeparator: { "- :T".contains($0) }).compactMap { Int($0) }
         guard parts.count == 6,
             let date = utcCalendar.date(
