@@ -73,7 +73,7 @@ public struct OrderFileMapper: Sendable {
         var customers: CustomerSpool?
         var seen = Set<String>()
         // The date of a fail record's errors: made only when an order fails. A time zone and a calendar made
-        // for every file were 2 % of a one-order file's time in a burst.
+        // for every file took about 0.05 ms of a lone file's 2.6 ms.
         var failureDate: String?
         func now() -> String {
             if let failureDate { return failureDate }
