@@ -101,7 +101,7 @@ public struct OrderMapper: Sendable {
         utc.timeZone = TimeZone(identifier: "UTC")!
         self.utcCalendar = utc
         self.localCalendar = Self.calendar(in: timeZone)
-        self.clock = ZoneClock(timeZone)
+        self.clock = ZoneClock.of(timeZone)
     }
 
     /// Maps one order.
