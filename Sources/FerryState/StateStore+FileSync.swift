@@ -32,6 +32,21 @@ extension StateStore {
         }
     }
 
+    /// fdatasyncs the WAL, which holds every transaction committed since the last checkpoint (commits run with
+    /// `synchronous=NORMAL` and write it without syncing): what SQLite does at each commit under
+    /// `synchronous=FULL`. Runs in the writer's turn, so no commit is half written while it syncs.
+    func syncWAL() throws {
+        let wal = path + "-wal"
+        let fd = open(wal, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            // No WAL: SQLite removes it only after checkpointing all of it into the synced database file.
+            if errno == ENOENT { return }
+            throw SyncError(file: wal, code: errno)
+        }
+        defer { close(fd) }
+        if fdatasync(fd) != 0 { throw SyncError(file: wal, code: errno) }
+    }
+
     private static func sync(_ file: String, wholeFilesystem: Bool) throws {
         let fd = open(file, O_RDONLY | O_CLOEXEC)
         if fd < 0 {

@@ -5,8 +5,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// The durable state of ferry: one SQLite database (WAL, `synchronous=FULL`) shared by the engine and the
-/// connectors, each owning its own tables through ``StateMigration``s.
+/// The durable state of ferry: one SQLite database (WAL) shared by the engine and the connectors, each owning
+/// its own tables through ``StateMigration``s.
 ///
 /// Every write is a transaction that is on disk when the call returns, so a record made before an effect
 /// (a claimed file, a posted comment) survives a SIGKILL or a power loss right after it.
@@ -46,9 +46,11 @@ public final class StateStore: Sendable {
     /// - Throws: ``StateStoreError`` naming the file and what to do.
     public init(path: String, migrations: [StateMigration]) throws {
         var configuration = Configuration()
-        // synchronous=FULL: a committed transaction survives power loss, not only a process crash.
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // synchronous=NORMAL: a commit writes the WAL without syncing it. A durable write syncs it itself
+            // (``syncWAL()``), after the files deferred transactions rely on: as `synchronous=FULL` would, minus
+            // a `PRAGMA` before and after every deferred transaction and the transaction a flush needed.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // A checkpoint fsyncs the WAL, which would make deferred transactions durable before the files they
             // rely on (see writeDeferred): checkpoints run only in durable writes, after those files are synced.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
@@ -62,11 +64,13 @@ public final class StateStore: Sendable {
             for migration in migrations + [Self.flushMigration] where seen.insert(migration.identifier).inserted {
                 migrator.registerMigration(migration.identifier, migrate: migration.migrate)
             }
+            self.path = path
             try migrator.migrate(writer)
+            // The migrations' commits, like every write, are durable only once the WAL is synced.
+            try writer.writeWithoutTransaction { _ in try syncWAL() }
         } catch {
             throw StateStoreError(path: path, underlying: error)
         }
-        self.path = path
     }
 
     /// Runs `body` in a write transaction, durable when this returns (with every deferred one before it).
@@ -91,6 +95,7 @@ public final class StateStore: Sendable {
             result = try body(db)
             return .commit
         }
+        try syncWAL()
         var wal = stat()
         if stat(path + "-wal", &wal) == 0, wal.st_size > Self.checkpointBytes {
             // PASSIVE never waits for readers (`ferry status`); what it cannot copy waits for the next one.
@@ -139,9 +144,6 @@ public final class StateStore: Sendable {
 
     private func deferredTransaction<T>(_ db: Database, syncing files: [String], _ body: (Database) throws -> T) throws -> T {
         filesToSync.withLock { $0.append(contentsOf: files) }
-        // One writer connection, held for the whole call: no other transaction runs with this setting.
-        try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
-        defer { try? db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute() }
         var result: T?
         try db.inTransaction {
             result = try body(db)
@@ -150,16 +152,21 @@ public final class StateStore: Sendable {
         return result!
     }
 
-    /// Makes every transaction committed so far durable: a one-row write with `synchronous=FULL`, whose fsync of
-    /// the WAL also carries every deferred transaction written before it. Suspends while the writer's queue runs it.
+    /// Makes every transaction committed so far durable: in the writer's turn, the files deferred transactions
+    /// rely on are synced, then the WAL, which holds every commit. Suspends while the writer's queue runs it.
     public func flush() async throws {
-        try await write(Self.flushRow)
+        try await naming { try await writer.writeWithoutTransaction { _ in try flushInWritersTurn() } }
     }
 
     /// ``flush()`` for code on the blocking pool: blocks the calling thread instead of suspending.
     @available(*, noasync, message: "it blocks on disk I/O: await the async flush, or call it on the blocking pool (offload)")
     public func flush() throws {
-        try write(Self.flushRow)
+        try naming { try writer.writeWithoutTransaction { _ in try flushInWritersTurn() } }
+    }
+
+    private func flushInWritersTurn() throws {
+        try syncDeferredFiles()
+        try syncWAL()
     }
 
     /// Copies the WAL into the database file and empties it (a `TRUNCATE` checkpoint), after syncing the files
@@ -175,11 +182,8 @@ public final class StateStore: Sendable {
         }
     }
 
-    private static func flushRow(_ db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO state_flush (id, count) VALUES (1, 1) ON CONFLICT(id) DO UPDATE SET count = count + 1").execute()
-    }
-
-    /// The row ``flush()`` rewrites: SQLite syncs the WAL only for a transaction that changed a page.
+    /// The row flushes rewrote while the store ran with `synchronous=FULL` (SQLite syncs the WAL only for a
+    /// transaction that changed a page); no longer written, kept so that stores made since migrate as before.
     private static let flushMigration = StateMigration("state.v1") { db in
         try db.execute(sql: "CREATE TABLE state_flush (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL)")
     }

@@ -1,0 +1,41 @@
+import FerryTestSupport
+import Foundation
+import Testing
+
+/// The order of the syncs that make a file's run exactly-once across a power cut, read from the kernel's side:
+/// `ferry run` under `strace` on one file, on the disk. The output's temporary is synced before the WAL that
+/// holds its commit (so a durable commit never points at an output the disk lost), the WAL before the output is
+/// renamed into view (so a visible output is never one the journal forgot), and the output folder after it.
+@Suite("the syncs of one file, in order")
+struct SyncOrderTests {
+    @Test func theOutputThenTheWALThenTheRenameThenTheFolder() async throws {
+        let strace = "/usr/bin/strace"
+        guard FileManager.default.isExecutableFile(atPath: strace) else {
+            Issue.record("strace is missing: scripts/install-deps --test installs it")
+            return
+        }
+        let root = try FerryRoot()
+        try root.writeConfig()
+        try root.deliver("order-1.xml", FerryRoot.order(1))
+        let trace = root.url.appendingPathComponent("logs/strace.txt")
+        let run = try runProcess(strace, [
+            "-f", "-y", "-e", "trace=fsync,fdatasync,syncfs,rename,renameat2", "-o", trace.path,
+            ferryExecutable.path, "run", "--config", root.config.path,
+        ])
+        #expect(run.status == 0, "\(run.output)")
+        let lines = try String(contentsOf: trace, encoding: .utf8).split(separator: "\n").map(String.init)
+        let outbox = root.outbox.path
+        func first(after start: Int, _ matches: (String) -> Bool) -> Int? {
+            lines.indices.first { $0 > start && matches(lines[$0]) && lines[$0].hasSuffix("= 0") }
+        }
+        let temporary = first(after: -1) { $0.contains("fsync(") && $0.contains("\(outbox)/.ferry-") && $0.contains(".tmp>") }
+        let wal = temporary.flatMap { start in first(after: start) { $0.contains("fdatasync(") && $0.contains("ferry.sqlite-wal>") } }
+        let rename = wal.flatMap { start in first(after: start) { $0.contains("renameat2(") && $0.contains("\"\(outbox)/order-1") } }
+        let folder = rename.flatMap { start in first(after: start) { $0.contains("fsync(") && $0.contains("<\(outbox)>") } }
+        #expect(temporary != nil, "no fsync of the output's temporary:\n\(lines.joined(separator: "\n"))")
+        #expect(wal != nil, "no fdatasync of the WAL after the temporary's fsync:\n\(lines.joined(separator: "\n"))")
+        #expect(rename != nil, "no rename of the output after the WAL's fdatasync:\n\(lines.joined(separator: "\n"))")
+        #expect(folder != nil, "no fsync of the outbox after the rename:\n\(lines.joined(separator: "\n"))")
+        #expect(FileManager.default.fileExists(atPath: "\(outbox)/order-1.xml"))
+    }
+}
