@@ -35,7 +35,7 @@ public final class StateStore: Sendable {
     /// order, so once it has finished so have all queued before it: a read waits for this one only, and
     /// never for a transaction queued after the read began (a busy stage would starve another stage's reads).
     private let lastQueued = Mutex<QueuedWrite?>(nil)
-    /// The WAL size past which ``write(_:)`` checkpoints (SQLite's automatic default, 1,000 pages of 4 KiB).
+    /// The WAL size past which ``write(_:)`` and ``flush()`` checkpoint (SQLite's automatic default, 1,000 pages of 4 KiB).
     private static let checkpointBytes = 4 << 20
 
     /// Opens (creating if needed) the store at `path` and brings every module's tables up to date.
@@ -96,12 +96,19 @@ public final class StateStore: Sendable {
             return .commit
         }
         try syncWAL()
+        checkpointPastLimit(db)
+        return result!
+    }
+
+    /// Copies the WAL into the database file once it is past ``checkpointBytes``: automatic checkpoints are off,
+    /// so without this the WAL of a long `ferry watch` would only grow. Runs in the writer's turn, right after the
+    /// WAL was synced (a checkpoint makes every transaction in it durable, so the files they rely on come first).
+    private func checkpointPastLimit(_ db: Database) {
         var wal = stat()
         if stat(path + "-wal", &wal) == 0, wal.st_size > Self.checkpointBytes {
             // PASSIVE never waits for readers (`ferry status`); what it cannot copy waits for the next one.
             _ = try? db.checkpoint(.passive)
         }
-        return result!
     }
 
     /// Runs `body` in a write transaction that other readers see at once but that reaches the disk only with
@@ -155,18 +162,19 @@ public final class StateStore: Sendable {
     /// Makes every transaction committed so far durable: in the writer's turn, the files deferred transactions
     /// rely on are synced, then the WAL, which holds every commit. Suspends while the writer's queue runs it.
     public func flush() async throws {
-        try await naming { try await writer.writeWithoutTransaction { _ in try flushInWritersTurn() } }
+        try await naming { try await writer.writeWithoutTransaction { db in try flushInWritersTurn(db) } }
     }
 
     /// ``flush()`` for code on the blocking pool: blocks the calling thread instead of suspending.
     @available(*, noasync, message: "it blocks on disk I/O: await the async flush, or call it on the blocking pool (offload)")
     public func flush() throws {
-        try naming { try writer.writeWithoutTransaction { _ in try flushInWritersTurn() } }
+        try naming { try writer.writeWithoutTransaction { db in try flushInWritersTurn(db) } }
     }
 
-    private func flushInWritersTurn() throws {
+    private func flushInWritersTurn(_ db: Database) throws {
         try syncDeferredFiles()
         try syncWAL()
+        checkpointPastLimit(db)
     }
 
     /// Copies the WAL into the database file and empties it (a `TRUNCATE` checkpoint), after syncing the files

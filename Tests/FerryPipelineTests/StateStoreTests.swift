@@ -105,6 +105,23 @@ import Testing
         #expect(try Self.names(try Self.reopen(folder)) == ["first", "second"])
     }
 
+    /// Automatic checkpoints are off, so the flushes a `ferry watch` makes (its only durable writes while it
+    /// maps files) copy the WAL into the database file once it is past 4 MiB; without that the WAL would grow
+    /// as long as the daemon runs. 6 MiB of deferred rows and one flush: the rows are in the database file.
+    @Test func aFlushCheckpointsAWALPastItsLimit() async throws {
+        let (store, folder) = try Self.openStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("ferry.sqlite").path
+        func size(_ path: String) -> Int { var info = stat(); return stat(path, &info) == 0 ? Int(info.st_size) : 0 }
+        let row = String(repeating: "x", count: 64 << 10)
+        var last: QueuedWrite?
+        for _ in 0..<96 { last = store.queueDeferred { db in try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [row]) } }
+        try await last?.finished()
+        #expect(size(file) < 1 << 20, "nothing is checkpointed before a durable write")
+        try await store.flush()
+        #expect(size(file) > 6 << 20, "the flush copied the WAL into the database file")
+    }
+
     /// The async read: it sees every commit queued before it began and does not wait for one queued after.
     /// `Task.immediate` runs the read up to its first suspension before the next line queues the second write,
     /// so the order is certain; that write stays blocked in its body until the read has returned, so a read that
