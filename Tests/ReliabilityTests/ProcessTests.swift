@@ -198,7 +198,7 @@ struct CrashHarnessTests {
             print("skipped: the crash harness needs python3 and curl")
             return
         }
-                let orders = longRun ? 1_000 : 100
+        let orders = longRun ? 1_000 : 100
         let kills = longRun ? 200 : 20
         let result = await shellAsync("'\(packageRoot.path)/scripts/crash-harness' --orders \(orders) --kills \(kills) --ferry '\(ferryExecutable.path)'")
         #expect(result.status == 0, "\(result.output.suffix(3000))")
