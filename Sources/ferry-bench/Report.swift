@@ -197,15 +197,20 @@ struct Results {
         if !loneFiles.isEmpty {
             out.append("")
             out.append(
-                "fsync-family calls per lone file, end to end: `ferry watch` under `strace -c -f` (fsync, fdatasync, "
+                "fsync-family calls per lone file, end to end: `ferry watch` under `strace -c -w -f` (fsync, fdatasync, "
                     + "syncfs, sync_file_range, msync) with files dropped one at a time at 5/s, less the same daemon "
-                    + "started, given only its first file and stopped; the difference over the files.")
+                    + "started, given only its first file and stopped; the difference over the files. The time is the "
+                    + "wall clock inside those calls per file (strace's own stops add a little): what a lone file waits "
+                    + "for the disk, which less CPU work in the engine does not shorten.")
             out.append("")
-            out.append("| filesystem | files | calls per file | by call |")
-            out.append("| --- | ---: | ---: | --- |")
+            out.append("| filesystem | files | calls per file | by call | ms in them per file | by call |")
+            out.append("| --- | ---: | ---: | --- | ---: | --- |")
             for row in loneFiles {
                 let detail = row.byCall.sorted { $0.key < $1.key }.map { "\($0.key) \(f($0.value, 2))" }.joined(separator: ", ")
-                out.append("| \(row.filesystem) | \(row.files) | \(f(row.callsPerFile, 2)) | \(detail) |")
+                let time = row.millisecondsByCall.sorted { $0.key < $1.key }.map { "\($0.key) \(f($0.value, 2))" }
+                    .joined(separator: ", ")
+                let total = row.millisecondsByCall.values.reduce(0, +)
+                out.append("| \(row.filesystem) | \(row.files) | \(f(row.callsPerFile, 2)) | \(detail) | \(f(total, 2)) | \(time) |")
             }
             for row in loneFiles {
                 out.append("")

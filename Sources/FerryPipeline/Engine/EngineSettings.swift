@@ -20,7 +20,15 @@ struct EngineSettings: Sendable {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var day = tm()
         localtime_r(&seconds, &day)
-        let name = String(format: "%04d-%02d-%02d", Int(day.tm_year) + 1900, Int(day.tm_mon) + 1, Int(day.tm_mday))
+        // Digits by hand: `String(format:)` was 1.3 % of a burst's samples.
+        let name = Self.digits(Int(day.tm_year) + 1900, 4) + "-" + Self.digits(Int(day.tm_mon) + 1, 2) + "-"
+            + Self.digits(Int(day.tm_mday), 2)
         return archiveRoot.path + "/" + name + "/" + stage
+    }
+
+    /// `value` in decimal, zero-padded to `width` digits (`%0*d` for the non-negative values of a date).
+    static func digits(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 }
