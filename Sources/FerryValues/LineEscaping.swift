@@ -68,7 +68,6 @@ public struct LineEscaping: Sendable {
 
     /// `value` in hexadecimal, zero-padded to `digits`.
     public static func hex(_ value: UInt32, digits: Int, uppercase: Bool) -> String {
-        let text = String(value, radix: 16, uppercase: uppercase)
-        return String(repeating: "0", count: max(0, digits - text.count)) + text
+        String(zeroPadded: Int(value), width: digits, radix: 16, uppercase: uppercase)
     }
 }

@@ -7,19 +7,17 @@ import Testing
 /// and another alternate, and would install or time a binary that is not the one users get.
 @Suite("release build")
 struct ReleaseBuildTests {
-    static let repository = InstallTests.repository
-
     @Test func everyReleaseBuildGoesThroughTheOneScript() throws {
         var places: [(String, URL)] = []
-        let scripts = Self.repository.appendingPathComponent("scripts")
+        let scripts = packageRoot.appendingPathComponent("scripts")
         for name in try FileManager.default.contentsOfDirectory(atPath: scripts.path) where name != "build-release" {
             places.append(("scripts/\(name)", scripts.appendingPathComponent(name)))
         }
-        let docs = Self.repository.appendingPathComponent("docs")
+        let docs = packageRoot.appendingPathComponent("docs")
         for name in try FileManager.default.contentsOfDirectory(atPath: docs.path) where name.hasSuffix(".md") {
             places.append(("docs/\(name)", docs.appendingPathComponent(name)))
         }
-        places.append(("README.md", Self.repository.appendingPathComponent("README.md")))
+        places.append(("README.md", packageRoot.appendingPathComponent("README.md")))
         for (name, url) in places {
             guard let text = try? String(contentsOf: url, encoding: .utf8) else { continue }
             for line in text.split(separator: "\n")

@@ -20,15 +20,10 @@ struct EngineSettings: Sendable {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var day = tm()
         localtime_r(&seconds, &day)
-        // Digits by hand: `String(format:)` was 1.3 % of a burst's samples.
-        let name = Self.digits(Int(day.tm_year) + 1900, 4) + "-" + Self.digits(Int(day.tm_mon) + 1, 2) + "-"
-            + Self.digits(Int(day.tm_mday), 2)
+        // Not `String(format:)`: it was 1.3 % of a burst's samples.
+        let year = String(zeroPadded: Int(day.tm_year) + 1900, width: 4)
+        let month = String(zeroPadded: Int(day.tm_mon) + 1, width: 2)
+        let name = year + "-" + month + "-" + String(zeroPadded: Int(day.tm_mday), width: 2)
         return archiveRoot.path + "/" + name + "/" + stage
-    }
-
-    /// `value` in decimal, zero-padded to `width` digits (`%0*d` for the non-negative values of a date).
-    static func digits(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 }
