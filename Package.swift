@@ -52,7 +52,7 @@ let package = Package(
         // Durable whole-file writes and fsyncs on swift-system: every writer's target imports it.
         .target(
             name: "DurableFiles",
-            dependencies: ["CDurable", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["CDurable", "FerryValues", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: strictSettings),
         .target(
             name: "FerryState",

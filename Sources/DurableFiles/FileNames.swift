@@ -1,3 +1,4 @@
+import FerryValues
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -57,12 +58,6 @@ extension Durable {
 
     /// 8 base-36 characters of the name's 64-bit FNV-1a hash: a name tag, not a security measure.
     private static func shortHash(_ name: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in name.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        let text = String(hash, radix: 36)
-        return String(repeating: "0", count: max(0, 8 - text.count)) + text.suffix(8)
+        String(String(zeroPadded: FNV1a64.hash(name), width: 8, radix: 36).suffix(8))
     }
 }

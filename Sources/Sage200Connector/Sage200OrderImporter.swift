@@ -275,8 +275,7 @@ public final class Sage200OrderImporter: Sendable {
         var stem = String(name.uppercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) }.prefix(5))
         if stem.isEmpty { stem = "WEB" }
         for number in 1...999 {
-            let digits = String(number)
-            let reference = stem + String(repeating: "0", count: 3 - digits.count) + digits
+            let reference = stem + String(zeroPadded: number, width: 3)
             if try await !lookups.referenceTaken(reference) { return reference }
         }
         throw Sage200Error(code: .configuration, message: "no free account reference for \(stem)")

@@ -255,7 +255,7 @@ extension Sage200SandboxStore {
             holdings[holdingId]?.updated = now
         }
         var order = fields
-        let documentNo = String(repeating: "0", count: max(0, 10 - String(nextDocumentNo).count)) + String(nextDocumentNo)
+        let documentNo = String(zeroPadded: nextDocumentNo, width: 10)
         nextDocumentNo += 1
         order["id"] = .int(newId())
         order["document_no"] = .string(documentNo)  // Standard numbering: whatever the client sent is ignored

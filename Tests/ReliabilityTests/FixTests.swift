@@ -20,6 +20,13 @@ struct FixTests {
         for variant in Durable.candidateNames(name).prefix(12) { #expect(variant.utf8.count <= 255) }
     }
 
+    /// A shortened name ends with `~`, 8 base-36 characters of FNV-1a over the whole name, and its extension: the
+    /// same name after a restart, so recovery finds what it published. Expected value computed outside Swift.
+    @Test func aShortenedNameKeepsItsHashTag() {
+        let name = String(repeating: "x", count: 296) + ".xml"
+        #expect(Durable.fitting(name, reserve: 0) == String(repeating: "x", count: 242) + "~mrfmbny2.xml")
+    }
+
     /// Group commit's archive step: a batch placed with one fsync per folder lands each file once, takes the
     /// next free name beside an existing file, and a repeat after an interruption (links made, sources not yet
     /// removed) only finishes the job.

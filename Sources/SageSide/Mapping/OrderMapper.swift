@@ -1,3 +1,4 @@
+import FerryValues
 public import Foundation
 
 /// Where an order goes, for VAT: decides the tax code of every line and of the carriage.
@@ -242,9 +243,8 @@ public struct OrderMapper: Sendable {
     /// Formats a date as Sage's `YYYY-MM-DDTHH:MM:SS` with `calendar` (Gregorian, in the wanted zone).
     static func sageDateText(_ date: Date, calendar: Calendar) -> String {
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        func two(_ value: Int?) -> String { value.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
-        let year = String(c.year ?? 1)
-        return "\(String(repeating: "0", count: max(0, 4 - year.count)))\(year)-\(two(c.month))-\(two(c.day))"
+        func two(_ value: Int?) -> String { String(zeroPadded: value ?? 0, width: 2) }
+        return "\(String(zeroPadded: c.year ?? 1, width: 4))-\(two(c.month))-\(two(c.day))"
             + "T\(two(c.hour)):\(two(c.minute)):\(two(c.second))"
     }
 
