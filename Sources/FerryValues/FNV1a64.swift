@@ -1,5 +1,6 @@
 /// 64-bit FNV-1a, fed byte by byte: the ledger's content hash of an order and the tag of a shortened file name.
-/// Not a security hash: nothing it hashes is secret, and a collision costs a name or a change unnoticed, never data.
+/// Not a security hash: nothing it hashes is secret or chosen by an attacker to collide. By chance, two texts share
+/// a hash once in 2^64: an order changed since it was sent would then look unchanged.
 public struct FNV1a64: Sendable {
     // Inlinable, so that each caller's loop is specialized for its byte sequence (a mapping hashes every byte
     // of every order it sends).

@@ -1,4 +1,3 @@
-import FerryTestSupport
 @testable import SageSide
 import Testing
 
