@@ -16,6 +16,8 @@ struct BurstBench {
         var loopMissed: [Int] = []
         var idleHWM: [Int] = []
         var burstHWM: [Int] = []
+        /// `ferry watch`'s CPU seconds (every thread) from the first rename to the last output.
+        var ferryCPU: [Double] = []
     }
 
     let filesystem: String
@@ -36,12 +38,13 @@ struct BurstBench {
                     let ids = nextID..<(nextID + size)
                     nextID += size
                     if side == "ferry" {
-                        let (seconds, missed, idle, peak) = try runFerry(ids: ids)
+                        let (seconds, missed, idle, peak, cpu) = try runFerry(ids: ids)
                         row.ferrySeconds.append(seconds)
+                        row.ferryCPU.append(cpu)
                         row.ferryMissed.append(missed)
                         row.idleHWM.append(idle)
                         row.burstHWM.append(peak)
-                        note("burst \(filesystem) \(size) ferry: \(String(format: "%.2f", seconds)) s, missed \(missed), VmHWM idle \(idle) kB, burst \(peak) kB")
+                        note("burst \(filesystem) \(size) ferry: \(String(format: "%.2f", seconds)) s, CPU \(String(format: "%.2f", cpu)) s, missed \(missed), VmHWM idle \(idle) kB, burst \(peak) kB")
                     } else {
                         let (seconds, missed) = try runLoop(ids: ids)
                         row.loopSeconds.append(seconds)
@@ -56,8 +59,9 @@ struct BurstBench {
         return rows
     }
 
-    /// Returns (seconds until every output exists, files without an output, VmHWM idle, VmHWM after the burst).
-    func runFerry(ids: Range<Int>) throws -> (Double, Int, Int, Int) {
+    /// Returns (seconds until every output exists, files without an output, VmHWM idle, VmHWM after the burst,
+    /// CPU seconds the daemon used meanwhile).
+    func runFerry(ids: Range<Int>) throws -> (Double, Int, Int, Int, Double) {
         let daemon = try FerryDaemon(ferry: ferry, root: root.appendingPathComponent("ferry"))
         defer {
             daemon.stop()
@@ -66,14 +70,16 @@ struct BurstBench {
         let names = try OrderGenerator.writeSingles(ids: ids, into: daemon.staging)
         usleep(500_000)
         let idle = peakRSS(pid: daemon.pid) ?? 0
+        let cpuBefore = cpuSeconds(pid: daemon.pid) ?? 0
         let started = now()
         for name in names { try daemon.drop(name) }
         // Outputs: the warm-up file's plus one per input. Bounded: 10 minutes at most.
         let done = daemon.waitForOutputs(names.count + 1, timeout: 600, last: names.last.map(FerryDaemon.outputName))
         let seconds = now() - started
+        let cpu = (cpuSeconds(pid: daemon.pid) ?? cpuBefore) - cpuBefore
         let peak = peakRSS(pid: daemon.pid) ?? 0
         let missed = done ? 0 : names.count + 1 - countVisibleEntries(daemon.outbox.path)
-        return (seconds, missed, idle, peak)
+        return (seconds, missed, idle, peak, cpu)
     }
 
     /// Returns (seconds until the last output appeared, files without an output).

@@ -144,6 +144,18 @@ func peakRSS(pid: Int32) -> Int? {
     return nil
 }
 
+/// CPU time (user and system, every thread) a running process has used so far, in seconds: `utime` and `stime`
+/// of `/proc/<pid>/stat`.
+func cpuSeconds(pid: Int32) -> Double? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = text.lastIndex(of: ")")
+    else { return nil }
+    // After the command name in parentheses: state is field 3, utime and stime fields 14 and 15.
+    let fields = text[text.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 /// A fresh folder under the bench root.
 func makeFolder(_ url: URL) throws {
     try? FileManager.default.removeItem(at: url)

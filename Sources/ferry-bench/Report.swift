@@ -125,9 +125,10 @@ struct Results {
                 + "output, the journal and the folders; timed from the first rename to the moment every output exists. "
                 + "Baseline: `inotifywait -m -e close_write,moved_to --format %f inbox | while read f; do xsltproc -o outbox/$f "
                 + "stylesheet inbox/$f; done` (no fsync), timed to its last output; a file is missed when it has no output "
-                + "3 s after the loop's last one.", "",
-            "| filesystem | files | runs | ferry s | ferry files/s | loop s | loop files/s | ferry / loop | missed (ferry / loop, worst run) | ferry watch VmHWM idle / after burst MB |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+                + "3 s after the loop's last one. ferry's CPU is `ferry watch`'s user and system time over the same "
+                + "span (every thread); busy cores is that CPU over the run's wall time (median of the runs).", "",
+            "| filesystem | files | runs | ferry s | ferry files/s | loop s | loop files/s | ferry / loop | missed (ferry / loop, worst run) | ferry CPU per file ms | ferry busy cores | ferry watch VmHWM idle / after burst MB |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |",
         ]
         for row in burst {
             let ferry = median(row.ferrySeconds), loop = median(row.loopSeconds)
@@ -135,6 +136,7 @@ struct Results {
             out.append(
                 "| \(row.filesystem) | \(row.files) | \(row.ferrySeconds.count) | \(f(ferry)) | \(whole(ferryRate)) | \(f(loop)) | \(whole(loopRate)) | \(f(ferryRate / loopRate, 1))x "
                     + "| \(row.ferryMissed.max() ?? 0) / \(row.loopMissed.max() ?? 0) "
+                    + "| \(f(median(row.ferryCPU) * 1000 / Double(row.files), 2)) | \(f(median(zip(row.ferryCPU, row.ferrySeconds).map { $0 / $1 }), 2)) "
                     + "| \(mb(row.idleHWM)) / \(mb(row.burstHWM)) |")
         }
         var labels: [String] = []
