@@ -15,6 +15,8 @@ struct LatencyBench {
         var latencies: [Double] = []
         var timedOut = 0
         var achievedRate = 0.0
+        /// `ferry watch`'s CPU seconds (every thread) from the first drop until the last output, idle time included.
+        var ferryCPU = 0.0
     }
 
     let filesystem: String
@@ -60,6 +62,7 @@ struct LatencyBench {
             }
             poller.start()
             let interval = 1.0 / Double(rate)
+            let cpuBefore = cpuSeconds(pid: daemon.pid) ?? 0
             let started = now()
             for (index, name) in names.enumerated() {
                 let due = started + Double(index) * interval
@@ -73,14 +76,17 @@ struct LatencyBench {
             dropping.withLock { $0 = false }
             let deadline = now() + 15
             while !pending.withLock({ $0.isEmpty }), now() < deadline { usleep(10_000) }
+            let cpu = (cpuSeconds(pid: daemon.pid) ?? cpuBefore) - cpuBefore
             let latencies = results.withLock { $0 }
             var row = Row(filesystem: filesystem, rate: rate, files: names.count)
             row.latencies = latencies
             row.timedOut = names.count - latencies.count
             row.achievedRate = achieved
+            row.ferryCPU = cpu
             note(
                 "latency \(filesystem) at \(rate)/s over \(names.count) files: p50 \(String(format: "%.1f", percentile(latencies, 50) * 1000)) ms, "
-                    + "p99 \(String(format: "%.1f", percentile(latencies, 99) * 1000)) ms, timed out \(row.timedOut)")
+                    + "p99 \(String(format: "%.1f", percentile(latencies, 99) * 1000)) ms, timed out \(row.timedOut), "
+                    + "CPU \(String(format: "%.2f", cpu)) s")
             rows.append(row)
         }
         return rows
