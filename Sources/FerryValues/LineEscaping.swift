@@ -68,6 +68,6 @@ public struct LineEscaping: Sendable {
 
     /// `value` in hexadecimal, zero-padded to `digits`.
     public static func hex(_ value: UInt32, digits: Int, uppercase: Bool) -> String {
-        String(zeroPadded: Int(value), width: digits, radix: 16, uppercase: uppercase)
+        String(zeroPadded: value, width: digits, radix: 16, uppercase: uppercase)
     }
 }
