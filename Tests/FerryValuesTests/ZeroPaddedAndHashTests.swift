@@ -27,4 +27,27 @@ import Testing
         pieces.add("bar".utf8)
         #expect(pieces.value == FNV1a64.hash("foobar"))
     }
+
+    /// A native string's bytes are hashed from its buffer, any other sequence byte by byte: both give the same
+    /// hash, for bytes of every value, and a hash fed in pieces equals the hash of the whole.
+    @Test func theBufferAndTheByteByByteLoopAgree() {
+        var random = SplitMix64(seed: 64)
+        for _ in 0..<2_000 {
+            let bytes = (0..<Int(random.next() % 200)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            var fromBuffer = FNV1a64()
+            fromBuffer.add(bytes)
+            var byteByByte = FNV1a64()
+            byteByByte.add(bytes.lazy.map { $0 })
+            #expect(fromBuffer.value == byteByByte.value)
+            let cut = bytes.isEmpty ? 0 : Int(random.next() % UInt64(bytes.count))
+            var pieces = FNV1a64()
+            pieces.add(bytes[..<cut])
+            pieces.add(bytes[cut...].lazy.map { $0 })
+            #expect(pieces.value == fromBuffer.value)
+            let text = String(decoding: bytes, as: UTF8.self)
+            var textBytes = FNV1a64()
+            textBytes.add(Array(text.utf8))
+            #expect(FNV1a64.hash(text) == textBytes.value)
+        }
+    }
 }
