@@ -124,4 +124,30 @@ struct LedgerTests {
         #expect(Ledger.csvField("say \"hi\"") == "\"say \"\"hi\"\"\"")
         #expect(Ledger.csvField("plain") == "plain")
     }
+
+    /// A list of one order goes into the ledger without a savepoint (there is nothing to undo). An order the
+    /// ledger already has still fails the commit with the conflict that names it, as in a longer list, and the
+    /// row already there is left as it was.
+    @Test func anOrderAlreadyInTheLedgerIsAConflictWhateverTheListsLength() throws {
+        try withTemporaryDirectory { dir in
+            let store = try StateStore(path: dir.appendingPathComponent("state.sqlite").path, migrations: Ledger.migrations)
+            let ledger = Ledger(store: store, profile: "magento-sage")
+            try store.write { db in _ = try ledger.record(db, externalId: "7", externalRef: "R7", hash: "first") }
+            for ids in [["7"], ["6", "7"], ["7", "8"]] {
+                let sent = SentOrders(spillFile: dir.appendingPathComponent("sent.tsv"))
+                for id in ids { try sent.add(externalId: id, externalRef: "R\(id)", hash: "second") }
+                #expect {
+                    try store.write { db in try sent.record(into: ledger, db: db) }
+                } throws: { error in
+                    "\(error)".contains("order R7 (entity 7) was sent by another file")
+                }
+                #expect(try Ledger.show(store: store, order: "7").map(\.hash) == ["first"])
+                #expect(try Ledger.show(store: store, order: "6").isEmpty && Ledger.show(store: store, order: "8").isEmpty)
+            }
+            let sent = SentOrders(spillFile: dir.appendingPathComponent("sent.tsv"))
+            try sent.add(externalId: "9", externalRef: "R9", hash: "h")
+            try store.write { db in try sent.record(into: ledger, db: db) }
+            #expect(try Ledger.show(store: store, order: "9").map(\.hash) == ["h"])
+        }
+    }
 }

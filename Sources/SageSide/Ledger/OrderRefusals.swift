@@ -58,6 +58,8 @@ public enum OrderRefusals {
         _ db: StateDatabase, _ refusals: [OrderRefusal], refusedBy: String, stage: String, file: String,
         now: Date = Date()
     ) throws {
+        // Most files refuse nothing: no time stamp to format then.
+        guard !refusals.isEmpty else { return }
         let stamp = Ledger.stamp(now)
         for refusal in refusals {
             try db.cachedStatement(

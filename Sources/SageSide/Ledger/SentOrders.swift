@@ -91,6 +91,14 @@ public final class SentOrders: Sendable {
         _ batch: [(externalId: String, externalRef: String?, hash: String)], into ledger: Ledger, db: StateDatabase
     ) throws {
         guard !batch.isEmpty else { return }
+        if batch.count == 1 {
+            // A row inserted or not: nothing to undo, so no savepoint (a one-order file's case, every file of a burst).
+            let sent = batch[0]
+            guard try ledger.record(db, externalId: sent.externalId, externalRef: sent.externalRef, hash: sent.hash) else {
+                throw LedgerConflict(externalId: sent.externalId, externalRef: sent.externalRef ?? "")
+            }
+            return
+        }
         var whole = true
         try db.inSavepoint {
             whole = try ledger.record(db, batch) == batch.count
