@@ -26,23 +26,24 @@ public enum Durable {
     /// Runs a system call swift-system does not wrap, retrying it on EINTR, turning -1 into a ``Failure``.
     /// - Parameters:
     ///   - name: the C function's name, for the error.
-    ///   - path: the file it acts on, for the error.
+    ///   - path: the file it acts on, for the error; evaluated only then (callers pass `url.path`, which
+    ///     decodes the URL each time, on the engine's path for every file).
     /// - Returns: the call's result (a descriptor, a count or 0).
     /// - Throws: ``Failure`` naming the call, the path and errno.
     @discardableResult
-    public static func call(_ name: String, _ path: String, _ body: () -> Int32) throws -> Int32 {
+    public static func call(_ name: String, _ path: @autoclosure () -> String, _ body: () -> Int32) throws -> Int32 {
         var result: Int32 = 0
-        if let code = attempt({ result = body(); return result }) { throw Failure(call: name, path: path, errno: code) }
+        if let code = attempt({ result = body(); return result }) { throw Failure(call: name, path: path(), errno: code) }
         return result
     }
 
     /// Runs a swift-system operation (which retries EINTR itself), naming the call and the path in its error.
     /// - Throws: ``Failure`` for an `Errno`; any other error as it is.
-    public static func system<T>(_ name: String, _ path: String, _ body: () throws -> T) throws -> T {
+    public static func system<T>(_ name: String, _ path: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let code as Errno {
-            throw Failure(call: name, path: path, errno: code)
+            throw Failure(call: name, path: path(), errno: code)
         }
     }
 }

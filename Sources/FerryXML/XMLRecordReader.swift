@@ -11,6 +11,8 @@ public import Foundation
 public final class XMLRecordReader {
     /// The file being read.
     public let url: URL
+    /// `url.path`, decoded once: `URL.path` decodes the URL on every call, and errors and the open need it.
+    private let filePath: String
     private let reader: xmlTextReaderPtr
     /// The open file the reader reads; libxml2 leaves it to us to close.
     private let descriptor: Int32
@@ -24,13 +26,15 @@ public final class XMLRecordReader {
         LibXML.setUp()
         ErrorCollector.silenceGenericErrors()
         self.url = url
-        self.budget = EntityBudget(file: url.path)
+        let path = url.path
+        self.filePath = path
+        self.budget = EntityBudget(file: path)
         // Opened here, not by name: libxml2 tries its gzip and xz readers on every file it opens by name, which
         // was half of opening a one-order file in the burst profile. Ferry reads XML, never compressed XML.
-        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0, let reader = xmlReaderForFd(descriptor, url.path, nil, secureParseOptions) else {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0, let reader = xmlReaderForFd(descriptor, path, nil, secureParseOptions) else {
             if descriptor >= 0 { close(descriptor) }
-            throw XMLError(file: url.path, message: "cannot open the file for reading (missing, unreadable or not a regular file)")
+            throw XMLError(file: path, message: "cannot open the file for reading (missing, unreadable or not a regular file)")
         }
         self.reader = reader
         self.descriptor = descriptor
@@ -68,7 +72,7 @@ public final class XMLRecordReader {
                 stack.removeLast(max(0, stack.count - depth))
                 if depth == 0, name != path[0] {
                     throw XMLError(
-                        file: url.path, line: Int(xmlTextReaderGetParserLineNumber(reader)),
+                        file: filePath, line: Int(xmlTextReaderGetParserLineNumber(reader)),
                         message: "root element is <\(name)>, expected <\(path[0])>: this is not the kind of file this stage reads")
                 }
                 if depth == path.count - 1, stack == Array(path.dropLast()), name == path.last {
@@ -134,17 +138,17 @@ public final class XMLRecordReader {
     }
 
     private func finish() throws {
-        if let error = errors.firstError(file: url.path) { throw error }
+        if let error = errors.firstError(file: filePath) { throw error }
     }
 
     private func failure(orDefault message: String = "the document is not well-formed XML") -> XMLError {
-        errors.firstError(file: url.path)
-            ?? XMLError(file: url.path, line: Int(xmlTextReaderGetParserLineNumber(reader)), message: message)
+        errors.firstError(file: filePath)
+            ?? XMLError(file: filePath, line: Int(xmlTextReaderGetParserLineNumber(reader)), message: message)
     }
 
     /// A DOCTYPE may declare internal entities (they are expanded under the budget) but nothing external.
     private func checkDeclarations() throws {
-        try DeclarationCheck.check(doc: currentDocument, file: url.path)
+        try DeclarationCheck.check(doc: currentDocument, file: filePath)
     }
 
     /// Copies a libxml2 subtree into an ``XMLNode``, expanding entity references under the budget.

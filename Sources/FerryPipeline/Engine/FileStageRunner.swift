@@ -35,6 +35,10 @@ actor FileStageRunner: StageRunning {
     /// Where claimed files wait: inside the watched folder, so the claim is a same-filesystem rename.
     /// Stored, not computed: URL appending showed in the burst profile (13 % of the engine's thread).
     let workFolder: URL
+    /// `folder.path` and `workFolder.path`, kept: `URL.path` decodes the URL on every call, and the claim of
+    /// every file uses them several times.
+    let folderPath: String
+    let workFolderPath: String
     let publisher: Publisher
 
     var settling: SettleTracker
@@ -66,6 +70,8 @@ actor FileStageRunner: StageRunning {
         self.folder = folder
         self.overlapsFiles = overlapsFiles
         self.workFolder = folder.appendingPathComponent(".ferry-work")
+        self.folderPath = folder.path
+        self.workFolderPath = workFolder.path
         self.task = task
         self.environment = environment
         self.engine = engine
@@ -84,11 +90,11 @@ actor FileStageRunner: StageRunning {
         let now = ContinuousClock.now
         let wallClock = Int64(Date().timeIntervalSince1970 * 1e9)
         if let name = event.name {
-            guard !FolderEntry.isIgnored(name), let entry = FolderEntry.stat(folder: folder.path, name: name) else { return }
+            guard !FolderEntry.isIgnored(name), let entry = FolderEntry.stat(folder: folderPath, name: name) else { return }
             settling.observe(entry, renamedIn: event.kind == .movedIn, now: now, wallClockNanoseconds: wallClock)
         } else {
             do {
-                let entries = try FolderEntry.list(folder: folder.path).compactMap { Durable.adoptingEscapedName($0, in: folder, logger: logger) }
+                let entries = try FolderEntry.list(folder: folderPath).compactMap { Durable.adoptingEscapedName($0, in: folder, logger: logger) }
                 settling.keepOnly(Set(entries.map(\.name)))
                 for entry in entries where !settling.isTracking(entry.name) {
                     settling.observe(entry, renamedIn: false, now: now, wallClockNanoseconds: wallClock)

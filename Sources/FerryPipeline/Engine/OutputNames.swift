@@ -18,12 +18,14 @@ struct OutputNames {
     /// - Throws: ``PipelineError`` when the task reserved an output and did not write it; nothing stays held.
     mutating func reserve(_ pending: [PendingOutput], for runID: String, task: String) throws -> [JournalEntry.Output] {
         release(runID)
-        for output in pending where !FolderEntry.exists(path: output.url.path) {
+        // Decoded once: `URL.path` decodes the URL on every call, and this runs on the stage's actor for each file.
+        let temps = pending.map(\.url.path)
+        for (output, temp) in zip(pending, temps) where !FolderEntry.exists(path: temp) {
             throw PipelineError(.internal, "task '\(task)' reserved the output \(output.name) but did not write it")
         }
         var outputs: [JournalEntry.Output] = []
         var keys: [String] = []
-        for output in pending {
+        for (output, temp) in zip(pending, temps) {
             let folder = output.folder.path
             let name = Durable.candidateNames(output.name, limit: Durable.nameLimit(of: folder)).first { candidate in
                 let key = folder + "/" + candidate
@@ -31,7 +33,7 @@ struct OutputNames {
             }!
             taken.insert(folder + "/" + name)
             keys.append(folder + "/" + name)
-            outputs.append(.init(temp: output.url.path, folder: folder, name: name))
+            outputs.append(.init(temp: temp, folder: folder, name: name))
         }
         byRun[runID] = keys
         return outputs

@@ -83,11 +83,15 @@ struct Publisher: Sendable {
         guard let work = workFolder else { return }
         var placements: [Durable.Placement] = []
         var owners: [Int] = []
+        // Made once per batch, not per file: `URL.path` decodes on every call, and `URL(fileURLWithPath:)` stats
+        // the path to learn whether it is a folder (the files of a batch share their day's archive folder).
+        let workPath = work.path
+        var destinations: [String: URL] = [:]
         for (index, entry) in entries.enumerated() {
-            guard let destination = entry.destination, FolderEntry.stat(folder: work.path, name: entry.runID) != nil else { continue }
-            placements.append(.init(
-                source: work.appendingFile(entry.runID), folder: URL(fileURLWithPath: destination),
-                preferredName: entry.originalName))
+            guard let destination = entry.destination, FolderEntry.stat(folder: workPath, name: entry.runID) != nil else { continue }
+            let folder = destinations[destination] ?? URL(filePath: destination, directoryHint: .isDirectory)
+            destinations[destination] = folder
+            placements.append(.init(source: work.appendingFile(entry.runID), folder: folder, preferredName: entry.originalName))
             owners.append(index)
         }
         guard !placements.isEmpty else { return }

@@ -146,10 +146,15 @@ extension Durable {
             linked.append(placement.source)
         }
         guard !linked.isEmpty else { return targets }
-        for folder in Set(placements.map(\.folder)).sorted(by: { $0.path < $1.path }) where syncingFolders { try sync(directory: folder) }
+        // The folder sets are built only to sync them: not for the engine's archive (every file of a burst).
+        if syncingFolders {
+            for folder in Set(placements.map(\.folder)).sorted(by: { $0.path < $1.path }) { try sync(directory: folder) }
+        }
         for source in linked { try call("unlink", source.path) { unlink(source.path) } }
-        for folder in Set(linked.map { $0.deletingLastPathComponent() }).sorted(by: { $0.path < $1.path }) where syncingFolders {
-            try sync(directory: folder)
+        if syncingFolders {
+            for folder in Set(linked.map { $0.deletingLastPathComponent() }).sorted(by: { $0.path < $1.path }) {
+                try sync(directory: folder)
+            }
         }
         return targets
     }

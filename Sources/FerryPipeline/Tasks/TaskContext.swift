@@ -85,9 +85,13 @@ public final class TaskContext: Sendable {
         }
         // The output's name and `.ferry-<run>-<name>.tmp` must fit the folder's filesystem even when the delivered
         // name took all of it: `<239 bytes>-sage-orders.xml` failed to publish for ever (issue 13.3).
-        let limit = Durable.nameLimit(of: folder.path)
+        let folderPath = folder.path
+        let limit = Durable.nameLimit(of: folderPath)
         let name = Durable.fitting(name, reserve: 0, limit: limit)
-        let temp = folder.appendingFile(".ferry-\(runID)-\(Durable.fitting(name, reserve: runID.utf8.count + 12, limit: limit)).tmp")
+        // From the path already decoded: a third cheaper than `appending(path:)`, once per output of every file.
+        let temp = URL(
+            filePath: folderPath + "/.ferry-\(runID)-\(Durable.fitting(name, reserve: runID.utf8.count + 12, limit: limit)).tmp",
+            directoryHint: .notDirectory)
         let pending = PendingOutput(output: output, name: name, url: temp, folder: folder)
         state.append(pending)
         return pending
