@@ -49,9 +49,8 @@ struct OverlapCrashTests {
         var child = try root.start(["watch"])
         var survived = 0
         for _ in 0..<4 {
-            try await Task.sleep(for: .milliseconds(Int.random(in: 50...200)))
             guard child.isRunning else { break }
-            child.kill(SIGKILL)
+            child.kill(afterMilliseconds: Int.random(in: 50...200))
             try await child.wait()
             if root.placedCount < inputs.count { survived += 1 }
             child = try root.start(["watch"])

@@ -24,9 +24,8 @@ struct ProcessTests {
         for _ in 0..<kills {
             // Killed at a random moment while it works through the backlog (start-up and recovery included):
             // by time, not by observed progress, which a fast run outpaces.
-            try await Task.sleep(for: .milliseconds(Int.random(in: 50...250)))
             guard child.isRunning else { break }
-            child.kill(SIGKILL)
+            child.kill(afterMilliseconds: Int.random(in: 50...250))
             try await child.wait()
             #expect(child.endedBy(SIGKILL))
             if root.placedCount < count { survived += 1 }

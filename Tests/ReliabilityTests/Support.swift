@@ -192,6 +192,16 @@ final class Child: @unchecked Sendable {
 
     func kill(_ signal: Int32 = SIGKILL) { Foundation.kill(pid, signal) }
 
+    /// SIGKILLs the child `milliseconds` from now, timed on a thread of its own: a test's `Task.sleep` can
+    /// resume seconds late while many suites share the cooperative pool, and the run it meant to interrupt has
+    /// finished by then (seen in a run of six test targets at once). Await ``wait(timeout:)`` after it.
+    func kill(afterMilliseconds milliseconds: Int) {
+        Thread.detachNewThread { [self] in
+            usleep(useconds_t(milliseconds * 1000))
+            if process.isRunning { kill(SIGKILL) }
+        }
+    }
+
     /// Waits for the child to end; SIGKILLs it and fails after `timeout` (a hang guard only).
     @discardableResult
     func wait(timeout: Duration = .seconds(120)) async throws -> Int32 {
