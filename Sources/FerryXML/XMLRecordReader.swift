@@ -26,15 +26,14 @@ public final class XMLRecordReader {
         LibXML.setUp()
         ErrorCollector.silenceGenericErrors()
         self.url = url
-        let path = url.path
-        self.filePath = path
-        self.budget = EntityBudget(file: path)
+        filePath = url.path
+        self.budget = EntityBudget(file: filePath)
         // Opened here, not by name: libxml2 tries its gzip and xz readers on every file it opens by name, which
         // was half of opening a one-order file in the burst profile. Ferry reads XML, never compressed XML.
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0, let reader = xmlReaderForFd(descriptor, path, nil, secureParseOptions) else {
+        let descriptor = open(filePath, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0, let reader = xmlReaderForFd(descriptor, filePath, nil, secureParseOptions) else {
             if descriptor >= 0 { close(descriptor) }
-            throw XMLError(file: path, message: "cannot open the file for reading (missing, unreadable or not a regular file)")
+            throw XMLError(file: filePath, message: "cannot open the file for reading (missing, unreadable or not a regular file)")
         }
         self.reader = reader
         self.descriptor = descriptor

@@ -106,7 +106,7 @@ extension FileStageRunner {
     /// Gets a claimed file ready for its task. A file that cannot run (a link, a folder, an empty file) is
     /// quarantined here, and a run already committed is published; both return nil.
     func takeClaimed(_ runID: String) async -> FileInFlight? {
-        let input = URL(filePath: workFolderPath + "/" + runID, directoryHint: .notDirectory)
+        let input = URL.file(runID, inFolder: workFolderPath)
         let justClaimed = claimed.removeValue(forKey: runID)
         var journal: JournalEntry?
         if justClaimed == nil {

@@ -91,7 +91,7 @@ struct Publisher: Sendable {
             guard let destination = entry.destination, FolderEntry.stat(folder: workPath, name: entry.runID) != nil else { continue }
             let folder = destinations[destination] ?? URL(filePath: destination, directoryHint: .isDirectory)
             destinations[destination] = folder
-            placements.append(.init(source: work.appendingFile(entry.runID), folder: folder, preferredName: entry.originalName))
+            placements.append(.init(source: .file(entry.runID, inFolder: workPath), folder: folder, preferredName: entry.originalName))
             owners.append(index)
         }
         guard !placements.isEmpty else { return }

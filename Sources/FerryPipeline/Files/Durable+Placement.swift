@@ -208,4 +208,11 @@ extension URL {
     /// `self/name` for a file. `appendingPathComponent` stats the result to learn whether it is a folder: a
     /// system call each time on the engine's per-file path (7 of a burst file's 25 `stat`s).
     func appendingFile(_ name: String) -> URL { appending(path: name, directoryHint: .notDirectory) }
+
+    /// `folderPath/name` for a file, from a folder path already decoded: for the URLs the engine builds per file.
+    /// `appendingFile` decodes the folder's URL (`URL.path` does on every call) and validates the appended part:
+    /// 3.0 us against 2.2 us here, per call.
+    static func file(_ name: String, inFolder folderPath: String) -> URL {
+        URL(filePath: folderPath + "/" + name, directoryHint: .notDirectory)
+    }
 }

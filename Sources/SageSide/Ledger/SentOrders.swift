@@ -91,20 +91,16 @@ public final class SentOrders: Sendable {
         _ batch: [(externalId: String, externalRef: String?, hash: String)], into ledger: Ledger, db: StateDatabase
     ) throws {
         guard !batch.isEmpty else { return }
-        if batch.count == 1 {
-            // A row inserted or not: nothing to undo, so no savepoint (a one-order file's case, every file of a burst).
-            let sent = batch[0]
-            guard try ledger.record(db, externalId: sent.externalId, externalRef: sent.externalRef, hash: sent.hash) else {
-                throw LedgerConflict(externalId: sent.externalId, externalRef: sent.externalRef ?? "")
+        // One row (a one-order file: every file of a burst) goes straight to the row-by-row insert: inserted or
+        // not, there is nothing to undo, so no savepoint.
+        if batch.count > 1 {
+            var whole = true
+            try db.inSavepoint {
+                whole = try ledger.record(db, batch) == batch.count
+                return whole ? .commit : .rollback
             }
-            return
+            guard !whole else { return }
         }
-        var whole = true
-        try db.inSavepoint {
-            whole = try ledger.record(db, batch) == batch.count
-            return whole ? .commit : .rollback
-        }
-        guard !whole else { return }
         for sent in batch {
             guard try ledger.record(db, externalId: sent.externalId, externalRef: sent.externalRef, hash: sent.hash) else {
                 throw LedgerConflict(externalId: sent.externalId, externalRef: sent.externalRef ?? "")
