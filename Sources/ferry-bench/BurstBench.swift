@@ -18,6 +18,9 @@ struct BurstBench {
         var burstHWM: [Int] = []
         /// `ferry watch`'s CPU seconds (every thread) from the first rename to the last output.
         var ferryCPU: [Double] = []
+        /// The floor (``WorkFloor``): seconds from the first rename to the last output, and its CPU seconds.
+        var floorSeconds: [Double] = []
+        var floorCPU: [Double] = []
     }
 
     let filesystem: String
@@ -34,7 +37,7 @@ struct BurstBench {
         for size in sizes {
             var row = Row(filesystem: filesystem, files: size)
             for round in 0..<repeats {
-                for side in round % 2 == 0 ? ["ferry", "loop"] : ["loop", "ferry"] {
+                for side in (round % 2 == 0 ? ["ferry", "loop"] : ["loop", "ferry"]) + ["floor"] {
                     let ids = nextID..<(nextID + size)
                     nextID += size
                     if side == "ferry" {
@@ -45,6 +48,11 @@ struct BurstBench {
                         row.idleHWM.append(idle)
                         row.burstHWM.append(peak)
                         note("burst \(filesystem) \(size) ferry: \(String(format: "%.2f", seconds)) s, CPU \(String(format: "%.2f", cpu)) s, missed \(missed), VmHWM idle \(idle) kB, burst \(peak) kB")
+                    } else if side == "floor" {
+                        let (seconds, cpu) = try runFloor(ids: ids)
+                        row.floorSeconds.append(seconds)
+                        row.floorCPU.append(cpu)
+                        note("burst \(filesystem) \(size) floor: \(String(format: "%.2f", seconds)) s, CPU \(String(format: "%.2f", cpu)) s")
                     } else {
                         let (seconds, missed) = try runLoop(ids: ids)
                         row.loopSeconds.append(seconds)
@@ -80,6 +88,32 @@ struct BurstBench {
         let peak = peakRSS(pid: daemon.pid) ?? 0
         let missed = done ? 0 : names.count + 1 - countVisibleEntries(daemon.outbox.path)
         return (seconds, missed, idle, peak, cpu)
+    }
+
+    /// The floor of the same burst (``WorkFloor``): returns (seconds from the first rename to the last output, CPU
+    /// seconds of its one thread after the renames, which for ferry the bench makes, not the daemon).
+    func runFloor(ids: Range<Int>) throws -> (Double, Double) {
+        let floor = try WorkFloor(root: root.appendingPathComponent("floor"))
+        let staging = root.appendingPathComponent("floor-staging")
+        try makeFolder(staging)
+        defer {
+            try? FileManager.default.removeItem(at: root.appendingPathComponent("floor"))
+            try? FileManager.default.removeItem(at: staging)
+        }
+        let names = try OrderGenerator.writeSingles(ids: ids, into: staging)
+        let started = now()
+        for name in names {
+            guard rename(staging.appendingPathComponent(name).path, floor.inbox.appendingPathComponent(name).path) == 0 else {
+                throw BenchError("rename into the floor's inbox failed: errno \(errno)")
+            }
+        }
+        let cpuBefore = threadCPUSeconds()
+        // As the engine takes a burst: the names as the folder lists them, 64 files a batch.
+        let listed = try FileManager.default.contentsOfDirectory(atPath: floor.inbox.path)
+        for start in stride(from: 0, to: listed.count, by: 64) {
+            try floor.process(Array(listed[start..<min(start + 64, listed.count)]))
+        }
+        return (now() - started, threadCPUSeconds() - cpuBefore)
     }
 
     /// Returns (seconds until the last output appeared, files without an output).

@@ -17,6 +17,10 @@ struct LatencyBench {
         var achievedRate = 0.0
         /// `ferry watch`'s CPU seconds (every thread) from the first drop until the last output, idle time included.
         var ferryCPU = 0.0
+        /// The floor (``WorkFloor``) at the same rate: each file's time from its rename into the inbox to its
+        /// output's rename into the outbox, and the CPU seconds of its one thread over all of them.
+        var floorLatencies: [Double] = []
+        var floorCPU = 0.0
     }
 
     let filesystem: String
@@ -83,12 +87,46 @@ struct LatencyBench {
             row.timedOut = names.count - latencies.count
             row.achievedRate = achieved
             row.ferryCPU = cpu
+            (row.floorLatencies, row.floorCPU) = try runFloor(rate: rate, ids: nextID..<(nextID + files))
+            nextID += files
             note(
                 "latency \(filesystem) at \(rate)/s over \(names.count) files: p50 \(String(format: "%.1f", percentile(latencies, 50) * 1000)) ms, "
                     + "p99 \(String(format: "%.1f", percentile(latencies, 99) * 1000)) ms, timed out \(row.timedOut), "
-                    + "CPU \(String(format: "%.2f", cpu)) s")
+                    + "CPU \(String(format: "%.2f", cpu)) s; floor p50 \(String(format: "%.1f", percentile(row.floorLatencies, 50) * 1000)) ms, "
+                    + "p99 \(String(format: "%.1f", percentile(row.floorLatencies, 99) * 1000)) ms")
             rows.append(row)
         }
         return rows
+    }
+
+    /// The floor at `rate`: each file renamed into its inbox when due and at once claimed, mapped, committed,
+    /// published and archived alone, as a lone file is. No watcher wakes it, so its latency is a lower bound.
+    private func runFloor(rate: Int, ids: Range<Int>) throws -> ([Double], Double) {
+        let floor = try WorkFloor(root: root.appendingPathComponent("floor"))
+        let staging = root.appendingPathComponent("floor-staging")
+        try makeFolder(staging)
+        defer {
+            try? FileManager.default.removeItem(at: root.appendingPathComponent("floor"))
+            try? FileManager.default.removeItem(at: staging)
+        }
+        let names = try OrderGenerator.writeSingles(ids: ids, into: staging)
+        let interval = 1.0 / Double(rate)
+        var latencies: [Double] = []
+        // Only the files' work: the waits between them would add the timer's wake-ups.
+        var cpu = 0.0
+        let started = now()
+        for (index, name) in names.enumerated() {
+            let due = started + Double(index) * interval
+            while now() < due { usleep(UInt32(max(50, min(5_000, (due - now()) * 1e6 - 200)))) }
+            let sent = now()
+            guard rename(staging.appendingPathComponent(name).path, floor.inbox.appendingPathComponent(name).path) == 0 else {
+                throw BenchError("rename into the floor's inbox failed: errno \(errno)")
+            }
+            let cpuBefore = threadCPUSeconds()
+            try floor.process([name])
+            cpu += threadCPUSeconds() - cpuBefore
+            latencies.append(floor.published - sent)
+        }
+        return (latencies, cpu)
     }
 }

@@ -156,6 +156,16 @@ func cpuSeconds(pid: Int32) -> Double? {
     return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
+/// CPU time (user and system) the calling thread has used so far, in seconds: the floor runs on one thread of the
+/// bench, beside the bench's own threads.
+func threadCPUSeconds() -> Double {
+    var usage = rusage()
+    // RUSAGE_THREAD (1): a GNU extension Swift's Glibc module leaves out.
+    getrusage(__rusage_who_t(1), &usage)
+    let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+    return user + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+}
+
 /// A fresh folder under the bench root.
 func makeFolder(_ url: URL) throws {
     try? FileManager.default.removeItem(at: url)

@@ -126,9 +126,13 @@ struct Results {
                 + "Baseline: `inotifywait -m -e close_write,moved_to --format %f inbox | while read f; do xsltproc -o outbox/$f "
                 + "stylesheet inbox/$f; done` (no fsync), timed to its last output; a file is missed when it has no output "
                 + "3 s after the loop's last one. ferry's CPU is `ferry watch`'s user and system time over the same "
-                + "span (every thread); busy cores is that CPU over the run's wall time (median of the runs).", "",
-            "| filesystem | files | runs | ferry s | ferry files/s | loop s | loop files/s | ferry / loop | missed (ferry / loop, worst run) | ferry CPU per file ms | ferry busy cores | ferry watch VmHWM idle / after burst MB |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |",
+                + "span (every thread); busy cores is that CPU over the run's wall time (median of the runs). Floor: the "
+                + "same burst through the same durable work with ferry's own mapping, done by one thread with no engine "
+                + "(`WorkFloor` in `Sources/ferry-bench`: claim rows and renames, the mapping with its ledger look-ups, "
+                + "the syncs, the commit and ledger rows, the renames into the outbox, the archive links, the done rows; "
+                + "64 files a batch); its CPU is that thread's, after the renames into its inbox.", "",
+            "| filesystem | files | runs | ferry s | ferry files/s | loop s | loop files/s | ferry / loop | missed (ferry / loop, worst run) | ferry CPU per file ms | ferry busy cores | ferry watch VmHWM idle / after burst MB | floor files/s | floor CPU per file ms | ferry CPU / floor CPU |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: |",
         ]
         for row in burst {
             let ferry = median(row.ferrySeconds), loop = median(row.loopSeconds)
@@ -137,7 +141,9 @@ struct Results {
                 "| \(row.filesystem) | \(row.files) | \(row.ferrySeconds.count) | \(f(ferry)) | \(whole(ferryRate)) | \(f(loop)) | \(whole(loopRate)) | \(f(ferryRate / loopRate, 1))x "
                     + "| \(row.ferryMissed.max() ?? 0) / \(row.loopMissed.max() ?? 0) "
                     + "| \(f(median(row.ferryCPU) * 1000 / Double(row.files), 2)) | \(f(median(zip(row.ferryCPU, row.ferrySeconds).map { $0 / $1 }), 2)) "
-                    + "| \(mb(row.idleHWM)) / \(mb(row.burstHWM)) |")
+                    + "| \(mb(row.idleHWM)) / \(mb(row.burstHWM)) "
+                    + "| \(whole(Double(row.files) / median(row.floorSeconds))) | \(f(median(row.floorCPU) * 1000 / Double(row.files), 2)) "
+                    + "| \(f(median(row.ferryCPU) / median(row.floorCPU), 1))x |")
         }
         var labels: [String] = []
         for row in burst where !labels.contains(row.filesystem) { labels.append(row.filesystem) }
@@ -155,6 +161,11 @@ struct Results {
             } else {
                 out.append("- \(whole(ferryRate)) files/s, \(f(ratio, 1))x the loop (no target on the disk).")
             }
+            let floorCPU = median(largest.floorCPU) * 1000 / Double(largest.files)
+            out.append(
+                "- The floor: \(whole(Double(largest.files) / median(largest.floorSeconds))) files/s on one thread, "
+                    + "\(f(floorCPU, 2)) ms of CPU per file; ferry uses \(f(median(largest.ferryCPU) / median(largest.floorCPU), 1))x "
+                    + "its CPU per file. 5,000 files/s would need \(f(5000 * floorCPU / 1000, 2)) cores of the floor's work alone.")
             let zero = "- Zero missed by ferry\(largest.files >= 30_000 ? " at 30,000 files or more" : ""): \(verdict(missed == 0))"
             out.append(zero + "; the loop missed \(largest.loopMissed.max() ?? 0) at worst.")
         }
@@ -169,16 +180,21 @@ struct Results {
             "`ferry watch` as above; files renamed into the inbox at a steady rate (a rename skips the settle time, which "
                 + "only applies to files written in place); a thread stats every pending output every 100 us. One run "
                 + "per rate (the percentiles are over its files). ferry's CPU per file is `ferry watch`'s user and system "
-                + "time from the first drop to the last output, over the files (the idle daemon's timers included).", "",
-            "| filesystem | target rate /s | files | achieved rate /s | p50 ms | p90 ms | p99 ms | max ms | no output within 5 s | ferry CPU per file ms |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+                + "time from the first drop to the last output, over the files (the idle daemon's timers included). Floor: "
+                + "the same files at the same rate through the burst's floor, each alone (claimed, mapped, committed and "
+                + "published as a lone file is) right after its rename, timed to its output's rename; no watcher has "
+                + "to wake, so it is a lower bound.", "",
+            "| filesystem | target rate /s | files | achieved rate /s | p50 ms | p90 ms | p99 ms | max ms | no output within 5 s | ferry CPU per file ms | floor p50 ms | floor p99 ms | floor CPU per file ms |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for row in latency {
             let l = row.latencies
             out.append(
                 "| \(row.filesystem) | \(row.rate) | \(row.files) | \(f(row.achievedRate, 1)) | \(f(percentile(l, 50) * 1000, 1)) | \(f(percentile(l, 90) * 1000, 1)) "
                     + "| \(f(percentile(l, 99) * 1000, 1)) | \(f((l.max() ?? 0) * 1000, 1)) | \(row.timedOut) "
-                    + "| \(f(row.ferryCPU * 1000 / Double(max(1, row.files)), 2)) |")
+                    + "| \(f(row.ferryCPU * 1000 / Double(max(1, row.files)), 2)) "
+                    + "| \(f(percentile(row.floorLatencies, 50) * 1000, 1)) | \(f(percentile(row.floorLatencies, 99) * 1000, 1)) "
+                    + "| \(f(row.floorCPU * 1000 / Double(max(1, row.files)), 2)) |")
         }
         for row in latency where row.rate == 20 {
             let p99 = percentile(row.latencies, 99) * 1000
@@ -195,7 +211,9 @@ struct Results {
                 out.append(
                     "- p99 at 5 files/s on \(row.filesystem) within 2x of that filesystem's own write+fsync+rename+fsync p99 "
                         + "(\(f(probe.2 * 1000, 1)) ms): \(f(p99, 1)) ms = \(f(p99 / max(0.001, probe.2 * 1000)))x, "
-                        + "\(verdict(p99 <= 2 * probe.2 * 1000 && row.timedOut == 0)).")
+                        + "\(verdict(p99 <= 2 * probe.2 * 1000 && row.timedOut == 0)). The floor's p99 at the same rate: "
+                        + "\(f(percentile(row.floorLatencies, 99) * 1000, 1)) ms = "
+                        + "\(f(percentile(row.floorLatencies, 99) * 1000 / max(0.001, probe.2 * 1000)))x.")
             }
         }
         if !loneFiles.isEmpty {
