@@ -9,7 +9,7 @@ import SageSide
 ///
 /// Outputs: `out` (required, the Sage outbox) and `fail` (optional: pre-validation failures as Zynk fail records;
 /// without it they are only logged and counted). Orders go through the ledger: each reaches the outbox once.
-struct MapOrdersTask: FileTask {
+struct MapOrdersTask: BlockingFileTask {
     static let kind = TaskKind.file(
         name: "magento-orders-to-sage-orders", settingsKeys: OrderMappingSettings.keys,
         migrations: Ledger.migrations, overlapsFiles: true
@@ -30,7 +30,8 @@ struct MapOrdersTask: FileTask {
         self.mapper = OrderFileMapper(settings: settings, logger: environment.logger)
     }
 
-    func run(_ input: TaskInput, context: TaskContext) async throws {
+    // Blocking libxml2 work: the engine runs it on the blocking pool (BlockingFileTask).
+    func runBlocking(_ input: TaskInput, context: TaskContext) throws {
         let ledger = Ledger(store: environment.store, profile: settings.profile)
         // Spilled to a file only past 4,096 orders; the claimed input's name is its run ID, unique.
         let sent = SentOrders(spillFile: URL(
@@ -38,8 +39,7 @@ struct MapOrdersTask: FileTask {
         let mapper = mapper.logging(to: context.logger)
         let summary: OrderFileSummary
         do {
-            // Blocking libxml2 work runs off the cooperative pool.
-            summary = try await offload { try mapper.map(
+            summary = try mapper.map(
                 input: input.url,
                 output: { try context.createOutput("out", name: "\(input.baseName)-sage-orders.xml").url },
                 fail: context.hasOutput("fail")
@@ -48,7 +48,7 @@ struct MapOrdersTask: FileTask {
                 lookup: { try ledger.decide($0) },
                 onRecord: { summary in
                     if summary.read % 1_000 == 0 { context.progress("orders mapped", done: summary.read, total: nil) }
-                }) }
+                })
         } catch {
             sent.discard()
             if error is RecordError || error is XMLError { throw TaskError.badInput("\(input.name): \(error)") }

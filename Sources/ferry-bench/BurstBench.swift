@@ -113,7 +113,11 @@ struct BurstBench {
         for start in stride(from: 0, to: listed.count, by: 64) {
             try floor.process(Array(listed[start..<min(start + 64, listed.count)]))
         }
-        return (now() - started, threadCPUSeconds() - cpuBefore)
+        let result = (now() - started, threadCPUSeconds() - cpuBefore)
+        guard countVisibleEntries(floor.outbox) == names.count else {
+            throw BenchError("the floor left \(names.count - countVisibleEntries(floor.outbox)) of \(names.count) files without an output")
+        }
+        return result
     }
 
     /// Returns (seconds until the last output appeared, files without an output).

@@ -127,6 +127,9 @@ struct LatencyBench {
             cpu += threadCPUSeconds() - cpuBefore
             latencies.append(floor.published - sent)
         }
+        guard countVisibleEntries(floor.outbox) == names.count else {
+            throw BenchError("the floor left \(names.count - countVisibleEntries(floor.outbox)) of \(names.count) files without an output")
+        }
         return (latencies, cpu)
     }
 }

@@ -22,8 +22,9 @@ import Glibc
 /// not a competitor: the bench reports ferry's figures against it, as the mapping case does against `xmllint`.
 final class WorkFloor {
     let inbox: URL
+    /// Where the outputs appear.
+    let outbox: String
     private let root: String
-    private let outbox: String
     private let archive: String
     private var database: OpaquePointer?
     private var wal: Int32 = -1

@@ -10,8 +10,9 @@ extension FileStageRunner {
     /// Commits are queued on the store and run while the next files' tasks do: a task's reads wait for them
     /// (``StateStore/read(_:)``), so it still sees the ledger rows of the files before it, and both cores of a
     /// small machine work during a burst. A task whose kind ``TaskKind/overlapsFiles`` runs ``overlap`` files at
-    /// once; their commits still go in order, and a commit that finds it conflicts with the one before (an order
-    /// both files sent) is undone and run again, with every file after it.
+    /// once (a ``BlockingFileTask``, ``blockingOverlap`` files in one job per core); their commits still go in
+    /// order, and a commit that finds it conflicts with the one before (an order both files sent) is undone and
+    /// run again, with every file after it.
     func process(_ runIDs: [String]) async {
         busy = true
         // The depth reported after the batch must not count it as still in hand (a drained queue read 1).
@@ -30,7 +31,7 @@ extension FileStageRunner {
                 ready.insert(contentsOf: runIDs[index...], at: 0)
                 break
             }
-            let ids = runIDs[index..<min(index + (overlapsFiles ? Self.overlap : 1), runIDs.count)]
+            let ids = runIDs[index..<min(index + groupSize, runIDs.count)]
             index += ids.count
             var taken: [FileInFlight] = []
             for id in ids { if let file = await takeClaimed(id) { taken.append(file) } }
@@ -43,17 +44,27 @@ extension FileStageRunner {
                     await BlockingPool.shared.perform { Self.publish(files, with: publisher) }
                 }
             }
-            let ran = await keepSucceeded(taken, await Self.runTasks(taken, task: task))
+            let results = await Self.runTasks(taken, task: task, stop: stopRequest)
+            // After a stop, the files no job took (always the group's last ones): back to the queue, unchanged.
+            let untaken = taken[results.count...].map { file in
+                setAside(file)
+                return file.entry.runID
+            }
+            let ran = await keepSucceeded(Array(taken.prefix(results.count)), results)
             if let previous = committing.take() {
                 let again = await awaitCommits(previous, into: &committed)
                 if !again.isEmpty {
                     // These tasks may have missed what the files to run again will commit: they run again too.
                     for file in ran { setAside(file) }
-                    ready.insert(contentsOf: again + ran.map(\.entry.runID) + runIDs[index...], at: 0)
+                    ready.insert(contentsOf: again + ran.map(\.entry.runID) + untaken + runIDs[index...], at: 0)
                     break
                 }
             }
             if !ran.isEmpty { committing = queueCommits(ran) }
+            if !untaken.isEmpty {
+                ready.insert(contentsOf: untaken + runIDs[index...], at: 0)
+                break
+            }
         }
         if let last = committing.take() {
             let again = await awaitCommits(last, into: &committed)
@@ -66,9 +77,20 @@ extension FileStageRunner {
         if stopping || ready.isEmpty { await publishHeld() }
     }
 
-    /// Runs the task on each file, all at once, off this actor.
-    private nonisolated static func runTasks(_ files: [FileInFlight], task: any FileTask) async -> [Result<Void, any Error>] {
+    /// Files run together: ``overlap`` (``blockingOverlap`` for a ``BlockingFileTask``) when the task's kind
+    /// ``TaskKind/overlapsFiles``, else one.
+    private var groupSize: Int {
+        guard overlapsFiles else { return 1 }
+        return task is any BlockingFileTask ? Self.blockingOverlap : Self.overlap
+    }
+
+    /// Runs the task on each file, all at once, off this actor; a ``BlockingFileTask``'s files in one job per core.
+    ///
+    /// - Returns: the result of each file run, in order: all of them, or after a stop (``StopRequest``) only the
+    ///   first ones, which the blocking jobs took before it.
+    private nonisolated static func runTasks(_ files: [FileInFlight], task: any FileTask, stop: StopRequest) async -> [Result<Void, any Error>] {
         if files.count == 1 { return [await runTask(files[0], task: task)] }
+        if let task = task as? any BlockingFileTask { return await runBlocking(files, task: task, stop: stop) }
         return await withTaskGroup(of: (Int, Result<Void, any Error>).self) { group in
             for (index, file) in files.enumerated() {
                 group.addTask { (index, await runTask(file, task: task)) }
