@@ -94,19 +94,10 @@ struct BurstBench {
     /// seconds of its one thread after the renames, which for ferry the bench makes, not the daemon).
     func runFloor(ids: Range<Int>) throws -> (Double, Double) {
         let floor = try WorkFloor(root: root.appendingPathComponent("floor"))
-        let staging = root.appendingPathComponent("floor-staging")
-        try makeFolder(staging)
-        defer {
-            try? FileManager.default.removeItem(at: root.appendingPathComponent("floor"))
-            try? FileManager.default.removeItem(at: staging)
-        }
-        let names = try OrderGenerator.writeSingles(ids: ids, into: staging)
+        defer { floor.remove() }
+        let names = try floor.stage(ids: ids)
         let started = now()
-        for name in names {
-            guard rename(staging.appendingPathComponent(name).path, floor.inbox.appendingPathComponent(name).path) == 0 else {
-                throw BenchError("rename into the floor's inbox failed: errno \(errno)")
-            }
-        }
+        for name in names { try floor.drop(name) }
         let cpuBefore = threadCPUSeconds()
         // As the engine takes a burst: the names as the folder lists them, 64 files a batch.
         let listed = try FileManager.default.contentsOfDirectory(atPath: floor.inbox.path)
@@ -114,9 +105,7 @@ struct BurstBench {
             try floor.process(Array(listed[start..<min(start + 64, listed.count)]))
         }
         let result = (now() - started, threadCPUSeconds() - cpuBefore)
-        guard countVisibleEntries(floor.outbox) == names.count else {
-            throw BenchError("the floor left \(names.count - countVisibleEntries(floor.outbox)) of \(names.count) files without an output")
-        }
+        try floor.checkOutputs(names.count)
         return result
     }
 

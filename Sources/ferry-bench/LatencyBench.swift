@@ -103,13 +103,8 @@ struct LatencyBench {
     /// published and archived alone, as a lone file is. No watcher wakes it, so its latency is a lower bound.
     private func runFloor(rate: Int, ids: Range<Int>) throws -> ([Double], Double) {
         let floor = try WorkFloor(root: root.appendingPathComponent("floor"))
-        let staging = root.appendingPathComponent("floor-staging")
-        try makeFolder(staging)
-        defer {
-            try? FileManager.default.removeItem(at: root.appendingPathComponent("floor"))
-            try? FileManager.default.removeItem(at: staging)
-        }
-        let names = try OrderGenerator.writeSingles(ids: ids, into: staging)
+        defer { floor.remove() }
+        let names = try floor.stage(ids: ids)
         let interval = 1.0 / Double(rate)
         var latencies: [Double] = []
         // Only the files' work: the waits between them would add the timer's wake-ups.
@@ -119,17 +114,13 @@ struct LatencyBench {
             let due = started + Double(index) * interval
             while now() < due { usleep(UInt32(max(50, min(5_000, (due - now()) * 1e6 - 200)))) }
             let sent = now()
-            guard rename(staging.appendingPathComponent(name).path, floor.inbox.appendingPathComponent(name).path) == 0 else {
-                throw BenchError("rename into the floor's inbox failed: errno \(errno)")
-            }
+            try floor.drop(name)
             let cpuBefore = threadCPUSeconds()
             try floor.process([name])
             cpu += threadCPUSeconds() - cpuBefore
             latencies.append(floor.published - sent)
         }
-        guard countVisibleEntries(floor.outbox) == names.count else {
-            throw BenchError("the floor left \(names.count - countVisibleEntries(floor.outbox)) of \(names.count) files without an output")
-        }
+        try floor.checkOutputs(names.count)
         return (latencies, cpu)
     }
 }

@@ -156,14 +156,16 @@ func cpuSeconds(pid: Int32) -> Double? {
     return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
-/// CPU time (user and system) the calling thread has used so far, in seconds: the floor runs on one thread of the
-/// bench, beside the bench's own threads.
+/// CPU time the calling thread has used so far, in seconds: the floor runs on one thread of the bench, beside the
+/// bench's own threads. `CLOCK_THREAD_CPUTIME_ID` is exact to the nanosecond; `getrusage`'s per-thread figures are
+/// split by clock ticks and lag by milliseconds, more than a lone file's work.
 func threadCPUSeconds() -> Double {
-    var usage = rusage()
-    // RUSAGE_THREAD (1): a GNU extension Swift's Glibc module leaves out.
-    getrusage(__rusage_who_t(1), &usage)
-    let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-    return user + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    // A `timespec` is two longs; read as such because this module cannot name its members (MemberImportVisibility
+    // finds them in CDispatch, which it does not import).
+    let time = UnsafeMutableRawPointer.allocate(byteCount: 2 * MemoryLayout<Int>.size, alignment: MemoryLayout<Int>.alignment)
+    defer { time.deallocate() }
+    guard clock_gettime(CLOCK_THREAD_CPUTIME_ID, time.assumingMemoryBound(to: timespec.self)) == 0 else { return 0 }
+    return Double(time.load(as: Int.self)) + Double(time.load(fromByteOffset: MemoryLayout<Int>.size, as: Int.self)) / 1e9
 }
 
 /// A fresh folder under the bench root.

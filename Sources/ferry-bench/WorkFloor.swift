@@ -24,6 +24,8 @@ final class WorkFloor {
     let inbox: URL
     /// Where the outputs appear.
     let outbox: String
+    /// Where ``stage(ids:)`` writes the files ``drop(_:)`` renames into the inbox (same filesystem).
+    private let staging: URL
     private let root: String
     private let archive: String
     private var database: OpaquePointer?
@@ -36,14 +38,15 @@ final class WorkFloor {
     private(set) var published = 0.0
     private let stamps = ISO8601DateFormatter()
 
-    /// Creates `root` with its folders (inbox, work, outbox, archive) and a fresh state store.
+    /// Creates `root` with its folders (inbox, staging, work, outbox, archive) and a fresh state store.
     init(root url: URL) throws {
         try makeFolder(url)
         root = url.path
         inbox = url.appendingPathComponent("inbox")
+        staging = url.appendingPathComponent("staging")
         outbox = root + "/outbox"
         archive = root + "/archive/day/map-orders"
-        for folder in [inbox.path, root + "/work", outbox, archive, root + "/state"] {
+        for folder in [inbox.path, staging.path, root + "/work", outbox, archive, root + "/state"] {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
         var logger = Logger(label: "ferry.bench.floor")
@@ -69,6 +72,25 @@ final class WorkFloor {
         close(wal)
         close(outboxDescriptor)
     }
+
+    /// Writes one-order files for `ids` beside the inbox; returns their names.
+    func stage(ids: Range<Int>) throws -> [String] { try OrderGenerator.writeSingles(ids: ids, into: staging) }
+
+    /// Renames a staged file into the inbox, as a user's drop.
+    func drop(_ name: String) throws {
+        guard rename(staging.path + "/" + name, inbox.path + "/" + name) == 0 else {
+            throw BenchError("rename \(name) into the floor's inbox: errno \(errno)")
+        }
+    }
+
+    /// Throws unless the outbox holds `count` outputs: the floor's figures count only when it did all the work.
+    func checkOutputs(_ count: Int) throws {
+        let found = countVisibleEntries(outbox)
+        guard found == count else { throw BenchError("the floor left \(count - found) of \(count) files without an output") }
+    }
+
+    /// Deletes the floor's folders.
+    func remove() { try? FileManager.default.removeItem(atPath: root) }
 
     /// Claims, maps, commits, publishes and archives `names` (files in the inbox) as one batch, as the engine does a
     /// batch: one claim transaction, one commit transaction, one sync of each kind, one done transaction.
