@@ -190,8 +190,11 @@ final class Shared<Value>: @unchecked Sendable {
 }
 
 /// What the filesystem under `folder` allows: 4 KB write + fsync + rename + fsync(dir), per second (the floor of
-/// any durable hand-over) and the 99th percentile of one, bounded to `count` files and 20 s.
-func syncedRenames(folder: URL, count: Int = 200) -> (perSecond: Double, p99: Double) {
+/// any durable hand-over) and the 99th percentile of one, bounded to `count` files and 20 s (plus the pauses).
+///
+/// - Parameter pause: seconds before each hand-over. Zero runs them back to back; a lone file's pause (0.2 s at 5
+///   files/s) makes each meet the disk as a lone file does, idle since the one before.
+func syncedRenames(folder: URL, count: Int = 200, pause: Double = 0) -> (perSecond: Double, p99: Double) {
     let dir = folder.appendingPathComponent("fsync-probe")
     guard (try? makeFolder(dir)) != nil else { return (0, 0) }
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -199,7 +202,8 @@ func syncedRenames(folder: URL, count: Int = 200) -> (perSecond: Double, p99: Do
     let started = now()
     var done = 0
     var times: [Double] = []
-    while done < count, now() - started < 20 {
+    while done < count, now() - started < 20 + Double(count) * pause {
+        if pause > 0 { usleep(UInt32(pause * 1e6)) }
         let began = now()
         let temp = dir.appendingPathComponent(".f\(done).tmp").path, final = dir.appendingPathComponent("f\(done)").path
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -214,7 +218,7 @@ func syncedRenames(folder: URL, count: Int = 200) -> (perSecond: Double, p99: Do
         times.append(now() - began)
         done += 1
     }
-    return (Double(done) / (now() - started), percentile(times, 99))
+    return (Double(done) / (now() - started - Double(done) * pause), percentile(times, 99))
 }
 
 /// One row per size, each made by `body` in `root`, a fresh folder removed afterwards.
