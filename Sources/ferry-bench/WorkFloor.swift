@@ -33,6 +33,8 @@ final class WorkFloor {
     private let outboxDescriptor: Int32
     private var statements: [String: OpaquePointer] = [:]
     private let mapper: OrderFileMapper
+    /// The ledger's rows as the map stage writes them: its default profile, sales orders.
+    private let profile = OrderMappingSettings().profile
     private var sequence = 0
     /// When the last batch's outputs were all renamed into the outbox (``now()``): when a watcher would see them.
     private(set) var published = 0.0
@@ -117,7 +119,7 @@ final class WorkFloor {
                 input: URL(filePath: root + "/work/" + run), output: { URL(filePath: temporary) }, fail: nil, sent: nil,
                 lookup: { batch in
                     try batch.map { order in
-                        if try self.step("lookup", [.text("default"), .text("order"), .text(order.externalId)]) {
+                        if try self.step("lookup", [.text(self.profile), .text(Ledger.salesOrder), .text(order.externalId)]) {
                             throw BenchError("order \(order.externalId) is already in the floor's ledger")
                         }
                         orders.append(order)
@@ -148,7 +150,7 @@ final class WorkFloor {
                 ])
                 for order in sent[index] {
                     try step("record", [
-                        .text("default"), .text("order"), .text(order.externalId), .text(order.externalId), .text(order.hash),
+                        .text(profile), .text(Ledger.salesOrder), .text(order.externalId), .text(order.externalId), .text(order.hash),
                         .text(stamp), .text(stamp),
                     ])
                 }
