@@ -5,8 +5,16 @@ import Glibc
 #endif
 
 extension StateStore {
-    /// fsyncs the files deferred transactions rely on: one file alone, or a `syncfs` per filesystem for several
-    /// (one journal commit and one disk flush instead of one per file). Runs in the writer's turn.
+    /// Adds files a deferred transaction records, before it is queued (see ``syncDeferredFiles()``).
+    func register(_ files: [String]) {
+        guard !files.isEmpty else { return }
+        filesToSync.withLock { $0.append(contentsOf: files) }
+    }
+
+    /// fsyncs the files registered by deferred transactions: one file alone, or a `syncfs` per filesystem for
+    /// several (one journal commit and one disk flush instead of one per file). Runs in the writer's turn, before
+    /// the first of those transactions is written, and before durable writes (the files of transactions queued
+    /// behind them are complete, and syncing them early costs nothing more).
     func syncDeferredFiles() throws {
         let files = filesToSync.withLock { files in
             defer { files.removeAll() }

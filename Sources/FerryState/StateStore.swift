@@ -29,7 +29,8 @@ public final class StateStore: Sendable {
     /// The file the store lives in.
     public let path: String
 
-    /// Files that deferred transactions rely on and that must reach the disk before those transactions do.
+    /// Files that queued deferred transactions record as complete, registered when queued. The writer syncs
+    /// them in the turn of the first such transaction, before it writes it to the WAL.
     let filesToSync = Mutex<[String]>([])
     /// The last transaction queued by ``queueDeferred(syncing:_:)``, until it finishes. The writer runs them in
     /// order, so once it has finished so have all queued before it: a read waits for this one only, and
@@ -48,11 +49,11 @@ public final class StateStore: Sendable {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             // synchronous=NORMAL: a commit writes the WAL without syncing it. A durable write syncs it itself
-            // (``syncWAL()``), after the files deferred transactions rely on: as `synchronous=FULL` would, minus
-            // a `PRAGMA` before and after every deferred transaction and the transaction a flush needed.
+            // (``syncWAL()``): as `synchronous=FULL` would, minus a `PRAGMA` before and after every deferred
+            // transaction and the transaction a flush needed.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // A checkpoint fsyncs the WAL, which would make deferred transactions durable before the files they
-            // rely on (see writeDeferred): checkpoints run only in durable writes, after those files are synced.
+            // A checkpoint fsyncs the WAL and copies it into the database file: checkpoints run only in durable
+            // writes, so a batch of deferred transactions costs one WAL fsync.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         // Another ferry process (a `ferry status` beside `ferry watch`) waits instead of failing at once.
@@ -88,7 +89,8 @@ public final class StateStore: Sendable {
 
     /// A transaction on disk when it returns, with every deferred one before it. Runs in the writer's turn.
     private func durableTransaction<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
-        // Inside the writer's turn: no deferred transaction can slip in between the sync and the commit.
+        // Files a failed deferred transaction kept registered (a sync that failed), or queued ones already
+        // complete: synced before this commit, which the WAL's sync makes durable with every earlier one.
         try syncDeferredFiles()
         var result: T?
         try db.inTransaction {
@@ -121,11 +123,15 @@ public final class StateStore: Sendable {
     /// any effect that depends on them becomes visible.
     ///
     /// - Parameter files: files the transaction records as complete (an engine run's output temporaries). They
-    ///   are synced before the transaction can become durable, together with those of the other deferred
-    ///   transactions: one `syncfs` per filesystem for a batch instead of one fsync per file.
+    ///   are synced before the transaction is written to the WAL, not only before it is flushed: the kernel may
+    ///   write the WAL's pages back at any moment (its writeback delay, memory pressure, any `syncfs`), and a
+    ///   power cut must never keep a commit whose files it lost. Files of transactions queued meanwhile are
+    ///   synced with them: one `syncfs` per filesystem for all instead of one fsync per file. If a sync fails,
+    ///   the transaction is not written and throws.
     @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
     public func writeDeferred<T: Sendable>(syncing files: [String] = [], _ body: @Sendable (Database) throws -> T) throws -> T {
-        try naming { try writer.writeWithoutTransaction { db in try deferredTransaction(db, syncing: files, body) } }
+        register(files)
+        return try naming { try writer.writeWithoutTransaction { db in try deferredTransaction(db, recording: !files.isEmpty, body) } }
     }
 
     /// ``writeDeferred(syncing:_:)`` without waiting for it: the transaction is queued on the writer now, after
@@ -136,10 +142,13 @@ public final class StateStore: Sendable {
     /// - Returns: the queued transaction; ``QueuedWrite/finished()`` says how it ended.
     public func queueDeferred(syncing files: [String] = [], _ body: @escaping @Sendable (Database) throws -> Void) -> QueuedWrite {
         let queued = QueuedWrite()
+        // Registered now, so that the turn of the first transaction with files syncs those of every one queued
+        // behind it too (they are complete: their writers closed them before queueing).
+        register(files)
         // Queued and remembered under one lock: the last one remembered is always the last one queued.
         lastQueued.withLock { last in
             writer.asyncWriteWithoutTransaction { [self] db in
-                let result = Result { try deferredTransaction(db, syncing: files, body) }
+                let result = Result { try deferredTransaction(db, recording: !files.isEmpty, body) }
                     .mapError { error -> any Error in named(error) }
                 lastQueued.withLock { last in if last === queued { last = nil } }
                 queued.finish(result)
@@ -149,8 +158,11 @@ public final class StateStore: Sendable {
         return queued
     }
 
-    private func deferredTransaction<T>(_ db: Database, syncing files: [String], _ body: (Database) throws -> T) throws -> T {
-        filesToSync.withLock { $0.append(contentsOf: files) }
+    /// A transaction committed to the WAL without syncing it. Runs in the writer's turn.
+    ///
+    /// - Parameter recordsFiles: it registered files: they, and any registered since, are synced first.
+    private func deferredTransaction<T>(_ db: Database, recording recordsFiles: Bool, _ body: (Database) throws -> T) throws -> T {
+        if recordsFiles { try syncDeferredFiles() }
         var result: T?
         try db.inTransaction {
             result = try body(db)
@@ -159,8 +171,9 @@ public final class StateStore: Sendable {
         return result!
     }
 
-    /// Makes every transaction committed so far durable: in the writer's turn, the files deferred transactions
-    /// rely on are synced, then the WAL, which holds every commit. Suspends while the writer's queue runs it.
+    /// Makes every transaction committed so far durable: in the writer's turn, the WAL, which holds every commit,
+    /// is synced (the files deferred transactions record were synced before them). Suspends while the writer's
+    /// queue runs it.
     public func flush() async throws {
         try await naming { try await writer.writeWithoutTransaction { db in try flushInWritersTurn(db) } }
     }

@@ -105,6 +105,35 @@ import Testing
         #expect(try Self.names(try Self.reopen(folder)) == ["first", "second"])
     }
 
+    /// The files a deferred transaction records are synced before it is written to the WAL, not only before the
+    /// next flush: the kernel writes WAL pages back whenever it likes, and a power cut must never keep a commit
+    /// whose outputs it lost (recovery would take the missing temporary for a published one: an order lost).
+    /// A file that cannot be synced (a path through a regular file: ENOTDIR) makes the transaction fail unwritten;
+    /// the queued one behind it, which records no file, still commits; once the file's path is gone (its run
+    /// discarded it), the next transaction with files commits too.
+    @Test func aDeferredTransactionIsWrittenOnlyAfterTheFilesItRecordsAreSynced() async throws {
+        let (store, folder) = try Self.openStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let blocker = folder.appendingPathComponent("not-a-folder")
+        try Data("file".utf8).write(to: blocker)
+        let unsyncable = blocker.appendingPathComponent("output.tmp").path
+        let recording = store.queueDeferred(syncing: [unsyncable]) { db in
+            try db.execute(sql: "INSERT INTO t VALUES ('recorded')")
+        }
+        let plain = store.queueDeferred { db in try db.execute(sql: "INSERT INTO t VALUES ('plain')") }
+        await #expect(throws: StateStoreError.self) { try await recording.finished() }
+        try await plain.finished()
+        #expect(try Self.names(store) == ["plain"], "a transaction was written before the file it records was synced")
+
+        try FileManager.default.removeItem(at: blocker)
+        let output = folder.appendingPathComponent("output.tmp")
+        try Data("made".utf8).write(to: output)
+        let again = store.queueDeferred(syncing: [output.path]) { db in try db.execute(sql: "INSERT INTO t VALUES ('again')") }
+        try await again.finished()
+        try await store.flush()
+        #expect(try Self.names(try Self.reopen(folder)) == ["plain", "again"])
+    }
+
     /// Automatic checkpoints are off, so the flushes a `ferry watch` makes (its only durable writes while it
     /// maps files) copy the WAL into the database file once it is past 4 MiB; without that the WAL would grow
     /// as long as the daemon runs. 6 MiB of deferred rows and one flush: the rows are in the database file.

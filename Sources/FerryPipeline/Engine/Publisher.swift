@@ -24,7 +24,7 @@ struct Publisher: Sendable {
     ///     records that one).
     ///   - syncingOutputs: fsync the temporaries first: a run committed earlier (a batch that failed to publish,
     ///     a retry) or read back after a crash may have temporaries this process never registered with the store
-    ///     for syncing. A batch just committed passes false: the flush syncs its registered ones.
+    ///     for syncing. A batch just committed passes false: the store synced them before it wrote their commits.
     @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
     func publishAndArchive(
         _ entries: inout [JournalEntry], outputs: inout [[JournalEntry.Output]], syncingOutputs: Bool
