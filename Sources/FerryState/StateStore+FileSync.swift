@@ -5,17 +5,31 @@ import Glibc
 #endif
 
 extension StateStore {
-    /// Adds files a deferred transaction records, before it is queued (see ``syncDeferredFiles()``).
+    /// Adds files a deferred transaction records, before it is queued (see ``syncBeforeWriting(_:)``).
     func register(_ files: [String]) {
         guard !files.isEmpty else { return }
         filesToSync.withLock { $0.append(contentsOf: files) }
     }
 
-    /// fsyncs the files registered by deferred transactions: one file alone, or a `syncfs` per filesystem for
-    /// several (one journal commit and one disk flush instead of one per file). Runs in the writer's turn, before
-    /// the first of those transactions is written, and before durable writes (the files of transactions queued
-    /// behind them are complete, and syncing them early costs nothing more).
-    func syncDeferredFiles() throws {
+    /// Syncs the files a deferred transaction records (`own`), in the writer's turn before it is written: every
+    /// registered file at once (those of the transactions queued behind it are complete, and syncing them early
+    /// costs nothing more). If that fails, `own` alone, file by file, so that a file that cannot be synced (a
+    /// failing disk or share) fails only the transaction that records it; the others keep theirs registered for
+    /// their own turns. Either way `own` is no longer registered when this returns or throws: the files still
+    /// registered always belong to transactions not yet written.
+    func syncBeforeWriting(_ own: [String]) throws {
+        do {
+            try syncDeferredFiles()
+        } catch {
+            let mine = Set(own)
+            filesToSync.withLock { files in files.removeAll { mine.contains($0) } }
+            for file in own { try Self.sync(file, wholeFilesystem: false) }
+        }
+    }
+
+    /// fsyncs every registered file: one file alone, or a `syncfs` per filesystem for several (one journal commit
+    /// and one disk flush instead of one per file). On failure they stay registered.
+    private func syncDeferredFiles() throws {
         let files = filesToSync.withLock { files in
             defer { files.removeAll() }
             return files
@@ -34,7 +48,7 @@ extension StateStore {
                 }
             }
         } catch {
-            // Not synced: keep them for the next durable write, which fails the same way until the disk recovers.
+            // Not synced: kept for the turns of the transactions that registered them.
             filesToSync.withLock { $0.insert(contentsOf: files, at: 0) }
             throw error
         }

@@ -88,10 +88,10 @@ public final class StateStore: Sendable {
     }
 
     /// A transaction on disk when it returns, with every deferred one before it. Runs in the writer's turn.
+    ///
+    /// The files deferred transactions record need no sync here: each was synced before its transaction was
+    /// written, and the files still registered belong to transactions not yet written.
     private func durableTransaction<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
-        // Files a failed deferred transaction kept registered (a sync that failed), or queued ones already
-        // complete: synced before this commit, which the WAL's sync makes durable with every earlier one.
-        try syncDeferredFiles()
         var result: T?
         try db.inTransaction {
             result = try body(db)
@@ -126,12 +126,13 @@ public final class StateStore: Sendable {
     ///   are synced before the transaction is written to the WAL, not only before it is flushed: the kernel may
     ///   write the WAL's pages back at any moment (its writeback delay, memory pressure, any `syncfs`), and a
     ///   power cut must never keep a commit whose files it lost. Files of transactions queued meanwhile are
-    ///   synced with them: one `syncfs` per filesystem for all instead of one fsync per file. If a sync fails,
-    ///   the transaction is not written and throws.
+    ///   synced with them: one `syncfs` per filesystem for all instead of one fsync per file. If that fails,
+    ///   its own files are synced one by one: a file that cannot be synced fails only the transaction that
+    ///   records it, which is not written and throws.
     @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
     public func writeDeferred<T: Sendable>(syncing files: [String] = [], _ body: @Sendable (Database) throws -> T) throws -> T {
         register(files)
-        return try naming { try writer.writeWithoutTransaction { db in try deferredTransaction(db, recording: !files.isEmpty, body) } }
+        return try naming { try writer.writeWithoutTransaction { db in try deferredTransaction(db, recording: files, body) } }
     }
 
     /// ``writeDeferred(syncing:_:)`` without waiting for it: the transaction is queued on the writer now, after
@@ -148,7 +149,7 @@ public final class StateStore: Sendable {
         // Queued and remembered under one lock: the last one remembered is always the last one queued.
         lastQueued.withLock { last in
             writer.asyncWriteWithoutTransaction { [self] db in
-                let result = Result { try deferredTransaction(db, recording: !files.isEmpty, body) }
+                let result = Result { try deferredTransaction(db, recording: files, body) }
                     .mapError { error -> any Error in named(error) }
                 lastQueued.withLock { last in if last === queued { last = nil } }
                 queued.finish(result)
@@ -160,9 +161,9 @@ public final class StateStore: Sendable {
 
     /// A transaction committed to the WAL without syncing it. Runs in the writer's turn.
     ///
-    /// - Parameter recordsFiles: it registered files: they, and any registered since, are synced first.
-    private func deferredTransaction<T>(_ db: Database, recording recordsFiles: Bool, _ body: (Database) throws -> T) throws -> T {
-        if recordsFiles { try syncDeferredFiles() }
+    /// - Parameter files: the files it registered: synced first (``syncBeforeWriting(_:)``).
+    private func deferredTransaction<T>(_ db: Database, recording files: [String], _ body: (Database) throws -> T) throws -> T {
+        if !files.isEmpty { try syncBeforeWriting(files) }
         var result: T?
         try db.inTransaction {
             result = try body(db)
@@ -172,8 +173,8 @@ public final class StateStore: Sendable {
     }
 
     /// Makes every transaction committed so far durable: in the writer's turn, the WAL, which holds every commit,
-    /// is synced (the files deferred transactions record were synced before them). Suspends while the writer's
-    /// queue runs it.
+    /// is synced (the files deferred transactions record were synced before they were written). Suspends while
+    /// the writer's queue runs it.
     public func flush() async throws {
         try await naming { try await writer.writeWithoutTransaction { db in try flushInWritersTurn(db) } }
     }
@@ -185,19 +186,16 @@ public final class StateStore: Sendable {
     }
 
     private func flushInWritersTurn(_ db: Database) throws {
-        try syncDeferredFiles()
         try syncWAL()
         checkpointPastLimit(db)
     }
 
-    /// Copies the WAL into the database file and empties it (a `TRUNCATE` checkpoint), after syncing the files
-    /// deferred transactions rely on (the checkpoint makes those transactions durable). For benchmarks that
+    /// Copies the WAL into the database file and empties it (a `TRUNCATE` checkpoint). For benchmarks that
     /// seed a store and must not time the copying of the seed.
     @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
     public func checkpoint() throws {
         try naming {
             try writer.writeWithoutTransaction { db in
-                try syncDeferredFiles()
                 _ = try db.checkpoint(.truncate)
             }
         }

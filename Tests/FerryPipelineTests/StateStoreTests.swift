@@ -3,6 +3,9 @@ import Foundation
 import GRDB
 import Synchronization
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The state store's queued deferred transactions, what a read waits for, and its async API.
 @Suite(.serialized) struct StateStoreTests {
@@ -132,6 +135,42 @@ import Testing
         try await again.finished()
         try await store.flush()
         #expect(try Self.names(try Self.reopen(folder)) == ["plain", "again"])
+    }
+
+    /// A file that cannot be synced fails only the transaction that records it. A socket exists (the writer's
+    /// one `syncfs` for every registered file opens it first, and fails) but cannot be opened: the transaction
+    /// queued before the one behind it, whose own file syncs alone, still commits, and so does every flush.
+    @Test func aFileThatCannotBeSyncedFailsOnlyTheTransactionThatRecordsIt() async throws {
+        let (store, folder) = try Self.openStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let socketPath = folder.appendingPathComponent("s.sock").path
+        let socket = try Self.bindSocket(at: socketPath)
+        defer { close(socket) }
+        let output = folder.appendingPathComponent("output.tmp")
+        try Data("made".utf8).write(to: output)
+        let bad = store.queueDeferred(syncing: [socketPath]) { db in try db.execute(sql: "INSERT INTO t VALUES ('bad')") }
+        let good = store.queueDeferred(syncing: [output.path]) { db in try db.execute(sql: "INSERT INTO t VALUES ('good')") }
+        await #expect(throws: StateStoreError.self) { try await bad.finished() }
+        try await good.finished()
+        try await store.flush()
+        #expect(try Self.names(try Self.reopen(folder)) == ["good"])
+    }
+
+    /// A listening Unix socket at `path`: a file `stat` sees and `open` refuses (ENXIO).
+    static func bindSocket(at path: String) throws -> Int32 {
+        let descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: path.utf8.prefix(raw.count - 1))
+        }
+        let bound = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        try #require(descriptor >= 0 && bound == 0, "cannot make a socket at \(path)")
+        return descriptor
     }
 
     /// Automatic checkpoints are off, so the flushes a `ferry watch` makes (its only durable writes while it

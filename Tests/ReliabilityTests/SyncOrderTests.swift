@@ -24,7 +24,7 @@ struct SyncOrderTests {
             ferryExecutable.path, "run", "--config", root.config.path,
         ])
         #expect(run.status == 0, "\(run.output)")
-        let lines = try String(contentsOf: trace, encoding: .utf8).split(separator: "\n").map(String.init)
+        let lines = Self.joiningInterruptedCalls(try String(contentsOf: trace, encoding: .utf8))
         let outbox = root.outbox.path
         func first(after start: Int, _ matches: (String) -> Bool) -> Int? {
             lines.indices.first { $0 > start && matches(lines[$0]) && lines[$0].hasSuffix("= 0") }
@@ -46,5 +46,23 @@ struct SyncOrderTests {
         #expect(rename != nil, "no rename of the output after the WAL's fdatasync:\n\(lines.joined(separator: "\n"))")
         #expect(folder != nil, "no fsync of the outbox after the rename:\n\(lines.joined(separator: "\n"))")
         #expect(FileManager.default.fileExists(atPath: "\(outbox)/order-1.xml"))
+    }
+
+    /// strace's lines, one per call: with `-f`, a call another thread interrupts is printed as
+    /// `PID  fsync(7</path> <unfinished ...>` and later `PID  <... fsync resumed>) = 0`; the two are joined at
+    /// the first one's place (where the call began).
+    static func joiningInterruptedCalls(_ text: String) -> [String] {
+        var lines: [String] = []
+        var unfinished: [Substring: Int] = [:]
+        for line in text.split(separator: "\n") {
+            let pid = line.prefix { $0 != " " }
+            if let resumed = line.range(of: " resumed>"), let index = unfinished.removeValue(forKey: pid) {
+                lines[index] = lines[index].replacingOccurrences(of: " <unfinished ...>", with: "") + line[resumed.upperBound...]
+                continue
+            }
+            if line.hasSuffix("<unfinished ...>") { unfinished[pid] = lines.count }
+            lines.append(String(line))
+        }
+        return lines
     }
 }
