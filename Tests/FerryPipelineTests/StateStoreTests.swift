@@ -112,8 +112,7 @@ import Glibc
     /// next flush: the kernel writes WAL pages back whenever it likes, and a power cut must never keep a commit
     /// whose outputs it lost (recovery would take the missing temporary for a published one: an order lost).
     /// A file that cannot be synced (a path through a regular file: ENOTDIR) makes the transaction fail unwritten;
-    /// the queued one behind it, which records no file, still commits; once the file's path is gone (its run
-    /// discarded it), the next transaction with files commits too.
+    /// the queued one behind it, which records no file, still commits, and so does the next one with a file.
     @Test func aDeferredTransactionIsWrittenOnlyAfterTheFilesItRecordsAreSynced() async throws {
         let (store, folder) = try Self.openStore()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -137,9 +136,9 @@ import Glibc
         #expect(try Self.names(try Self.reopen(folder)) == ["plain", "again"])
     }
 
-    /// A file that cannot be synced fails only the transaction that records it. A socket exists (the writer's
-    /// one `syncfs` for every registered file opens it first, and fails) but cannot be opened: the transaction
-    /// queued before the one behind it, whose own file syncs alone, still commits, and so does every flush.
+    /// A file that cannot be synced fails only the transaction that records it. A socket exists but cannot be
+    /// opened: the writer's one `syncfs` for every registered file opens it first and fails. The transaction
+    /// queued behind, whose own file then syncs alone, still commits, and the flush after it succeeds.
     @Test func aFileThatCannotBeSyncedFailsOnlyTheTransactionThatRecordsIt() async throws {
         let (store, folder) = try Self.openStore()
         defer { try? FileManager.default.removeItem(at: folder) }
