@@ -104,7 +104,8 @@ public final class StateStore: Sendable {
 
     /// Copies the WAL into the database file once it is past ``checkpointBytes``: automatic checkpoints are off,
     /// so without this the WAL of a long `ferry watch` would only grow. Runs in the writer's turn, right after the
-    /// WAL was synced (a checkpoint makes every transaction in it durable, so the files they rely on come first).
+    /// WAL was synced (the checkpoint makes every transaction in it durable; the files they record were synced
+    /// before they were written).
     private func checkpointPastLimit(_ db: Database) {
         var wal = stat()
         if stat(path + "-wal", &wal) == 0, wal.st_size > Self.checkpointBytes {

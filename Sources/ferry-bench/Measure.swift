@@ -162,10 +162,12 @@ func cpuSeconds(pid: Int32) -> Double? {
 func threadCPUSeconds() -> Double {
     // A `timespec` is two longs; read as such because this module cannot name its members (MemberImportVisibility
     // finds them in CDispatch, which it does not import).
-    let time = UnsafeMutableRawPointer.allocate(byteCount: 2 * MemoryLayout<Int>.size, alignment: MemoryLayout<Int>.alignment)
-    defer { time.deallocate() }
-    guard clock_gettime(CLOCK_THREAD_CPUTIME_ID, time.assumingMemoryBound(to: timespec.self)) == 0 else { return 0 }
-    return Double(time.load(as: Int.self)) + Double(time.load(fromByteOffset: MemoryLayout<Int>.size, as: Int.self)) / 1e9
+    var time: (seconds: Int, nanoseconds: Int) = (0, 0)
+    let read = withUnsafeMutablePointer(to: &time) { pointer in
+        pointer.withMemoryRebound(to: timespec.self, capacity: 1) { clock_gettime(CLOCK_THREAD_CPUTIME_ID, $0) }
+    }
+    guard read == 0 else { return 0 }
+    return Double(time.seconds) + Double(time.nanoseconds) / 1e9
 }
 
 /// A fresh folder under the bench root.
