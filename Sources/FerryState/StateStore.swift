@@ -36,6 +36,8 @@ public final class StateStore: Sendable {
     /// order, so once it has finished so have all queued before it: a read waits for this one only, and
     /// never for a transaction queued after the read began (a busy stage would starve another stage's reads).
     private let lastQueued = Mutex<QueuedWrite?>(nil)
+    /// Read-only connections for ``readCommitted(_:)``: opened when every one is in use, then kept.
+    let committedReaders = Mutex<[DatabaseQueue]>([])
     /// The WAL size past which ``write(_:)`` and ``flush()`` checkpoint (SQLite's automatic default, 1,000 pages of 4 KiB).
     private static let checkpointBytes = 4 << 20
 
@@ -244,7 +246,7 @@ public final class StateStore: Sendable {
 
     /// Runs `body`, turning what it throws into a ``StateStoreError`` that names the file (a cancellation stays
     /// a `CancellationError`, for the callers that stop on it).
-    private func naming<T>(_ body: () throws -> T) throws -> T {
+    func naming<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch { throw named(error) }
     }
 

@@ -30,6 +30,10 @@ import Glibc
         try store.read { db in try String.fetchAll(db, sql: "SELECT name FROM t ORDER BY rowid") }
     }
 
+    static func committedNames(_ store: StateStore) throws -> [String] {
+        try store.readCommitted { db in try String.fetchAll(db, sql: "SELECT name FROM t ORDER BY rowid") }
+    }
+
     @Test func aReadSeesEveryTransactionQueuedBeforeIt() async throws {
         let (store, folder) = try Self.openStore()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -85,6 +89,38 @@ import Glibc
             }
         }
         #expect(finishedFirst, "the read waited for a write queued after it")
+    }
+
+    /// A committed read (the ledger's look-ups) sees what is written and waits for nothing queued: while a
+    /// queued transaction is held, eight threads reading at once all return, without its row; once it is
+    /// written, they see it.
+    @Test func aCommittedReadSeesWhatIsWrittenWithoutWaitingForTheQueue() async throws {
+        let (store, folder) = try Self.openStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await store.queueDeferred { db in try db.execute(sql: "INSERT INTO t VALUES ('written')") }.finished()
+        let release = DispatchSemaphore(value: 0)
+        let held = store.queueDeferred { db in
+            release.wait()
+            try db.execute(sql: "INSERT INTO t VALUES ('queued')")
+        }
+        let seen = Seen()
+        let readers = DispatchGroup()
+        for _ in 0..<8 {
+            readers.enter()
+            Thread.detachNewThread {
+                let names = (try? Self.committedNames(store)) ?? ["failed"]
+                seen.names.withLock { $0 += names }
+                readers.leave()
+            }
+        }
+        // A hang guard, not a speed check: a read that waited for the held transaction never returns before it.
+        let returned = readers.wait(timeout: .now() + 10) == .success
+        release.signal()
+        try await held.finished()
+        if !returned { readers.wait() }
+        #expect(returned, "a committed read waited for a queued transaction")
+        #expect(seen.names.withLock { $0 } == Array(repeating: "written", count: 8))
+        #expect(try Self.committedNames(store) == ["written", "queued"])
     }
 
     /// A deferred transaction is visible at once; its files are synced before anything makes it durable, and a

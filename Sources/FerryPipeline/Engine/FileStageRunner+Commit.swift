@@ -8,11 +8,13 @@ extension FileStageRunner {
     /// Runs and commits each file of the batch in order, then publishes the committed ones together.
     ///
     /// Commits are queued on the store and run while the next files' tasks do: a task's reads wait for them
-    /// (``StateStore/read(_:)``), so it still sees the ledger rows of the files before it, and both cores of a
-    /// small machine work during a burst. A task whose kind ``TaskKind/overlapsFiles`` runs ``overlap`` files at
+    /// (``StateStore/read(_:)``), so it still sees the rows of the files before it, and both cores of a small
+    /// machine work during a burst (look-ups through ``StateStore/readCommitted(_:)`` wait for nothing and are
+    /// checked again at the commit). A task whose kind ``TaskKind/overlapsFiles`` runs ``overlap`` files at
     /// once (a ``BlockingFileTask``, ``blockingOverlap`` files in one job per core); their commits still go in
-    /// order, and a commit that finds it conflicts with the one before (an order both files sent) is undone and
-    /// run again, with every file after it.
+    /// order, and a commit that finds it conflicts with one before (an order both files sent) is undone and run
+    /// again, with every file after it. Such a task's next group is taken while a group runs, and starts as soon
+    /// as it ends, before this actor queues that group's commits: the jobs never wait for that bookkeeping.
     func process(_ runIDs: [String]) async {
         busy = true
         // The depth reported after the batch must not count it as still in hand (a drained queue read 1).
@@ -25,47 +27,73 @@ extension FileStageRunner {
         var committing: CommittingGroup?
         var publishing: Task<[(file: FileInFlight, failure: String?)], Never>?
         var index = 0
-        while index < runIDs.count {
-            if index > 0, stopping || ContinuousClock.now - started > Self.batchTime {
-                // Back to the front of the queue, in order; after a stop, the journal has them claimed.
-                ready.insert(contentsOf: runIDs[index...], at: 0)
-                break
+        // A group's task sees the commits of the groups before it only if it checks again at its commit.
+        let pipelined = overlapsFiles
+        func goesOn() -> Bool { index < runIDs.count && !stopping && ContinuousClock.now - started <= Self.batchTime }
+        var taken = await takeGroup(of: runIDs, at: &index)
+        if !held.isEmpty {
+            // The batch before is published off this actor while this batch's tasks and commits go on.
+            let files = held
+            held = []
+            // Renames and fsyncs: on the blocking pool, so the cooperative pool keeps running the tasks.
+            publishing = Task.detached { [publisher] in
+                await BlockingPool.shared.perform { Self.publish(files, with: publisher) }
             }
-            let ids = runIDs[index..<min(index + groupSize, runIDs.count)]
-            index += ids.count
-            var taken: [FileInFlight] = []
-            for id in ids { if let file = await takeClaimed(id) { taken.append(file) } }
-            if !held.isEmpty {
-                // The batch before is published off this actor while this batch's tasks and commits go on.
-                let files = held
-                held = []
-                // Renames and fsyncs: on the blocking pool, so the cooperative pool keeps running the tasks.
-                publishing = Task.detached { [publisher] in
-                    await BlockingPool.shared.perform { Self.publish(files, with: publisher) }
-                }
-            }
-            let results = await Self.runTasks(taken, task: task, stop: stopRequest)
+        }
+        var running = startTasks(taken)
+        while let run = running {
+            let current = taken
+            running = nil
+            var next: [FileInFlight] = []
+            if pipelined, goesOn() { next = await takeGroup(of: runIDs, at: &index) }
+            let results = await withTaskCancellationHandler { await run.value } onCancel: { run.cancel() }
             // After a stop, the files no job took (always the group's last ones): back to the queue, unchanged.
-            let untaken = taken[results.count...].map { file in
+            let untaken = current[results.count...].map { file in
                 setAside(file)
                 return file.entry.runID
             }
-            let ran = await keepSucceeded(Array(taken.prefix(results.count)), results)
+            if untaken.isEmpty, !stopping, !next.isEmpty {
+                taken = next
+                running = startTasks(next)
+                next = []
+            }
+            // Taken for the next group, which a stop kept from starting: back to the queue after this group's.
+            let notStarted = next.map { file in
+                setAside(file)
+                return file.entry.runID
+            }
+            let ran = await keepSucceeded(Array(current.prefix(results.count)), results)
             if let previous = committing.take() {
                 let again = await awaitCommits(previous, into: &committed)
                 if !again.isEmpty {
-                    // These tasks may have missed what the files to run again will commit: they run again too.
+                    // These tasks may have missed what the files to run again will commit: they run again too,
+                    // and so does the group started after them, once it has ended.
                     for file in ran { setAside(file) }
-                    ready.insert(contentsOf: again + ran.map(\.entry.runID) + untaken + runIDs[index...], at: 0)
+                    var later: [String] = []
+                    if let run = running.take() {
+                        _ = await run.value
+                        for file in taken { setAside(file) }
+                        later = taken.map(\.entry.runID)
+                    }
+                    ready.insert(contentsOf: again + ran.map(\.entry.runID) + untaken + later + runIDs[index...], at: 0)
+                    index = runIDs.count
                     break
                 }
             }
             if !ran.isEmpty { committing = queueCommits(ran) }
-            if !untaken.isEmpty {
-                ready.insert(contentsOf: untaken + runIDs[index...], at: 0)
+            if !untaken.isEmpty || !notStarted.isEmpty {
+                ready.insert(contentsOf: untaken + notStarted + runIDs[index...], at: 0)
+                index = runIDs.count
                 break
             }
+            if !pipelined, goesOn() {
+                taken = await takeGroup(of: runIDs, at: &index)
+                running = startTasks(taken)
+            }
         }
+        // Not taken (the batch's time is up, or a stop): back to the front of the queue, in order; the journal
+        // has them claimed.
+        if index < runIDs.count { ready.insert(contentsOf: runIDs[index...], at: 0) }
         if let last = committing.take() {
             let again = await awaitCommits(last, into: &committed)
             ready.insert(contentsOf: again, at: 0)
@@ -75,6 +103,24 @@ extension FileStageRunner {
         // While claimed files wait, the batch is published while the next one's first tasks run; otherwise now,
         // so a lone file is never held back.
         if stopping || ready.isEmpty { await publishHeld() }
+    }
+
+    /// The next group of `runIDs` from `index`, ready to run: files quarantined or published on the way are
+    /// skipped, so it is empty only when no file is left.
+    private func takeGroup(of runIDs: [String], at index: inout Int) async -> [FileInFlight] {
+        var taken: [FileInFlight] = []
+        while taken.isEmpty, index < runIDs.count {
+            let ids = runIDs[index..<min(index + groupSize, runIDs.count)]
+            index += ids.count
+            for id in ids { if let file = await takeClaimed(id) { taken.append(file) } }
+        }
+        return taken
+    }
+
+    /// Starts `files`' tasks off this actor (nil for none): it takes the next group while they run.
+    private func startTasks(_ files: [FileInFlight]) -> Task<[Result<Void, any Error>], Never>? {
+        guard !files.isEmpty else { return nil }
+        return Task.detached { [task, stopRequest] in await Self.runTasks(files, task: task, stop: stopRequest) }
     }
 
     /// Files run together: ``overlap`` (``blockingOverlap`` for a ``BlockingFileTask``) when the task's kind

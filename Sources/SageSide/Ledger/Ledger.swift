@@ -87,15 +87,19 @@ public struct Ledger: Sendable {
         return entry.hash == hash ? .duplicate(entry) : .changed(entry)
     }
 
-    /// Looks up a batch of orders through the store, in one read outside a transaction after every commit queued
-    /// before it (the previous file's ledger rows): one pass through the store's writer per batch, not per order
-    /// (two SQLite lock calls per order were a visible part of a mapping run).
+    /// Looks up a batch of orders through the store, in one read of what is committed: one read per batch, not
+    /// per order (two SQLite lock calls per order were a visible part of a mapping run).
+    ///
+    /// It does not wait for the commits still queued (``StateStore/readCommitted(_:)``): an order that a file
+    /// committing meanwhile sends looks new here. The commit that records it again then fails with
+    /// ``LedgerConflict`` (``SentOrders/record(into:db:)``), and the engine maps the file again, when the order
+    /// is in the ledger. Waiting instead stopped every mapping job at the start of each group of a burst.
     ///
     /// - Returns: the decisions in the order of `orders`.
     public func decide(_ orders: [(externalId: String, hash: String)]) throws -> [LedgerDecision] {
         let ledger = self
         let ids = orders.map(\.externalId)
-        let entries = try store.readLatest { db in try ledger.entries(db, externalIds: ids) }
+        let entries = try store.readCommitted { db in try ledger.entries(db, externalIds: ids) }
         return orders.map { order in
             guard let entry = entries[order.externalId] else { return .new }
             return entry.hash == order.hash ? .duplicate(entry) : .changed(entry)
