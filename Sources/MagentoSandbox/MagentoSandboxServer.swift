@@ -149,6 +149,21 @@ public final class MagentoSandboxServer: Sendable {
                 return json(400, body)
             }
         }
+        if faults.applyLate > 0, method != "GET", await store.roll() < faults.applyLate {
+            // Applied on a task of its own, which the client's going away does not cancel, as PHP goes on.
+            let store = self.store
+            let late = Task {
+                try? await Task.sleep(for: .seconds(faults.lateSeconds))
+                guard faults.lateApplies else { return nil as (answer: APIAnswer, route: String)? }
+                return await store.handle(method: method, segments: apiSegments, query: query, body: parsedBody, options: options)
+            }
+            guard let (answer, route) = await late.value else {
+                await log(method, rawPath, "", query, bodyText, 504, "", "lost", authKind)
+                throw CancellationError()
+            }
+            await log(method, rawPath, route, query, bodyText, answer.status, answer.body.serialized, "late", authKind)
+            return json(answer.status, text: answer.body.serialized)
+        }
         let (answer, route) = await store.handle(
             method: method, segments: apiSegments, query: query, body: parsedBody, options: options)
         let text = answer.body.serialized

@@ -17,6 +17,9 @@ public struct MagentoError: Error, CustomStringConvertible, Sendable {
         case invalidResponse
         /// The secrets could not be read (a missing credential file or variable): nothing was sent.
         case credentials
+        /// A call whose effect is not known yet (a comment posted with no sure answer, which the store may still
+        /// be working on): not repeated until the store has had time to finish it.
+        case undecided
     }
 
     public let code: Code
@@ -54,7 +57,7 @@ public struct MagentoError: Error, CustomStringConvertible, Sendable {
     /// True for faults worth retrying later: no answer, maintenance, 429 and 5xx.
     public var isTransient: Bool {
         switch code {
-        case .transport, .maintenance, .credentials: true
+        case .transport, .maintenance, .credentials, .undecided: true
         case .invalidResponse: false
         case .http: status.map { $0 == 429 || $0 >= 500 } ?? false
         }
@@ -73,6 +76,8 @@ public struct MagentoError: Error, CustomStringConvertible, Sendable {
             text = "\(what): no answer from the store: \(message). Check the base URL, the network and the store."
         case .credentials:
             text = "\(what): not sent, no Magento credentials: \(message); ferry retries once they are readable"
+        case .undecided:
+            text = "\(what): \(message)"
         case .invalidResponse:
             text = "\(what): unexpected answer (HTTP \(status.map(String.init) ?? "?")): \(message)"
         case .http:

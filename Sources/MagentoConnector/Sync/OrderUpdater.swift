@@ -100,6 +100,11 @@ public struct OrderUpdater: Sendable {
     /// The client, the state store, the ledger's scope and the logger.
     public let context: MagentoJobContext
     public let settings: UpdateSettings
+    /// How long after an unsure POST the store may still add its comment: twice the client's request timeout.
+    /// Past the client's timeout the store may still be working on the call (a gateway answered 502 or 504, or
+    /// the client gave up, while PHP went on to send the customer's email); only after that does the order's
+    /// history say for sure that the comment is not coming.
+    public var undecidedSeconds: Double
     /// Test seam: runs after a successful POST, before the ledger says `posted` (a throw simulates a crash there).
     public var afterPost: (@Sendable (String) throws -> Void)?
 
@@ -107,6 +112,7 @@ public struct OrderUpdater: Sendable {
     public init(context: MagentoJobContext, settings: UpdateSettings) {
         self.context = context
         self.settings = settings
+        undecidedSeconds = 2 * context.client.configuration.http.requestTimeout
     }
 
     private struct Resolved: Sendable {
@@ -164,13 +170,23 @@ public struct OrderUpdater: Sendable {
         return result
     }
 
-    private func ledgerState(_ key: String) async throws -> String? {
+    /// The comment's ledger row: its state, and when it was set (for `posting`, just before the last POST).
+    private func ledgerState(_ key: String) async throws -> (state: String, since: Date?)? {
         let scope = self.scope
-        return try await store.read { db in
-            try String.fetchOne(
-                db, sql: "SELECT state FROM magento_comment_ledger WHERE scope = ? AND update_key = ?",
-                arguments: [scope, key])
+        let row = try await store.read { db -> (String, String)? in
+            try Row.fetchOne(
+                db, sql: "SELECT state, changed_at FROM magento_comment_ledger WHERE scope = ? AND update_key = ?",
+                arguments: [scope, key]
+            ).map { ($0["state"], $0["changed_at"]) }
         }
+        return row.map { state, changedAt in (state, MagentoDate.date(changedAt)) }
+    }
+
+
+    /// True when the store may still be working on the call that failed: no answer (a timeout, a dropped or
+    /// stalled answer) or a gateway's 502 or 504. Magento's own error answers (500) end its work on the call.
+    private static func mayStillRun(_ error: MagentoError) -> Bool {
+        error.code == .transport || error.status == 502 || error.status == 504
     }
 
     private func setLedger(
@@ -240,7 +256,8 @@ public struct OrderUpdater: Sendable {
         case .success(let allowed): status = allowed
         case .failure(let refusal): return .failed(refusal.message)
         }
-        switch try await ledgerState(key) {
+        let row = try await ledgerState(key)
+        switch row?.state {
         case "posted":
             return .alreadyPosted
         case "posting":
@@ -250,6 +267,15 @@ public struct OrderUpdater: Sendable {
                 try await setLedger(key, request, order.entityID, comment: comment, status: status, state: "posted")
                 logger.info("comment found on the order after an interrupted run; not posting again", metadata: meta)
                 return .alreadyPosted
+            }
+            // Not there yet, but the store may still be adding it: no second POST before it has had the time.
+            // `changed_at` is kept to the second: counted from the end of that second.
+            if let since = row?.since, case let waited = Date().timeIntervalSince(since) - 1, waited < undecidedSeconds {
+                throw MagentoError(
+                    code: .undecided, status: nil, method: "POST", path: "/orders/\(order.entityID)/comments",
+                    message: "order \(request.incrementID): the last post of its comment got no sure answer "
+                        + "\(Int(waited)) s ago and the order's history does not show it yet; the store may still "
+                        + "be adding it, so ferry looks again before posting, from \(Int(undecidedSeconds)) s after it")
             }
         default:
             if settings.preventReprocessing ?? true, let stage = settings.stage, order.status == stage {
@@ -294,7 +320,9 @@ public struct OrderUpdater: Sendable {
                     try await setLedger(key, request, order.entityID, comment: comment, status: status, state: "posted")
                     return .posted
                 }
-                if attempt >= 3 { throw error }
+                // The store may still be working on it: the row stays `posting`, and a later attempt decides
+                // once ``undecidedSeconds`` have passed (a look now would miss a comment still being added).
+                if Self.mayStillRun(error) || attempt >= 3 { throw error }
                 do {
                     try await Task.sleep(for: client.configuration.retry.delay(attempt: attempt))
                 } catch {
