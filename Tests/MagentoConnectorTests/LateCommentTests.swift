@@ -47,13 +47,17 @@ import Testing
             let lost = await #expect(throws: MagentoError.self) { try await updater.update([Self.request]) }
             #expect(lost?.code == .transport, "\(String(describing: lost))")
             sandbox.updateOptions { $0.faults.applyLate = 0 }
-            let undecided = await #expect(throws: MagentoError.self) { try await updater.update([Self.request]) }
+            // The order after it in the same input is not held back: it is posted, and the input is tried again.
+            let next = OrderUpdateRequest(incrementID: "100000003", comment: "Imported into Sage as sales order 90003")
+            let undecided = await #expect(throws: MagentoError.self) { try await updater.update([Self.request, next]) }
             #expect(undecided?.code == .undecided, "\(String(describing: undecided))")
             #expect(undecided?.isTransient == true)
+            #expect(await sandbox.store.comments(3).count == 1)
             try await waitFor { await sandbox.store.comments(2).count == 1 }
-            #expect(try await updater.update([Self.request]) == [.alreadyPosted])
+            #expect(try await updater.update([Self.request, next]) == [.alreadyPosted, .alreadyPosted])
             #expect(await sandbox.store.comments(2).count == 1)
-            let posts = await sandbox.store.requestLog().filter { $0.method == "POST" }
+            #expect(await sandbox.store.comments(3).count == 1)
+            let posts = await sandbox.store.requestLog().filter { $0.method == "POST" && $0.path.hasSuffix("/2/comments") }
             #expect(posts.map(\.fault) == ["late"], "the comment was posted \(posts.count) times")
         }
     }

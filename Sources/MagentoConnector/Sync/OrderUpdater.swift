@@ -126,17 +126,27 @@ public struct OrderUpdater: Sendable {
     /// - Parameter progress: told `(done, total)` after each order, so a file of thousands of orders shows its
     ///   progress order by order rather than once at the end.
     /// - Throws: a transient ``MagentoError`` when the store cannot be reached: orders done so far are in the ledger,
-    ///   so a retry of the whole input neither skips nor repeats any.
+    ///   so a retry of the whole input neither skips nor repeats any. Also, after the other orders, when an order's
+    ///   comment is still undecided (``MagentoError/Code/undecided``).
     public func update(
         _ requests: [OrderUpdateRequest], progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
     ) async throws -> [UpdateOutcome] {
         let resolved = try await resolve(requests.map(\.incrementID))
         var outcomes: [UpdateOutcome] = []
+        // An order whose comment is undecided does not hold back the orders after it: they go on, and the input
+        // is tried again later for it (those done are `posted` in the ledger by then).
+        var undecided: MagentoError?
         for request in requests {
             // A safe point: every order before this one is `posted` in the ledger (or was refused).
             if Task.isCancelled { throw MagentoError.stopped("order update") }
             if let order = resolved[request.incrementID] {
-                outcomes.append(try await update(request, order: order))
+                do {
+                    outcomes.append(try await update(request, order: order))
+                } catch let error as MagentoError where error.code == .undecided {
+                    logger.info("\(error)", metadata: ["ferry.order": "\(request.incrementID)"])
+                    undecided = undecided ?? error
+                    outcomes.append(.failed("\(error)"))
+                }
             } else {
                 outcomes.append(
                     .failed(
@@ -145,6 +155,7 @@ public struct OrderUpdater: Sendable {
             }
             progress?(outcomes.count, requests.count)
         }
+        if let undecided { throw undecided }
         return outcomes
     }
 
@@ -181,7 +192,6 @@ public struct OrderUpdater: Sendable {
         }
         return row.map { state, changedAt in (state, MagentoDate.date(changedAt)) }
     }
-
 
     /// True when the store may still be working on the call that failed: no answer (a timeout, a dropped or
     /// stalled answer) or a gateway's 502 or 504. Magento's own error answers (500) end its work on the call.
