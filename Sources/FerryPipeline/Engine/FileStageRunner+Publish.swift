@@ -27,7 +27,7 @@ extension FileStageRunner {
         do {
             var entries = files.map(\.entry)
             var outputs = files.map(\.outputs)
-            // Their temporaries were registered with their deferred commits: the flush syncs them.
+            // Their temporaries were synced before their commits were written (StateStore.syncBeforeWriting).
             try publisher.publishAndArchive(&entries, outputs: &outputs, syncingOutputs: false)
             for index in files.indices {
                 files[index].entry = entries[index]
