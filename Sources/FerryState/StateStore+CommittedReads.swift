@@ -21,7 +21,8 @@ extension StateStore {
     private func openCommittedReader() throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.readonly = true
-        // A TRUNCATE checkpoint resets the WAL: a read that starts then waits for it instead of failing.
+        // SQLite may answer busy to a read that starts while the writer resets the WAL after a checkpoint, or
+        // while another process recovers it: the read waits, as the writer's connection does, instead of failing.
         configuration.busyMode = .timeout(10)
         configuration.label = "ferry.state.committed"
         return try DatabaseQueue(path: path, configuration: configuration)

@@ -15,12 +15,12 @@ import Logging
 /// (`FileStageRunner+Publish.swift`, ``Publisher``) -> done; or failure and quarantine
 /// (`FileStageRunner+Failures.swift`); after a crash, `FileStageRunner+Recovery.swift`.
 ///
-/// Group commit: files claimed together are run and committed in order (deferred transactions, queued on the
-/// store while the next files' tasks run; a task's reads wait for them, so it sees the rows of the files before
-/// it, or check again at the commit), then published together: their outputs (one syncfs) and then their commits (one WAL fsync) reach
-/// the disk before anything is published, and each folder is fsynced once for the batch, so a burst costs a
-/// handful of fsyncs per batch instead of six per file. While more claimed files wait, a batch is published
-/// while the next batch's first tasks run, so both cores of a small machine work.
+/// Group commit: files claimed together are run and committed in order (deferred transactions, queued on the store
+/// while the next files' tasks run; a task's reads wait for them, so it sees the rows of the files before it, or check
+/// again at the commit), then published together: their outputs (one syncfs) and then their commits (one WAL fsync)
+/// reach the disk before anything is published, and each folder is fsynced once for the batch, so a burst costs a
+/// handful of fsyncs per batch instead of six per file. While more claimed files wait, a batch is published while the
+/// next batch's first tasks run, so both cores of a small machine work.
 actor FileStageRunner: StageRunning {
     let stage: StageConfig
     let task: any FileTask
