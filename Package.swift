@@ -243,7 +243,7 @@ let package = Package(
         // captures): only test targets depend on it, so nothing of it reaches the `ferry` product.
         .target(
             name: "FerryTestSupport",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: ["FerryXML", "SageSide", .product(name: "Logging", package: "swift-log")],
             path: "Tests/FerryTestSupport", swiftSettings: strictSettings),
         .testTarget(name: "FerryValuesTests", dependencies: ["FerryValues", "FerryTestSupport"], swiftSettings: strictSettings),
         .testTarget(

@@ -49,6 +49,9 @@ struct Sage200ImportOrdersTask: FileTask {
         var imported: [(id: String, ref: String)] = []
         // By who refused (ferry reading the record, or Sage 200), for the console's Orders page (OrderRefusals).
         var refusals: [String: [OrderRefusal]] = [:]
+        // The first order whose POST is undecided (``Sage200OrderImporter/undecidedSeconds``): thrown once the rest
+        // of the file is done, so the file is tried again and its created orders come back as already imported.
+        var undecided: Sage200Error?
         for (index, record) in records.enumerated() {
             let order: MagentoOrder
             do { order = try MagentoOrder(record: record) } catch {
@@ -59,8 +62,14 @@ struct Sage200ImportOrdersTask: FileTask {
                 context.count("orders.failed")
                 continue
             }
-            let outcome = try await importer.importOrder(order)
             let meta: Logger.Metadata = ["ferry.order": "\(order.incrementId)"]
+            let outcome: Sage200ImportOutcome
+            do { outcome = try await importer.importOrder(order) } catch let error as Sage200Error where error.code == .undecided {
+                // It must not hold back the orders after it: they go on, and the file is tried again for it.
+                context.logger.info("\(error)", metadata: meta)
+                undecided = undecided ?? error
+                continue
+            }
             switch outcome {
             case .refused(let reason):
                 context.logger.warning("order not imported into Sage 200: \(reason)", metadata: meta)
@@ -85,6 +94,7 @@ struct Sage200ImportOrdersTask: FileTask {
             }
             context.progress("orders", done: index + 1, total: records.count)
         }
+        if let undecided { throw undecided }
         let sent = self.sent
         let entered = imported
         let refused = refusals

@@ -19,7 +19,7 @@ public final class MagentoSandboxServer: Sendable {
     /// The data; tests read and change it directly.
     public let store: SandboxStore
     private let options: Mutex<MagentoSandboxOptions>
-    private let http: LoopbackHTTPServer<SandboxRequestContext>
+    private let http: LoopbackHTTPServer<ConnectionRequestContext>
 
     /// Creates a sandbox with `orders` generated orders.
     ///
@@ -63,7 +63,14 @@ public final class MagentoSandboxServer: Sendable {
         to maintenance downtime or capacity problems. Please try again later.</p></body></html>
         """
 
-    private func respond(_ request: Request, context: SandboxRequestContext) async throws -> Response {
+    /// Varnish's own error page (builtin.vcl), which a gateway in front of Magento answers when its backend fails.
+    static let gatewayPage = """
+        <!DOCTYPE html><html><head><title>503 Backend fetch failed</title></head><body>
+        <h1>Error 503 Backend fetch failed</h1><p>Backend fetch failed</p><h3>Guru Meditation:</h3><p>XID: 32770</p>
+        <hr><p>Varnish cache server</p></body></html>
+        """
+
+    private func respond(_ request: Request, context: ConnectionRequestContext) async throws -> Response {
         let options = currentOptions
         let raw = request.uri.description
         let rawPath = String(raw.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
@@ -156,6 +163,10 @@ public final class MagentoSandboxServer: Sendable {
                 try? await Task.sleep(for: .seconds(faults.lateSeconds))
                 guard faults.lateApplies else { return nil as (answer: APIAnswer, route: String)? }
                 return await store.handle(method: method, segments: apiSegments, query: query, body: parsedBody, options: options)
+            }
+            if let status = faults.gatewayStatus {
+                await log(method, rawPath, "", query, bodyText, status, Self.gatewayPage, "gateway", authKind)
+                return html(status, Self.gatewayPage)
             }
             guard let (answer, route) = await late.value else {
                 await log(method, rawPath, "", query, bodyText, 504, "", "lost", authKind)
@@ -253,17 +264,5 @@ public final class MagentoSandboxServer: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=UTF-8"
         return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
-    }
-}
-
-/// The request context of the sandbox: Hummingbird's basic one plus the connection, so a fault can close it.
-struct SandboxRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    /// The TCP connection the request came on.
-    let channel: any Channel
-
-    init(source: ApplicationRequestContextSource) {
-        self.coreContext = .init(source: source)
-        self.channel = source.channel
     }
 }

@@ -70,6 +70,9 @@ public struct SandboxFaults: Sendable {
     public var lateSeconds: Double = 5
     /// False: a late call is dropped when its time is up, never applied (the request died behind the gateway).
     public var lateApplies = true
+    /// Non-nil: a late call is answered at once with this status and Varnish's error page ("Backend fetch
+    /// failed"), as a gateway in front of the store does when it gives up, while the call goes on behind it.
+    public var gatewayStatus: Int?
     public var seed: UInt64 = 42
 
     /// No faults.

@@ -141,7 +141,10 @@ public actor Sage200Authenticator {
         let request = HTTPRequest(
             method: "POST", url: configuration.authURL + "/oauth/token",
             headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
-            body: Data(MagentoClient.queryString(form).utf8))
+            body: Data(MagentoClient.queryString(form).utf8),
+            // A refresh token works once: a grant libcurl sent again by itself would spend the new one's parent and
+            // come back `invalid_grant`, so it goes on a connection of its own (``HTTPRequest/idempotent``).
+            idempotent: false)
         let response: HTTPResponse
         do { response = try await pool.perform(request, options: configuration.http) } catch let error as CurlTransportError {
             throw Sage200Error(code: .transport, method: "POST", path: "/oauth/token", message: error.message)

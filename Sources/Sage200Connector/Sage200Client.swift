@@ -127,7 +127,8 @@ public final class Sage200Client: Sendable {
             }
             if let key = configuration.subscriptionKey { headers.append(("Ocp-Apim-Subscription-Key", key)) }
             if body != nil { headers.append(("Content-Type", "application/json")) }
-            let request = HTTPRequest(method: method, url: url, headers: headers, body: body?.data)
+            // Not idempotent: a connection of its own, so libcurl never sends it again by itself (``HTTPRequest/idempotent``).
+            let request = HTTPRequest(method: method, url: url, headers: headers, body: body?.data, idempotent: idempotent)
 
             let failure: Sage200Error
             var retryable: Bool

@@ -18,6 +18,9 @@ public struct Sage200Error: Error, CustomStringConvertible, Sendable {
         case siteAccess
         /// The configuration is incomplete (client id, site, token file).
         case configuration
+        /// A POST got no clear answer and Sage does not show its record yet: the server behind the gateway may still
+        /// be creating it, so nothing is sent again before ``Sage200OrderImporter/undecidedSeconds`` have passed.
+        case undecided
     }
 
     /// The kind.
@@ -43,7 +46,7 @@ public struct Sage200Error: Error, CustomStringConvertible, Sendable {
     /// True for faults worth retrying later: no answer, 429 and 5xx.
     public var isTransient: Bool {
         switch code {
-        case .transport: true
+        case .transport, .undecided: true
         case .http: status.map { $0 == 429 || $0 >= 500 } ?? false
         default: false
         }
@@ -59,7 +62,7 @@ public struct Sage200Error: Error, CustomStringConvertible, Sendable {
             return "\(what): \(message). Authorize ferry again: run `ferry sage200 authorize --config <config.json>` and sign in with the Sage ID that has API access"
         case .siteAccess:
             return "\(what): HTTP 401 with a fresh token: the X-Site/X-Company pair (connections.sage200.site / .company) is wrong or the Sage user has no access to that company. Run `ferry sage200 sites --config <config.json>` to list what the user may use"
-        case .configuration: return "\(what): \(message)"
+        case .configuration, .undecided: return "\(what): \(message)"
         }
     }
 }

@@ -14,6 +14,8 @@ public struct Sage200LedgerEntry: Sendable, Hashable {
     public var sageId: Int?
     /// Sage's order number, once created.
     public var documentNo: String?
+    /// When the state was set: for `posting`, just before the last POST (whole seconds).
+    public var since: Date?
 }
 
 /// The Sage 200 ledger: each order is recorded durably before its POST and after Sage's answer, so an order whose
@@ -105,7 +107,8 @@ public struct Sage200Ledger: Sendable {
     private static func entry(_ row: Row) -> Sage200LedgerEntry {
         Sage200LedgerEntry(
             externalId: row["external_id"], incrementId: row["increment_id"], state: row["state"],
-            sageId: row["sage_id"], documentNo: row["document_no"])
+            sageId: row["sage_id"], documentNo: row["document_no"],
+            since: (row["modified"] as String?).flatMap { ISO8601DateFormatter().date(from: $0) })
     }
 
     static func stamp() -> String { ISO8601DateFormatter().string(from: Date()) }

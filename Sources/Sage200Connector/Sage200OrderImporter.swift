@@ -38,13 +38,23 @@ public final class Sage200OrderImporter: Sendable {
     /// POSTs of one order in one run, each after a search found nothing, before the file is left for a retry.
     static let maxPosts = 3
 
+    /// How long after a POST with no clear answer (no answer, a cut one, a gateway's 502, 503 or 504) ferry waits
+    /// before it may send the order again, when a search does not find it. The gateway gives up before the
+    /// on-premise server behind it does: a search at once can miss an order still being created. Twice the request
+    /// timeout by default.
+    public let undecidedSeconds: Double
+
     /// Creates an importer; look-ups are cached for its lifetime.
-    public init(client: Sage200Client, ledger: Sage200Ledger, settings: Sage200OrderSettings, logger: Logger) {
+    public init(
+        client: Sage200Client, ledger: Sage200Ledger, settings: Sage200OrderSettings, logger: Logger,
+        undecidedSeconds: Double? = nil
+    ) {
         self.client = client
         self.ledger = ledger
         self.settings = settings
         self.lookups = Sage200Lookups(client: client)
         self.logger = logger
+        self.undecidedSeconds = undecidedSeconds ?? 2 * client.configuration.http.requestTimeout
     }
 
     /// Imports one order.
@@ -61,6 +71,13 @@ public final class Sage200OrderImporter: Sendable {
                 try await record(order, found)
                 logger.info("order found in Sage after a lost answer; adopted", metadata: meta)
                 return .adopted(documentNo: found.documentNo, sageId: found.id)
+            }
+            // Not there yet, but the server may still be creating it: no second POST before the wait is over.
+            // `since` has whole seconds: the wait counts from the end of that second.
+            if undecidedSeconds > 0, let since = entry.since, case let waited = Date().timeIntervalSince(since) - 1,
+                waited < undecidedSeconds
+            {
+                throw undecided(order, waited: waited)
             }
         }
         let body: JSONValue
@@ -96,11 +113,31 @@ public final class Sage200OrderImporter: Sendable {
                     try await offload { try ledger.refused(externalId: id) }
                     return .refused("Sage 200 refused the order: \(error.message)")
                 }
+                // The ledger row stays `posting`: a later attempt searches again, and posts only after the wait.
+                if Self.mayStillRun(error) {
+                    logger.warning("POST /sop_orders got no clear answer and Sage has no such order yet: \(error)", metadata: meta)
+                    throw undecided(order, waited: 0)
+                }
                 guard error.isTransient, post < Self.maxPosts else { throw error }
                 logger.warning("POST /sop_orders failed and Sage has no such order; sending again: \(error)", metadata: meta)
             }
         }
         throw Sage200Error(code: .transport, method: "POST", path: "/sop_orders", message: "gave up after \(Self.maxPosts) attempts")
+    }
+
+    /// True when Sage may still be working on the POST that failed: no answer (a timeout, a cut answer) or a
+    /// gateway's 502, 503 or 504 (Sage 200 answers through Azure API Management; a 504 is often the on-premise
+    /// server or its tunnel, which go on). Sage's own answers, 429 and 500, end its work on the call.
+    static func mayStillRun(_ error: Sage200Error) -> Bool {
+        error.code == .transport || [502, 503, 504].contains(error.status ?? 0)
+    }
+
+    private func undecided(_ order: SageSide.MagentoOrder, waited: Double) -> Sage200Error {
+        Sage200Error(
+            code: .undecided, method: "POST", path: "/sop_orders",
+            message: "order \(order.incrementId) got no clear answer and Sage does not show it yet; the server may still "
+                + "be creating it, so ferry searches again before sending it, from \(Int(undecidedSeconds)) s after the "
+                + "POST (\(Int(max(0, waited))) s so far)")
     }
 
     struct Found {

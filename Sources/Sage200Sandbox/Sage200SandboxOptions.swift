@@ -33,6 +33,17 @@ public struct Sage200Faults: Sendable {
     public var rate5xx = 0.0
     /// `POST /sop_orders` and `POST /customers`: the record is created, then the connection is cut before the answer.
     public var dropAfterApply = 0.0
+    /// `POST /sop_orders` and `POST /customers`: the record is created, then the connection is closed before one
+    /// byte of the answer leaves. On a kept-alive connection libcurl would send such a request again by itself.
+    public var applyThenDrop = 0.0
+    /// `POST /sop_orders` and `POST /customers`: the gateway answers 504 at once, and the record is created
+    /// ``lateMilliseconds`` later (never, with ``lateApplies`` false), as when the on-premise server behind the
+    /// gateway's timeout is still working.
+    public var applyLate = 0.0
+    /// How long after its 504 a late POST is applied.
+    public var lateMilliseconds = 500
+    /// False: a late POST is dropped instead (the server never got to it).
+    public var lateApplies = true
     /// Every answer waits this long first.
     public var latencyMilliseconds = 0
     /// Seed of the fault dice.
@@ -40,12 +51,14 @@ public struct Sage200Faults: Sendable {
 
     /// Creates faults.
     public init(
-        rate429: Double = 0, rate5xx: Double = 0, dropAfterApply: Double = 0, latencyMilliseconds: Int = 0,
-        seed: UInt64 = 42
+        rate429: Double = 0, rate5xx: Double = 0, dropAfterApply: Double = 0, applyThenDrop: Double = 0,
+        applyLate: Double = 0, latencyMilliseconds: Int = 0, seed: UInt64 = 42
     ) {
         self.rate429 = rate429
         self.rate5xx = rate5xx
         self.dropAfterApply = dropAfterApply
+        self.applyThenDrop = applyThenDrop
+        self.applyLate = applyLate
         self.latencyMilliseconds = latencyMilliseconds
         self.seed = seed
     }

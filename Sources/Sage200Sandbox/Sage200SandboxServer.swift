@@ -20,7 +20,7 @@ public final class Sage200SandboxServer: Sendable {
     /// The data; tests read and change it directly.
     public let store: Sage200SandboxStore
     private let options: Mutex<Sage200SandboxOptions>
-    private let http: LoopbackHTTPServer<BasicRequestContext>
+    private let http: LoopbackHTTPServer<ConnectionRequestContext>
 
     /// Creates a stand-in stocked with `catalogue` (code, name, stock) or the shared demo catalogue.
     public init(
@@ -57,7 +57,7 @@ public final class Sage200SandboxServer: Sendable {
     /// Stops the server.
     public func stop() async { await http.stop() }
 
-    private func respond(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    private func respond(_ request: Request, context: ConnectionRequestContext) async throws -> Response {
         let options = currentOptions
         let raw = request.uri.description
         let rawPath = String(raw.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
@@ -126,8 +126,30 @@ public final class Sage200SandboxServer: Sendable {
                 return json(400, ["Message": .string("The request is invalid: \(error)")])
             }
         }
+        let creating = method == "POST" && (apiSegments == ["sop_orders"] || apiSegments == ["customers"])
+        if creating, faults.applyLate > 0, await store.roll() < faults.applyLate {
+            // The gateway gives up at once; the server behind it goes on and creates the record later.
+            var gateway = Sage200Answer.error(504, "The gateway timed out waiting for the Sage 200 server.")
+            gateway.route = "/" + apiSegments[0]
+            let fault = faults.lateApplies ? "applyLate" : "lateDropped"
+            await log(options, method, apiSegments, query, bodyText, 504, gateway.body.serialized, fault, gateway)
+            if faults.lateApplies {
+                let store = self.store
+                Task {
+                    try? await Task.sleep(for: .milliseconds(faults.lateMilliseconds))
+                    _ = await store.handle(method: method, segments: apiSegments, query: query, body: parsed)
+                }
+            }
+            return json(504, gateway.body)
+        }
         let answer = await store.handle(method: method, segments: apiSegments, query: query, body: parsed)
         let text = answer.body.serialized
+        if answer.created, faults.applyThenDrop > 0, await store.roll() < faults.applyThenDrop {
+            // Created; the connection closes before one byte of the answer leaves.
+            await log(options, method, apiSegments, query, bodyText, answer.status, text, "applyThenDrop", answer)
+            try? await context.channel.close()
+            throw CancellationError()
+        }
         var drop = false
         if answer.created { drop = await store.roll() < faults.dropAfterApply }
         await log(options, method, apiSegments, query, bodyText, answer.status, text, drop ? "drop" : nil, answer)

@@ -82,4 +82,31 @@ import Testing
             #expect(await sandbox.store.requestLog().filter { $0.method == "POST" }.map(\.fault) == ["lost", nil])
         }
     }
+
+    /// A gateway in front of the store (Varnish, Fastly) answers 503 "Backend fetch failed" while the store goes
+    /// on and adds the comment 2 s later. The client does not send the POST again (the 503 is not Magento's
+    /// maintenance page), the order is undecided, and the comment shows once.
+    @Test func aCommentBehindAGateways503IsNotPostedAgain() async throws {
+        var options = MagentoSandboxOptions()
+        options.faults.lateSeconds = 2
+        options.faults.gatewayStatus = 503
+        try await withSandbox(
+            orders: 3, options: options,
+            retry: RetryPolicy(maxAttempts: 4, initial: .milliseconds(1), maximum: .milliseconds(5))
+        ) { sandbox, client, store in
+            var updater = OrderUpdater(client: client, store: store, scope: "gateway", settings: UpdateSettings())
+            updater.undecidedSeconds = 600
+            sandbox.updateOptions { $0.faults.applyLate = 1 }
+            let refused = await #expect(throws: MagentoError.self) { try await updater.update([Self.request]) }
+            #expect(refused?.code == .http && refused?.status == 503, "a gateway's 503 is not maintenance: \(String(describing: refused))")
+            sandbox.updateOptions { $0.faults.applyLate = 0 }
+            let undecided = await #expect(throws: MagentoError.self) { try await updater.update([Self.request]) }
+            #expect(undecided?.code == .undecided, "\(String(describing: undecided))")
+            try await waitFor { await sandbox.store.comments(2).count == 1 }
+            #expect(try await updater.update([Self.request]) == [.alreadyPosted])
+            #expect(await sandbox.store.comments(2).count == 1)
+            let posts = await sandbox.store.requestLog().filter { $0.method == "POST" }
+            #expect(posts.map(\.fault) == ["gateway"], "the comment was posted \(posts.count) times")
+        }
+    }
 }

@@ -2,6 +2,7 @@ import FerryState
 import FerryValues
 import Foundation
 import GRDB
+import Logging
 import MagentoConnector
 import Sage200Connector
 import Sage200Sandbox
@@ -61,7 +62,9 @@ import Testing
     @Test func lostAnswersAndRetriesNeverDoubleAnOrder() async throws {
         let faults = Sage200Faults(rate429: 0.1, rate5xx: 0.1, dropAfterApply: 0.35, seed: 5)
         try await withSage200(options: Sage200SandboxOptions(faults: faults)) { sage in
-            let importer = sage.importer()
+            // The stand-in's 5xx come before it does anything: no wait for a POST the server might still finish.
+            let importer = Sage200OrderImporter(
+                client: sage.client, ledger: sage.ledger, settings: .init(), logger: Logger(label: "test"), undecidedSeconds: 0)
             var pending = (1...60).map { demoOrder($0) }
             var rounds = 0
             // A transient failure leaves the order for the next run, as the engine retries the file.

@@ -140,7 +140,10 @@ public final class MagentoClient: Sendable {
                 let error = Self.error(from: response, method: method, path: fullPath)
                 retryAfter = RetryPolicy.retryAfter(response.headers["retry-after"])
                 retryable = [429, 500, 502, 503, 504].contains(response.status)
-                if !idempotent { retryable = response.status == 429 || response.status == 503 }
+                // Only what surely did not run: a 429, or Magento's maintenance page (no code ran). Another 503 is
+                // a gateway's that may have given up on a call still running (Varnish "Backend fetch failed",
+                // Fastly "first byte timeout").
+                if !idempotent { retryable = response.status == 429 || error.code == .maintenance }
                 outcome = .failure(error)
             } catch let error as MagentoError {
                 throw error
@@ -180,7 +183,6 @@ public final class MagentoClient: Sendable {
 
     /// Turns an error response into a ``MagentoError`` with Magento's parameters substituted.
     static func error(from response: HTTPResponse, method: String, path: String) -> MagentoError {
-        let contentType = response.headers["content-type"] ?? ""
         if let json = try? JSONValue.parse(response.body), let phrase = json["message"]?.text {
             let message = MagentoError.substitute(phrase, parameters: json["parameters"])
             let details = (json["errors"]?.array ?? []).compactMap { item -> String? in
@@ -190,11 +192,18 @@ public final class MagentoClient: Sendable {
             return MagentoError(
                 code: .http, status: response.status, method: method, path: path, message: message, details: details)
         }
-        if response.status == 503 && (contentType.contains("html") || !response.body.isEmpty || contentType.isEmpty) {
+        let text = String(decoding: response.body, as: UTF8.self)
+        // Magento's maintenance page (pub/errors/default/503.phtml) and nginx's own 503 page share this heading.
+        // A gateway's 503 (Varnish, Fastly) says something else and stays an HTTP error: its call may still run.
+        if response.status == 503, text.contains("Service Temporarily Unavailable") {
             return MagentoError(
                 code: .maintenance, status: 503, method: method, path: path, message: "store in maintenance mode")
         }
-        let snippet = String(decoding: response.body.prefix(200), as: UTF8.self)
+        // An HTML error page says what it is in its title ("503 Backend fetch failed"), not in its first bytes.
+        var snippet = String(text.prefix(200))
+        if let open = text.range(of: "<title>"), let close = text.range(of: "</title>", range: open.upperBound..<text.endIndex) {
+            snippet = text[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         return MagentoError(code: .http, status: response.status, method: method, path: path, message: snippet)
     }
 }

@@ -11,7 +11,7 @@ public struct MagentoError: Error, CustomStringConvertible, Sendable {
         case http
         /// No answer: connection refused or dropped, a timeout, a stalled body.
         case transport
-        /// The store answered 503 with its HTML maintenance page.
+        /// The store answered 503 with its maintenance page ("Service Temporarily Unavailable"): no code ran.
         case maintenance
         /// The answer was not the JSON expected.
         case invalidResponse

@@ -194,9 +194,10 @@ public struct OrderUpdater: Sendable {
     }
 
     /// True when the store may still be working on the call that failed: no answer (a timeout, a dropped or
-    /// stalled answer) or a gateway's 502 or 504. Magento's own error answers (500) end its work on the call.
+    /// stalled answer) or a gateway's 502, 503 or 504 (Varnish's "Backend fetch failed" and Fastly's "first byte
+    /// timeout" are 503s). Magento's own error answers (500, its maintenance page) end its work on the call.
     private static func mayStillRun(_ error: MagentoError) -> Bool {
-        error.code == .transport || error.status == 502 || error.status == 504
+        error.code == .transport || (error.code == .http && [502, 503, 504].contains(error.status ?? 0))
     }
 
     private func setLedger(
