@@ -8,7 +8,8 @@ public struct Sage200LedgerEntry: Sendable, Hashable {
     public var externalId: String
     /// Magento's increment id, sent as `customer_document_no`.
     public var incrementId: String
-    /// `posting`: a POST may have reached Sage (search before sending again); `created`: Sage has it.
+    /// `posting`: a POST for the order (its sales order, or its new account) may have reached Sage (search before
+    /// sending again); `created`: Sage has it.
     public var state: String
     /// Sage's record id, once created.
     public var sageId: Int?

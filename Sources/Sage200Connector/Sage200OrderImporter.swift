@@ -82,7 +82,10 @@ public final class Sage200OrderImporter: Sendable {
         }
         let body: JSONValue
         switch try await build(order) {
-        case .failure(let reason): return .refused(reason.description)
+        case .failure(let reason):
+            // A row left `posting` by its account's POST goes: nothing of the order is in flight now.
+            try await offload { try ledger.refused(externalId: id) }
+            return .refused(reason.description)
         case .success(let built): body = built
         }
         for post in 1...Self.maxPosts {
@@ -132,12 +135,14 @@ public final class Sage200OrderImporter: Sendable {
         error.code == .transport || [502, 503, 504].contains(error.status ?? 0)
     }
 
-    private func undecided(_ order: SageSide.MagentoOrder, waited: Double) -> Sage200Error {
-        Sage200Error(
-            code: .undecided, method: "POST", path: "/sop_orders",
-            message: "order \(order.incrementId) got no clear answer and Sage does not show it yet; the server may still "
-                + "be creating it, so ferry searches again before sending it, from \(Int(undecidedSeconds)) s after the "
-                + "POST (\(Int(max(0, waited))) s so far)")
+    /// - Parameter path: the POST with no clear answer: `/sop_orders`, or `/customers` for the order's new account.
+    private func undecided(_ order: SageSide.MagentoOrder, path: String = "/sop_orders", waited: Double) -> Sage200Error {
+        let what = path == "/customers" ? "the new account of order \(order.incrementId)" : "order \(order.incrementId)"
+        return Sage200Error(
+            code: .undecided, method: "POST", path: path,
+            message: "\(what) got no clear answer and Sage does not show it yet; the server may still be creating "
+                + "it, so ferry looks again before sending anything, from \(Int(undecidedSeconds)) s after the POST "
+                + "(\(Int(max(0, waited))) s so far)")
     }
 
     struct Found {
@@ -284,6 +289,15 @@ public final class Sage200OrderImporter: Sendable {
             }
             // The account may exist although the answer was lost: look for it by e-mail before creating again.
             if let found = try await lookups.customer(email: email, currency: currency) { return .success(found.id) }
+            if Self.mayStillRun(error) {
+                // It may still be being created: the order's ledger row says a POST for it may be in flight, so
+                // the order waits as after its own POST, and its account is looked up again before one is created.
+                let ledger = self.ledger
+                let (id, increment) = (order.entityId, order.incrementId)
+                try await offload { try ledger.willPost(externalId: id, incrementId: increment) }
+                logger.warning("POST /customers got no clear answer and Sage has no such account yet: \(error)", metadata: ["ferry.order": "\(increment)"])
+                throw undecided(order, path: "/customers", waited: 0)
+            }
             if !error.isTransient {
                 guard error.status == 400 else { throw error }
                 // A reference taken meanwhile: try the next one; anything else is the order's problem.

@@ -70,6 +70,30 @@ import Testing
         }
     }
 
+    /// The same for a new account: the gateway answers 504 to `POST /customers` and the account appears 2 s
+    /// later. The order waits, no second account is posted, and once the account shows the order goes in with it.
+    @Test func anAccountCreatedAfterTheGatewayGaveUpIsPostedOnce() async throws {
+        var options = Sage200SandboxOptions(recordRequests: true)
+        options.faults.lateMilliseconds = 2_000
+        try await withSage200(options: options) { sage in
+            let order = demoOrder(9, email: "late-account@example.com")
+            let waiting = importer(sage, undecidedSeconds: 600)
+            let accounts = await sage.server.store.allCustomers().count
+            sage.server.updateOptions { $0.faults.applyLate = 1 }
+            let first = await #expect(throws: Sage200Error.self) { try await waiting.importOrder(order) }
+            #expect(first?.code == .undecided && first?.path == "/customers", "\(String(describing: first))")
+            sage.server.updateOptions { $0.faults.applyLate = 0 }
+            let again = await #expect(throws: Sage200Error.self) { try await waiting.importOrder(order) }
+            #expect(again?.code == .undecided, "\(String(describing: again))")
+            try await waitFor { await sage.server.store.allCustomers().count > accounts }
+            let outcome = try await importer(sage, undecidedSeconds: 0).importOrder(order)
+            guard case .created = outcome else { Issue.record("expected created, got \(outcome)"); return }
+            #expect(await sage.server.store.allCustomers().count == accounts + 1)
+            #expect(await posts(sage, "/customers") == ["applyLate"], "the account was posted once")
+            #expect(await sage.server.store.orderCounts()[order.incrementId] == 1)
+        }
+    }
+
     /// The gateway answers 504 and the server never creates the order: after the wait, a search still finds
     /// nothing, and the order is posted again, once.
     @Test func anOrderTheServerNeverCreatedIsPostedAgainAfterTheWait() async throws {
