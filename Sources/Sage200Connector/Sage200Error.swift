@@ -43,7 +43,7 @@ public struct Sage200Error: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
 
-    /// True for faults worth retrying later: no answer, 429 and 5xx.
+    /// True for faults worth retrying later: no answer, 429, 5xx, and a POST still undecided.
     public var isTransient: Bool {
         switch code {
         case .transport, .undecided: true

@@ -64,7 +64,8 @@ public final class Sage200OrderImporter: Sendable {
         let ledger = self.ledger
         let id = order.entityId
         let meta: Logger.Metadata = ["ferry.order": "\(order.incrementId)"]
-        if let entry = try await offload({ try ledger.entry(externalId: id) }) {
+        let recorded = try await offload { try ledger.entry(externalId: id) }
+        if let entry = recorded {
             if entry.state == "created", let number = entry.documentNo { return .alreadyImported(documentNo: number) }
             // A POST was sent and its answer never recorded: ask Sage before anything else.
             if let found = try await search(order.incrementId) {
@@ -84,7 +85,7 @@ public final class Sage200OrderImporter: Sendable {
         switch try await build(order) {
         case .failure(let reason):
             // A row left `posting` by its account's POST goes: nothing of the order is in flight now.
-            try await offload { try ledger.refused(externalId: id) }
+            if recorded?.state == "posting" { try await offload { try ledger.refused(externalId: id) } }
             return .refused(reason.description)
         case .success(let built): body = built
         }

@@ -38,8 +38,10 @@ import Testing
     }
 
     @Test func tokenExpiringMidBatchIsRefreshedOnce() async throws {
-        try await withSage200(options: Sage200SandboxOptions(accessTokenSeconds: 1)) { sage in
-            // expires_in 1 s is inside the refresh margin: every call refreshes first, never with a dead token.
+        try await withSage200(options: Sage200SandboxOptions(accessTokenSeconds: 60)) { sage in
+            // expires_in 60 s is inside the refresh margin (120 s): every call refreshes first, never with a dead
+            // token. Not 1 s: on a loaded machine a token issued then could die before its call reached the stand-in
+            // (a 401 with a fresh token, reported as "authorize again").
             for _ in 0..<3 {
                 let warehouses = try await sage.client.getAll("/warehouses")
                 #expect(warehouses.count == 3)
