@@ -64,6 +64,19 @@ import Testing
         return url
     }
 
+    /// Files in the stages' inboxes and their work areas (`.ferry-work`): claimed or not yet taken.
+    static func waitingFiles(root: URL) -> Int {
+        let manager = FileManager.default
+        let inbox = root.appendingPathComponent("inbox")
+        var count = 0
+        for folder in (try? manager.contentsOfDirectory(atPath: inbox.path)) ?? [] {
+            let stage = inbox.appendingPathComponent(folder)
+            count += ((try? manager.contentsOfDirectory(atPath: stage.path)) ?? []).filter { !$0.hasPrefix(".") }.count
+            count += ((try? manager.contentsOfDirectory(atPath: stage.appendingPathComponent(".ferry-work").path)) ?? []).count
+        }
+        return count
+    }
+
     /// Runs `ferry <command>` to its end, or SIGKILLs it after `killAfter`; true when it was killed.
     static func ferry(_ command: String, config: URL, killAfter: Duration?) async throws -> (status: Int32, killed: Bool) {
         let process = Process()
@@ -153,9 +166,14 @@ import Testing
                 let inSage = await sage.store.orderCounts().count
                 var commented = 0
                 for id in 1...Self.orders where !(await magento.store.comments(id)).isEmpty { commented += 1 }
-                // Done once every kill is spent and a whole cycle without one changed nothing.
-                if !killing, tally.killed >= Self.kills, inSage == commented, (inSage, commented) == last { break }
+                // Done once every kill is spent, a whole cycle without one changed nothing, and no file waits in an
+                // inbox (one left claimed for a retry: an order undecided after a gateway's 504, a comment after one).
+                let waiting = Self.waitingFiles(root: root)
+                if !killing, tally.killed >= Self.kills, inSage == commented, (inSage, commented) == last, waiting == 0 {
+                    break
+                }
                 last = (inSage, commented)
+                if waiting > 0 { try await Task.sleep(for: .seconds(1)) }
             }
             // Faults off: the stock export and upload run once more to settle.
             sage.updateOptions { $0.faults = .init() }
