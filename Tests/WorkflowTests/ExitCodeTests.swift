@@ -76,6 +76,10 @@ import Testing
         let result = try await ferry.run(["run"])
         #expect(result.status == 75, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("left for a later run 1"), "\(result.stdout)")
+        // The next run takes the file up again and leaves it again: still 75, though an earlier run claimed it.
+        let again = try await ferry.run(["run"])
+        #expect(again.status == 75, "\(again.stdout)\(again.stderr)")
+        #expect(again.stdout.contains("left for a later run 1"), "\(again.stdout)")
     }
 
     @Test func runWithNothingToDoOrOnlyBadFilesExits0() async throws {

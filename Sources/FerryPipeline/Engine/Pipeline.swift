@@ -154,10 +154,17 @@ public final class Pipeline: Sendable {
     }
 
     /// What the journal says of `names` since `started`: processed, quarantined, still claimed, counters.
+    ///
+    /// Every file still claimed counts as left for later, also one an earlier run claimed: the run took it up
+    /// again and left it again (its store still down), and its exit status must say so.
     func report(stages names: [String], since started: Double) async -> DrainReport {
         var report = DrainReport()
         let entries = (try? await store.read { db in
-            try JournalEntry.filter(names.contains(Column("stage")) && (Column("claimedAt") >= started || Column("finishedAt") >= started)).fetchAll(db)
+            try JournalEntry.filter(
+                names.contains(Column("stage"))
+                    && (Column("claimedAt") >= started || Column("finishedAt") >= started
+                        || Column("state") == JournalEntry.State.claimed.rawValue)
+            ).fetchAll(db)
         }) ?? []
         for entry in entries {
             switch entry.state {
