@@ -63,8 +63,9 @@ public struct SandboxFaults: Sendable {
     /// Seconds a stalled body hangs before the server gives up.
     public var stallSeconds: Double = 30
     /// Fraction of calls that change data (not GETs) that the store goes on working on after the client gave
-    /// up: held ``lateSeconds`` (past the client's timeout, as a gateway that answered 504 while PHP went on, or a slow customer email),
-    /// then applied whatever became of the connection. A look at the order right after the timeout misses it.
+    /// up: held ``lateSeconds`` (past the client's timeout, as a gateway that answered 504 while PHP went on, or
+    /// a slow customer email), then applied whatever became of the connection (with ``gatewayStatus``, answered
+    /// at once instead). A look at the order right after the timeout misses it.
     public var applyLate: Double = 0
     /// Seconds a late call is held before it is applied.
     public var lateSeconds: Double = 5
