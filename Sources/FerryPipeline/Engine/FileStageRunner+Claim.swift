@@ -26,6 +26,10 @@ extension FileStageRunner {
                 stage: stage.name, runID: Self.newRunID(), originalName: found.name, folder: folderPath,
                 state: .claimed, claimedAt: stamp)
         }
+        if takesLonePath(settled: settled.count), let task = task as? any BlockingFileTask {
+            await runLone(entries[0], found: settled[0], task: task)
+            return
+        }
         do {
             let moved = try await offload { [store = environment.store, folderPath, workFolder] in
                 try Self.claim(entries, from: folderPath, into: workFolder, store: store)
@@ -44,7 +48,7 @@ extension FileStageRunner {
     /// Records `entries` as claimed and renames their files into the work area; returns each entry as recorded,
     /// or nil for a file that could not be moved (its row is forgotten). Blocking file and store work.
     @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
-    private static func claim(_ entries: [JournalEntry], from folder: String, into workFolder: URL, store: StateStore) throws -> [JournalEntry?] {
+    static func claim(_ entries: [JournalEntry], from folder: String, into workFolder: URL, store: StateStore) throws -> [JournalEntry?] {
         try Durable.makeFolder(workFolder)
         let work = workFolder.path
         // One transaction for the whole batch, deferred: after a power cut without its row, the file is still
@@ -80,7 +84,7 @@ extension FileStageRunner {
     /// work area, not fsynced by ``claimSettled()``) to the disk before the commit itself: nothing when one of
     /// them is on the work area's filesystem (its fsync, or the `syncfs` of a batch, commits the earlier
     /// renames with it), otherwise the work area.
-    func claimCarriers(for temporaries: [String]) -> [String] {
+    nonisolated func claimCarriers(for temporaries: [String]) -> [String] {
         var work = stat()
         guard stat(workFolderPath, &work) == 0 else { return [workFolderPath] }
         let shared = temporaries.contains { temp in
@@ -106,7 +110,6 @@ extension FileStageRunner {
     /// Gets a claimed file ready for its task. A file that cannot run (a link, a folder, an empty file) is
     /// quarantined here, and a run already committed is published; both return nil.
     func takeClaimed(_ runID: String) async -> FileInFlight? {
-        let input = URL.file(runID, inFolder: workFolderPath)
         let justClaimed = claimed.removeValue(forKey: runID)
         var journal: JournalEntry?
         if justClaimed == nil {
@@ -134,27 +137,33 @@ extension FileStageRunner {
         }
         // What was claimed is read with lstat (the claim's own reading on a first run; again on a retry and
         // after a restart): only regular files reach a task. A rename keeps the inode, so the claim's is true.
-        let found = justClaimed?.found ?? FolderEntry.stat(folder: workFolderPath, name: runID)
-        let reason: String? =
-            switch found?.kind {
-            case .symbolicLink?: "a symbolic link: ferry never follows links out of an inbox; deliver the file itself"
-            case .special?: "not a regular file (a FIFO, socket or device): ferry only reads regular files"
-            case .directory?: "a folder: ferry takes files only and never looks inside folders; move its files into the inbox one by one"
-            case .regularFile?, nil: nil
-            }
-        if let reason {
+        if let reason = Self.whyUnrunnable(justClaimed?.found ?? FolderEntry.stat(folder: workFolderPath, name: runID)) {
             await quarantine(&entry, reason: reason, logger: fileLogger)
             return nil
         }
-        if found?.size == 0 {
-            await quarantine(&entry, reason: "the file is empty: the sender may have failed; deliver it again", logger: fileLogger)
-            return nil
+        return inFlight(entry)
+    }
+
+    /// Why no task may read a claimed file, as `lstat` found it (nil: a regular file with content, or gone,
+    /// which the task then reports).
+    static func whyUnrunnable(_ found: FolderEntry?) -> String? {
+        switch found?.kind {
+        case .symbolicLink?: "a symbolic link: ferry never follows links out of an inbox; deliver the file itself"
+        case .special?: "not a regular file (a FIFO, socket or device): ferry only reads regular files"
+        case .directory?: "a folder: ferry takes files only and never looks inside folders; move its files into the inbox one by one"
+        case .regularFile?, nil: found?.size == 0 ? "the file is empty: the sender may have failed; deliver it again" : nil
         }
+    }
+
+    /// A claimed file ready for its task: its input in the work area, its context and its logger.
+    nonisolated func inFlight(_ entry: JournalEntry) -> FileInFlight {
+        var fileLogger = logger
+        fileLogger[metadataKey: "ferry.file"] = "\(entry.originalName)"
         let context = TaskContext(
-            environment: environment, logger: fileLogger, outputFolders: stage.outputs, runID: runID,
+            environment: environment, logger: fileLogger, outputFolders: stage.outputs, runID: entry.runID,
             observers: engine.observers)
         return FileInFlight(
-            entry: entry, input: TaskInput(url: input, name: entry.originalName), context: context, logger: fileLogger,
-            started: .now)
+            entry: entry, input: TaskInput(url: URL.file(entry.runID, inFolder: workFolderPath), name: entry.originalName),
+            context: context, logger: fileLogger, started: .now)
     }
 }

@@ -242,7 +242,7 @@ extension FileStageRunner {
     }
 
     /// Undoes a run that will run again: its temporaries and its output names go, its journal row stays claimed.
-    private func setAside(_ file: FileInFlight) {
+    func setAside(_ file: FileInFlight) {
         file.context.discardOutputs()
         outputNames.release(file.entry.runID)
         // Its claim's `lstat` is not kept: the file is read again before it runs again.

@@ -20,7 +20,8 @@ import Logging
 /// again at the commit), then published together: their outputs (one syncfs) and then their commits (one WAL fsync)
 /// reach the disk before anything is published, and each folder is fsynced once for the batch, so a burst costs a
 /// handful of fsyncs per batch instead of six per file. While more claimed files wait, a batch is published while the
-/// next batch's first tasks run, so both cores of a small machine work.
+/// next batch's first tasks run, so both cores of a small machine work. A lone file of a ``BlockingFileTask`` takes
+/// the same steps in one job of the blocking pool instead (`FileStageRunner+Lone.swift`).
 actor FileStageRunner: StageRunning {
     let stage: StageConfig
     let task: any FileTask
