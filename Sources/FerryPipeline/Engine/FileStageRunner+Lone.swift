@@ -78,10 +78,10 @@ extension FileStageRunner {
         reportDepth()
     }
 
-    /// True when a file just settled may take ``runLone(_:found:task:)``: it is the only one, the task runs on
-    /// the blocking pool, and no other file is in hand.
+    /// True when the files just settled may take ``runLone(_:found:task:)`` (if the task is a
+    /// ``BlockingFileTask``): there is one, and no other file is in hand.
     func takesLonePath(settled: Int) -> Bool {
-        settled == 1 && task is any BlockingFileTask && !stopping && ready.isEmpty && held.isEmpty && outputNames.isEmpty
+        settled == 1 && !stopping && ready.isEmpty && held.isEmpty && outputNames.isEmpty
     }
 }
 
