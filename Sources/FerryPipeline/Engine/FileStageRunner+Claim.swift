@@ -128,8 +128,7 @@ extension FileStageRunner {
             logger.error("claimed file has no journal entry", metadata: ["ferry.run": "\(runID)"])
             return nil
         }
-        var fileLogger = logger
-        fileLogger[metadataKey: "ferry.file"] = "\(entry.originalName)"
+        let fileLogger = fileLogger(entry)
         if entry.state == .committed {
             // Outputs are already committed (publishing or archiving failed last time): publish, never re-run.
             await republishCommitted(&entry, logger: fileLogger)
@@ -157,13 +156,19 @@ extension FileStageRunner {
 
     /// A claimed file ready for its task: its input in the work area, its context and its logger.
     nonisolated func inFlight(_ entry: JournalEntry) -> FileInFlight {
-        var fileLogger = logger
-        fileLogger[metadataKey: "ferry.file"] = "\(entry.originalName)"
+        let fileLogger = fileLogger(entry)
         let context = TaskContext(
             environment: environment, logger: fileLogger, outputFolders: stage.outputs, runID: entry.runID,
             observers: engine.observers)
         return FileInFlight(
             entry: entry, input: TaskInput(url: URL.file(entry.runID, inFolder: workFolderPath), name: entry.originalName),
             context: context, logger: fileLogger, started: .now)
+    }
+
+    /// The stage's logger with `ferry.file`: the name the file was delivered under.
+    nonisolated func fileLogger(_ entry: JournalEntry) -> Logger {
+        var fileLogger = logger
+        fileLogger[metadataKey: "ferry.file"] = "\(entry.originalName)"
+        return fileLogger
     }
 }

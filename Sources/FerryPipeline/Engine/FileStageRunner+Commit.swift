@@ -174,35 +174,32 @@ extension FileStageRunner {
     private func queueCommits(_ files: [FileInFlight]) -> CommittingGroup {
         var prepared: [Result<FileInFlight, any Error>] = []
         var temporaries: [String] = []
-        var bodies: [(@Sendable (StateDatabase) throws -> Void)?] = []
+        var commits: [RunCommit?] = []
         for var file in files {
             do {
                 let commit = try RunCommit(&file.entry, context: file.context, names: &outputNames, task: stage.task, engine: engine)
                 file.outputs = commit.outputs
                 prepared.append(.success(file))
                 temporaries += commit.outputs.map(\.temp)
-                bodies.append(commit.record)
+                commits.append(commit)
             } catch {
                 prepared.append(.failure(error))
-                bodies.append(nil)
+                commits.append(nil)
             }
         }
         let outcomes = CommittingGroup.Outcomes(count: files.count)
-        let steps = bodies
+        let steps = commits
         temporaries += claimCarriers(for: temporaries)
         let write = environment.store.queueDeferred(syncing: temporaries) { db in
-            for (index, body) in steps.enumerated() {
+            for (index, commit) in steps.enumerated() {
                 // Its preparation failed: ``awaitCommits(_:into:)`` reports that error.
-                guard let body else { continue }
+                guard let commit else { continue }
                 do {
-                    try db.inSavepoint {
-                        try body(db)
-                        return .commit
+                    guard try commit.recordAlone(in: db) else {
+                        outcomes.set(index, .conflict)
+                        return
                     }
                     outcomes.set(index, .committed)
-                } catch TaskError.conflict {
-                    outcomes.set(index, .conflict)
-                    return
                 } catch {
                     outcomes.set(index, .failed(error))
                 }

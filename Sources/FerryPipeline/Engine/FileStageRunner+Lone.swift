@@ -1,7 +1,6 @@
 import FerryState
 import FileWatching
 import Foundation
-import GRDB
 import Logging
 
 extension FileStageRunner {
@@ -36,18 +35,10 @@ extension FileStageRunner {
                     let commit = try RunCommit(&committed.entry, context: file.context, names: &names, task: stage.task, engine: engine)
                     committed.outputs = commit.outputs
                     let temporaries = commit.outputs.map(\.temp)
-                    let conflicted = try store.writeDeferred(syncing: temporaries + claimCarriers(for: temporaries)) { db in
-                        do {
-                            try db.inSavepoint {
-                                try commit.record(db)
-                                return .commit
-                            }
-                            return false
-                        } catch TaskError.conflict {
-                            return true
-                        }
+                    let recorded = try store.writeDeferred(syncing: temporaries + claimCarriers(for: temporaries)) { db in
+                        try commit.recordAlone(in: db)
                     }
-                    if conflicted { return .runAgain(file) }
+                    if !recorded { return .runAgain(file) }
                 } catch {
                     return .failed(file, error)
                 }
@@ -63,9 +54,7 @@ extension FileStageRunner {
         case .notMoved:
             break
         case .unrunnable(var entry, let reason):
-            var fileLogger = logger
-            fileLogger[metadataKey: "ferry.file"] = "\(entry.originalName)"
-            await quarantine(&entry, reason: reason, logger: fileLogger)
+            await quarantine(&entry, reason: reason, logger: fileLogger(entry))
         case .failed(let file, let error):
             await fail(file, error)
         case .runAgain(let file):

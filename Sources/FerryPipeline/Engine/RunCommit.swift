@@ -5,7 +5,7 @@ import GRDB
 /// What a run's commit records: its outputs under their final names, and the transaction that records them
 /// with the archive place, the task's counters and its commit hooks. The temporaries must reach the disk
 /// before the transaction does.
-struct RunCommit {
+struct RunCommit: Sendable {
     let outputs: [JournalEntry.Output]
     let record: @Sendable (StateDatabase) throws -> Void
 
@@ -29,6 +29,26 @@ struct RunCommit {
         record = { [entry] db in
             try entry.save(db)
             for hook in hooks { try hook(db) }
+        }
+    }
+}
+
+extension RunCommit {
+    /// Records the run in a savepoint of the transaction `db` is in, so that a commit that fails is undone alone
+    /// (the files of a group share one transaction).
+    ///
+    /// - Returns: true when recorded; false when it conflicts with a commit made while its task ran
+    ///   (``TaskError/conflict(_:)``): undone, to run again.
+    /// - Throws: the record's other errors, the savepoint undone.
+    func recordAlone(in db: StateDatabase) throws -> Bool {
+        do {
+            try db.inSavepoint {
+                try record(db)
+                return .commit
+            }
+            return true
+        } catch TaskError.conflict {
+            return false
         }
     }
 }
