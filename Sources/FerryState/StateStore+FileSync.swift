@@ -40,10 +40,15 @@ extension StateStore {
                 for file in files { try Self.sync(file, wholeFilesystem: false) }
             } else {
                 var devices = Set<UInt64>()
+                // A file is on its folder's filesystem: one `stat` per folder, not per file of a burst.
+                var folders = Set<Substring>()
                 for file in files {
+                    let folder = file[..<(file.lastIndex(of: "/") ?? file.startIndex)]
+                    if folders.contains(folder) { continue }
                     var info = stat()
                     // Gone: published (after an earlier sync) or removed with its run; nothing to sync.
                     guard stat(file, &info) == 0 else { continue }
+                    folders.insert(folder)
                     if devices.insert(UInt64(info.st_dev)).inserted { try Self.sync(file, wholeFilesystem: true) }
                 }
             }

@@ -10,9 +10,8 @@ extension FileStageRunner {
         let files = held
         held = []
         // Still busy while they publish: a drain must not take the stage for idle meanwhile.
-        let wasBusy = busy
-        busy = true
-        defer { busy = wasBusy }
+        stepsInHand += 1
+        defer { stepsInHand -= 1 }
         recordPublished(await BlockingPool.shared.perform { [publisher] in Self.publish(files, with: publisher) })
     }
 

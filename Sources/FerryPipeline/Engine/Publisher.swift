@@ -40,10 +40,10 @@ struct Publisher: Sendable {
         var folders = Set<String>()
         for index in entries.indices {
             var renamed = false
-            // A temporary already gone was published before an interruption.
-            for place in outputs[index].indices where FolderEntry.exists(path: outputs[index][place].temp) {
+            for place in outputs[index].indices {
                 let output = outputs[index][place]
-                let name = try Durable.publish(output.temp, into: output.folder, preferredName: output.name)
+                // nil: the temporary was already published, before an interruption.
+                guard let name = try Durable.publish(output.temp, into: output.folder, preferredName: output.name) else { continue }
                 folders.insert(output.folder)
                 if name != output.name {
                     // Something took the committed name since the commit: the journal says where it went.
@@ -88,10 +88,13 @@ struct Publisher: Sendable {
         let workPath = work.path
         var destinations: [String: URL] = [:]
         for (index, entry) in entries.enumerated() {
-            guard let destination = entry.destination, FolderEntry.stat(folder: workPath, name: entry.runID) != nil else { continue }
+            // Not in the work area: archived before an interruption. The `lstat` is the placement's too.
+            var info = stat()
+            guard let destination = entry.destination, lstat(workPath + "/" + entry.runID, &info) == 0 else { continue }
             let folder = destinations[destination] ?? URL(filePath: destination, directoryHint: .isDirectory)
             destinations[destination] = folder
-            placements.append(.init(source: .file(entry.runID, inFolder: workPath), folder: folder, preferredName: entry.originalName))
+            placements.append(
+                .init(source: .file(entry.runID, inFolder: workPath), folder: folder, preferredName: entry.originalName, sourceInfo: info))
             owners.append(index)
         }
         guard !placements.isEmpty else { return }

@@ -10,18 +10,22 @@ import Glibc
 /// folder (across filesystems too), never replacing a file that is already there.
 extension Durable {
     /// Renames the temporary `temp` to `preferredName` in `folder`, or to the first free variant of it; returns
-    /// the name used. Never replaces a file, even one another process creates at the same instant: the kernel
-    /// checks and renames in one step (`renameat2` with `RENAME_NOREPLACE`). The caller fsyncs the folder.
-    static func publish(_ temp: String, into folder: String, preferredName: String) throws -> String {
+    /// the name used, or nil when `temp` no longer exists (published before an interruption). Never replaces a
+    /// file, even one another process creates at the same instant: the kernel checks and renames in one step
+    /// (`renameat2` with `RENAME_NOREPLACE`). The caller fsyncs the folder.
+    static func publish(_ temp: String, into folder: String, preferredName: String) throws -> String? {
         for name in candidateNames(preferredName, limit: nameLimit(of: folder)) {
             let target = folder + "/" + name
             guard let code = attempt({ renameWithoutReplacing(temp, target) }) else { return name }
             switch code {
             case .fileExists: continue
+            // Asked only on ENOENT, which a missing folder gives too: not a `lstat` before every rename.
+            case .noSuchFileOrDirectory where !FolderEntry.exists(path: temp): return nil
             case .invalidArgument, .noFunction:
                 // A filesystem (or kernel) without RENAME_NOREPLACE: a rename onto a name checked free just
                 // before, as on filesystems without hard links; ferry is the only writer of its output names.
                 if FolderEntry.exists(path: target) { continue }
+                if !FolderEntry.exists(path: temp) { return nil }
                 try call("rename", temp) { Glibc.rename(temp, target) }
                 return name
             default: throw Failure(call: "rename", path: temp, errno: code)
@@ -110,6 +114,8 @@ extension Durable {
         var source: URL
         var folder: URL
         var preferredName: String
+        /// The source's `lstat`, when the caller just read it (``placeAll(_:syncingFolders:)`` reads it otherwise).
+        var sourceInfo: stat? = nil
     }
 
     /// Places several files as ``place(_:into:preferredName:)`` does, one at a time in order, but fsyncs each
@@ -134,8 +140,8 @@ extension Durable {
                 try call("stat", placement.folder.path) { stat(placement.folder.path, &folderInfo) }
                 devices[placement.folder] = folderInfo.st_dev
             }
-            var info = stat()
-            try call("lstat", placement.source.path) { lstat(placement.source.path, &info) }
+            var info = placement.sourceInfo ?? stat()
+            if placement.sourceInfo == nil { try call("lstat", placement.source.path) { lstat(placement.source.path, &info) } }
             guard (info.st_mode & S_IFMT) == S_IFREG, devices[placement.folder] == info.st_dev,
                 let target = try link(placement.source, sourceInfo: info, into: placement.folder, preferredName: placement.preferredName)
             else {
