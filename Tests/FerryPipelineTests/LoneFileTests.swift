@@ -1,5 +1,6 @@
 @testable import FerryPipeline
 import FerryState
+import FileWatching
 import Foundation
 import GRDB
 import Synchronization
@@ -117,5 +118,33 @@ import Testing
         #expect(second.processed == 1)
         try BlockingTaskTests.expectPublished(h, ["f00.xml"])
         #expect(probe.runs == ["f00.xml": 2])
+    }
+
+    @Test func aStageIsNotIdleWhileALoneFileRuns() async throws {
+        let h = try Harness()
+        let started = Mutex(false)
+        let release = Mutex(false)
+        let probe = Probe(beforeWriting: { _ in
+            started.withLock { $0 = true }
+            while !release.withLock({ $0 }) { usleep(1_000) }
+        })
+        _ = try h.writeConfig(stage: BlockingTaskTests.stage, settle: 0)
+        try await h.startWatching(registry: BlockingCopyTask.registry(probe))
+        // Renamed in, as a sender should: one event, so nothing is left settling behind the claimed file.
+        let staged = h.root.appendingPathComponent("f00.xml")
+        try Data("<file>f00.xml</file>".utf8).write(to: staged)
+        #expect(rename(staged.path, h.inbox.appendingPathComponent("f00.xml").path) == 0)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !started.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+        // The file is in the work area, neither settling nor ready: only the job in hand tells a drain to wait.
+        let runner = try #require(h.pipeline.fileRunners.first)
+        // As a drain asks: after a listing, which forgets whatever no longer is in the inbox.
+        await runner.handle(FolderEvent(folder: runner.folder.standardizedFileURL.path, name: nil, kind: .rescan))
+        #expect(await runner.isIdle(includingRetries: true) == false)
+        release.withLock { $0 = true }
+        let output = h.outbox.appendingPathComponent("f00.xml").path
+        while !FileManager.default.fileExists(atPath: output), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
+        await h.stop()
+        try BlockingTaskTests.expectPublished(h, ["f00.xml"])
     }
 }

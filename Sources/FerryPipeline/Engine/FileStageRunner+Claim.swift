@@ -21,6 +21,10 @@ extension FileStageRunner {
             due = settling.takeDue(now: .now, stat: { [folderPath] name in FolderEntry.stat(folder: folderPath, name: name) })[...]
         }
         guard !due.isEmpty else { return }
+        // In hand while the files are neither settling nor ready (a lone file's job too): a drain must not take
+        // the stage for idle.
+        stepsInHand += 1
+        defer { stepsInHand -= 1 }
         let chunk = Array(due.prefix(Self.claimLimit))
         due = due.dropFirst(chunk.count)
         let stamp = Date().timeIntervalSince1970
@@ -33,9 +37,6 @@ extension FileStageRunner {
             await runLone(entries[0], due: chunk[0], task: task)
             return
         }
-        // In hand while the files are neither settling nor ready: a drain must not take the stage for idle.
-        stepsInHand += 1
-        defer { stepsInHand -= 1 }
         do {
             let outcomes = try await offload { [store = environment.store, folderPath, workFolder] in
                 try Self.claim(entries, lookingAgainAt: chunk, from: folderPath, into: workFolder, store: store)
