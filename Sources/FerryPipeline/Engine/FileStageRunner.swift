@@ -80,9 +80,9 @@ actor FileStageRunner: StageRunning {
     static let batchTime = Duration.milliseconds(100)
     /// At most this many settled files are claimed at once; the next ones are claimed while the batch before
     /// them runs. A burst claimed in one piece (a last look, a journal row and a rename each) kept one of ferry's
-    /// threads alone busy at its start, a tenth of a 10,000-file burst's time; on two cores the sender's own
-    /// renames kept the other core busy then, so the burst's rate did not change measurably (docs/benchmarks.md,
-    /// sixteenth session), but the tasks no longer wait for the whole burst's claim.
+    /// threads alone busy at its start, a tenth of a 10,000-file burst's time, and no task started meanwhile. On
+    /// two cores the burst's rate did not change measurably (docs/benchmarks.md, sixteenth session: the few per
+    /// cent expected were within that hour's noise).
     static let claimLimit = 256
 
     /// - Parameter folder: the stage's watched folder.
