@@ -13,22 +13,13 @@ import Testing
         FolderEntry(name: name, kind: kind, size: size, modifiedNanoseconds: modified)
     }
 
-    /// Takes what settled at `offset` after the start, with `files` as what `lstat` finds, as a claim does: the due
-    /// candidates, then each one's verdict.
+    /// Takes what settled at `offset` after the start, with `files` as what `lstat` finds.
     static func take(
         _ tracker: inout SettleTracker, at offset: Duration, files: [FolderEntry], openForWriting: Set<String> = []
     ) -> [String] {
         let byName = Dictionary(uniqueKeysWithValues: files.map { ($0.name, $0) })
-        let now = start + offset
-        return tracker.takeDue(now: now, stat: { byName[$0] }).compactMap { due in
-            switch SettleTracker.verdict(on: due, found: byName[due.name], isOpenForWriting: { openForWriting.contains($0) }) {
-            case .settled(let entry): return entry.name
-            case .changed(let entry):
-                tracker.settleAgain(entry, now: now)
-                return nil
-            case .gone: return nil
-            }
-        }
+        return tracker.takeSettled(now: start + offset, stat: { byName[$0] }, isOpenForWriting: { openForWriting.contains($0) })
+            .map(\.name)
     }
 
     @Test func aFileRenamedInIsTakenAtOnceAndAFreshOneAfterTheSettleTime() {
@@ -88,38 +79,5 @@ import Testing
         #expect(!tracker.isTracking("a.xml"))
         #expect(tracker.isTracking("b.xml"))
         #expect(tracker.count == 1)
-    }
-
-    @Test func aDueFileGetsItsLastLookAtTheClaimAndOneThatChangedThenSettlesAgain() {
-        var tracker = SettleTracker(settle: Self.settle)
-        tracker.observe(Self.file("b.xml"), renamedIn: true, now: Self.start, wallClockNanoseconds: Self.wallClock)
-        tracker.observe(Self.file("a.xml"), renamedIn: true, now: Self.start, wallClockNanoseconds: Self.wallClock)
-        tracker.observe(Self.file("fresh.xml", modified: Self.wallClock), renamedIn: false, now: Self.start, wallClockNanoseconds: Self.wallClock)
-        // Only the file still settling is read now; the due ones wait for their claim's job, in name order.
-        var read: [String] = []
-        let due = tracker.takeDue(now: Self.start, stat: { name in
-            read.append(name)
-            return Self.file(name, modified: Self.wallClock)
-        })
-        #expect(due.map(\.name) == ["a.xml", "b.xml"])
-        #expect(read == ["fresh.xml"])
-        #expect(tracker.count == 1)
-        // At the claim: a.xml grew since, b.xml is unchanged but a writer still has it open.
-        let grown = SettleTracker.verdict(on: due[0], found: Self.file("a.xml", size: 11), isOpenForWriting: { _ in false })
-        let open = SettleTracker.verdict(on: due[1], found: Self.file("b.xml"), isOpenForWriting: { $0 == "b.xml" })
-        let unchanged = SettleTracker.verdict(on: due[1], found: Self.file("b.xml"), isOpenForWriting: { _ in false })
-        let gone = SettleTracker.verdict(on: due[1], found: nil, isOpenForWriting: { _ in false })
-        guard case .changed(let a) = grown, case .changed(let b) = open, case .settled = unchanged, case .gone = gone else {
-            Issue.record("verdicts: \(grown), \(open), \(unchanged), \(gone)")
-            return
-        }
-        // Both settle again from the claim's time, and are due a settle time after it (the fresh file from its
-        // first sight).
-        tracker.settleAgain(a, now: Self.start + .milliseconds(50))
-        tracker.settleAgain(b, now: Self.start + .milliseconds(50))
-        let files = [Self.file("a.xml", size: 11), Self.file("b.xml"), Self.file("fresh.xml", modified: Self.wallClock)]
-        #expect(Self.take(&tracker, at: .milliseconds(249), files: files) == ["fresh.xml"])
-        #expect(Self.take(&tracker, at: .milliseconds(250), files: files) == ["a.xml", "b.xml"])
-        #expect(tracker.isEmpty)
     }
 }

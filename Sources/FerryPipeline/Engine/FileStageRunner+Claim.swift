@@ -7,87 +7,42 @@ import GRDB
 import Logging
 
 extension FileStageRunner {
-    /// Claims the next settled files, at most ``claimLimit``: each gets its last look (`lstat`, open for writing),
-    /// then one deferred transaction records them all (`claimed`) and each is renamed into the work area under its
-    /// run ID, all in one hop to the blocking pool. Nothing here is fsynced: the commit that follows carries the
-    /// claim to the disk (``claimCarriers(for:)``), so a lone file costs three fsync-family calls end to end (its
-    /// output, the WAL, the outbox) instead of six more.
-    ///
-    /// - Parameter mayRunAlone: false for a claim made while a batch runs (``run()``), which must never start a
-    ///   lone file's job beside it.
-    func claimSettled(mayRunAlone: Bool) async {
-        guard !stopping else { return }
-        if due.isEmpty {
-            due = settling.takeDue(now: .now, stat: { [folderPath] name in FolderEntry.stat(folder: folderPath, name: name) })[...]
-        }
-        guard !due.isEmpty else { return }
-        // In hand while the files are neither settling nor ready (a lone file's job too): a drain must not take
-        // the stage for idle.
-        stepsInHand += 1
-        defer { stepsInHand -= 1 }
-        let chunk = Array(due.prefix(Self.claimLimit))
-        due = due.dropFirst(chunk.count)
+    /// Claims every candidate that has settled: one deferred transaction records them all (`claimed`), then
+    /// each is renamed into the work area under its run ID, all in one hop to the blocking pool. Nothing here is
+    /// fsynced: the commit that follows carries the claim to the disk (``claimCarriers(for:)``), so a lone file
+    /// costs three fsync-family calls end to end (its output, the WAL, the outbox) instead of six more.
+    func claimSettled() async {
+        let settled = settling.takeSettled(
+            now: .now, stat: { [folderPath] name in FolderEntry.stat(folder: folderPath, name: name) },
+            isOpenForWriting: { [folderPath] name in InputCompleteness.isOpenForWriting(folderPath + "/" + name) == true })
+        guard !settled.isEmpty else { return }
+        // Busy while the files are neither settling nor ready: a drain must not take the stage for idle.
+        let wasBusy = busy
+        busy = true
+        defer { busy = wasBusy }
         let stamp = Date().timeIntervalSince1970
-        let entries = chunk.map { found in
+        let entries = settled.map { found in
             JournalEntry(
                 stage: stage.name, runID: Self.newRunID(), originalName: found.name, folder: folderPath,
                 state: .claimed, claimedAt: stamp)
         }
-        if mayRunAlone, due.isEmpty, takesLonePath(settled: chunk.count), let task = task as? any BlockingFileTask {
-            await runLone(entries[0], due: chunk[0], task: task)
+        if takesLonePath(settled: settled.count), let task = task as? any BlockingFileTask {
+            await runLone(entries[0], found: settled[0], task: task)
             return
         }
         do {
-            let outcomes = try await offload { [store = environment.store, folderPath, workFolder] in
-                try Self.claim(entries, lookingAgainAt: chunk, from: folderPath, into: workFolder, store: store)
+            let moved = try await offload { [store = environment.store, folderPath, workFolder] in
+                try Self.claim(entries, from: folderPath, into: workFolder, store: store)
             }
-            for outcome in outcomes {
-                switch outcome {
-                case .claimed(let entry, let found):
-                    ready.append(entry.runID)
-                    claimed[entry.runID] = (entry, found)
-                case .settleAgain(let found):
-                    settling.settleAgain(found, now: .now)
-                case .gone:
-                    break
-                }
+            for (entry, found) in zip(moved, settled) {
+                guard let entry else { continue }
+                ready.append(entry.runID)
+                claimed[entry.runID] = (entry, found)
             }
             reportDepth()
         } catch {
             logger.error("cannot claim files", metadata: ["ferry.reason": "\(error)"])
         }
-    }
-
-    /// Gives each due file its last look (``SettleTracker/verdict(on:found:isOpenForWriting:)``), then claims the
-    /// settled ones (``claim(_:from:into:store:)``), in order. Blocking file and store work.
-    @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
-    static func claim(
-        _ entries: [JournalEntry], lookingAgainAt due: [SettleTracker.Due], from folder: String, into workFolder: URL,
-        store: StateStore
-    ) throws -> [ClaimOutcome] {
-        var outcomes: [ClaimOutcome] = []
-        var settled: [(entry: JournalEntry, found: FolderEntry)] = []
-        for (entry, file) in zip(entries, due) {
-            switch lastLook(at: file, in: folder) {
-            case .settled(let found): settled.append((entry, found))
-            case .changed(let found): outcomes.append(.settleAgain(found))
-            case .gone: outcomes.append(.gone)
-            }
-        }
-        guard !settled.isEmpty else { return outcomes }
-        let moved = try claim(settled.map(\.entry), from: folder, into: workFolder, store: store)
-        for (entry, file) in zip(moved, settled) {
-            outcomes.append(entry.map { .claimed($0, file.found) } ?? .gone)
-        }
-        return outcomes
-    }
-
-    /// A due file's last look: `lstat`, then whether some process still has it open for writing.
-    @available(*, noasync, message: "it blocks on disk I/O: call it on the blocking pool (offload)")
-    static func lastLook(at file: SettleTracker.Due, in folder: String) -> SettleTracker.Verdict {
-        SettleTracker.verdict(
-            on: file, found: FolderEntry.stat(folder: folder, name: file.name),
-            isOpenForWriting: { name in InputCompleteness.isOpenForWriting(folder + "/" + name) == true })
     }
 
     /// Records `entries` as claimed and renames their files into the work area; returns each entry as recorded,
@@ -126,7 +81,7 @@ extension FileStageRunner {
     }
 
     /// What a commit of `temporaries` must sync besides them to carry its files' claims (renames into the
-    /// work area, not fsynced by ``claimSettled(mayRunAlone:)``) to the disk before the commit itself: nothing when one of
+    /// work area, not fsynced by ``claimSettled()``) to the disk before the commit itself: nothing when one of
     /// them is on the work area's filesystem (its fsync, or the `syncfs` of a batch, commits the earlier
     /// renames with it), otherwise the work area.
     nonisolated func claimCarriers(for temporaries: [String]) -> [String] {
@@ -216,14 +171,4 @@ extension FileStageRunner {
         fileLogger[metadataKey: "ferry.file"] = "\(entry.originalName)"
         return fileLogger
     }
-}
-
-/// What became of a due file in its claim's job (``FileStageRunner/claim(_:lookingAgainAt:from:into:store:)``).
-enum ClaimOutcome: Sendable {
-    /// Claimed: in the work area under its run ID, its row `claimed`, with what `lstat` found.
-    case claimed(JournalEntry, FolderEntry)
-    /// Changed, or still open for writing: to settle again.
-    case settleAgain(FolderEntry)
-    /// Gone before its last look or its rename (another process took it); a row made for it is forgotten.
-    case gone
 }

@@ -16,10 +16,10 @@ extension FileStageRunner {
     /// again, with every file after it. Such a task's next group is taken while a group runs, and starts as soon
     /// as it ends, before this actor queues that group's commits: the jobs never wait for that bookkeeping.
     func process(_ runIDs: [String]) async {
-        stepsInHand += 1
+        busy = true
         // The depth reported after the batch must not count it as still in hand (a drained queue read 1).
         defer {
-            stepsInHand -= 1
+            busy = false
             reportDepth()
         }
         let started = ContinuousClock.now

@@ -4,9 +4,8 @@ import Foundation
 import Logging
 
 extension FileStageRunner {
-    /// Takes a lone file through its whole life in one job of the blocking pool: its last look before the claim,
-    /// the claim, the task, the commit and the publishing, on one thread; this actor only keeps the books
-    /// afterwards.
+    /// Takes a lone file through its whole life in one job of the blocking pool: the claim, the task, the commit
+    /// and the publishing, on one thread; this actor only keeps the books afterwards.
     ///
     /// The batch path hands a lone file between about ten threads (the actor, the claim's job, the task's job,
     /// the store's writer, the publishing job), and on a small virtual machine each hand-over to an idle core
@@ -18,16 +17,10 @@ extension FileStageRunner {
     /// Taken only for a ``BlockingFileTask`` when nothing else is in hand (no claimed file waiting, none held for
     /// publishing, no output name reserved): the job's commit then queues behind no other, and no run reserves
     /// the names it picks.
-    func runLone(_ entry: JournalEntry, due: SettleTracker.Due, task: any BlockingFileTask) async {
+    func runLone(_ entry: JournalEntry, found: FolderEntry, task: any BlockingFileTask) async {
         let outcome: LoneRun
         do {
             outcome = try await offload { [self, store = environment.store, folderPath, workFolder, publisher] in
-                let found: FolderEntry
-                switch Self.lastLook(at: due, in: folderPath) {
-                case .settled(let entry): found = entry
-                case .changed(let entry): return .settleAgain(entry)
-                case .gone: return .notMoved
-                }
                 guard let claimed = try Self.claim([entry], from: folderPath, into: workFolder, store: store).first ?? nil else {
                     return .notMoved
                 }
@@ -60,8 +53,6 @@ extension FileStageRunner {
         switch outcome {
         case .notMoved:
             break
-        case .settleAgain(let found):
-            settling.settleAgain(found, now: .now)
         case .unrunnable(var entry, let reason):
             await quarantine(&entry, reason: reason, logger: fileLogger(entry))
         case .failed(let file, let error):
@@ -76,19 +67,17 @@ extension FileStageRunner {
         reportDepth()
     }
 
-    /// True when the files just settled may take ``runLone(_:due:task:)`` (if the task is a
+    /// True when the files just settled may take ``runLone(_:found:task:)`` (if the task is a
     /// ``BlockingFileTask``): there is one, and no other file is in hand.
     func takesLonePath(settled: Int) -> Bool {
         settled == 1 && !stopping && ready.isEmpty && held.isEmpty && outputNames.isEmpty
     }
 }
 
-/// How a lone file's job ended (``FileStageRunner/runLone(_:due:task:)``): what the actor still has to do.
+/// How a lone file's job ended (``FileStageRunner/runLone(_:found:task:)``): what the actor still has to do.
 enum LoneRun: Sendable {
-    /// Gone before its last look or the claim's rename (another process took it): a row made for it is forgotten.
+    /// Gone before the claim's rename (another process took it): its row is forgotten.
     case notMoved
-    /// Changed, or still open for writing, at its last look: to settle again.
-    case settleAgain(FolderEntry)
     /// Claimed, but no task may read it (a link, a folder, an empty file): to quarantine.
     case unrunnable(JournalEntry, String)
     /// The task or its commit failed: to retry or quarantine.

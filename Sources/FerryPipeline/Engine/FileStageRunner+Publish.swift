@@ -10,8 +10,9 @@ extension FileStageRunner {
         let files = held
         held = []
         // Still busy while they publish: a drain must not take the stage for idle meanwhile.
-        stepsInHand += 1
-        defer { stepsInHand -= 1 }
+        let wasBusy = busy
+        busy = true
+        defer { busy = wasBusy }
         recordPublished(await BlockingPool.shared.perform { [publisher] in Self.publish(files, with: publisher) })
     }
 

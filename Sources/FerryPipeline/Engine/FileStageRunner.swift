@@ -43,17 +43,11 @@ actor FileStageRunner: StageRunning {
     let publisher: Publisher
 
     var settling: SettleTracker
-    /// Files whose settle time is up, in name order, waiting for their last look and claim
-    /// (``claimSettled(mayRunAlone:)``).
-    var due: ArraySlice<SettleTracker.Due> = []
     /// Claimed files in order, by run ID, waiting for their task.
     var ready: [String] = []
     var retryAt: [String: ContinuousClock.Instant] = [:]
     var attemptsThisProcess: [String: Int] = [:]
-    /// Steps in hand that a drain must wait for (a batch, a claim, a publishing); more than one while a claim
-    /// runs beside a batch.
-    var stepsInHand = 0
-    var busy: Bool { stepsInHand > 0 }
+    var busy = false
     var stopping = false
     /// ``stopping``, for the blocking jobs running a group of files (`FileStageRunner+Blocking.swift`).
     nonisolated let stopRequest = StopRequest()
@@ -78,12 +72,6 @@ actor FileStageRunner: StageRunning {
     /// (5 runs each, medians): 2,354 files/s with 8, 2,541 with 16, 2,679 with 32; about 2,700 with 64.
     static let blockingOverlap = 32
     static let batchTime = Duration.milliseconds(100)
-    /// At most this many settled files are claimed at once; the next ones are claimed while the batch before
-    /// them runs. A burst claimed in one piece (a last look, a journal row and a rename each) kept one of ferry's
-    /// threads alone busy at its start, a tenth of a 10,000-file burst's time, and no task started meanwhile. On
-    /// two cores the burst's rate did not change measurably (docs/benchmarks.md, sixteenth session: the few per
-    /// cent expected were within that hour's noise).
-    static let claimLimit = 256
 
     /// - Parameter folder: the stage's watched folder.
     init(stage: StageConfig, folder: URL, task: any FileTask, overlapsFiles: Bool, environment: TaskEnvironment, engine: EngineSettings) {
@@ -132,13 +120,10 @@ actor FileStageRunner: StageRunning {
     /// Processes files until ``stop()``; returns when the file in hand is finished.
     func run() async {
         while !stopping {
-            if ready.isEmpty, hasSettling { await claimSettled(mayRunAlone: true) }
+            if !settling.isEmpty { await claimSettled() }
             let batch = nextBatch()
             if !batch.isEmpty {
-                // The next settled files get their last look and claim while this batch runs.
-                let claimingAhead = hasSettling ? Task { await claimSettled(mayRunAlone: false) } : nil
                 await process(batch)
-                await claimingAhead?.value
                 continue
             }
             await publishHeld()
@@ -160,11 +145,8 @@ actor FileStageRunner: StageRunning {
 
     /// True when nothing is waiting, settling, running or due for a retry in this process.
     func isIdle(includingRetries: Bool) -> Bool {
-        !hasSettling && ready.isEmpty && held.isEmpty && !busy && (!includingRetries || retryAt.isEmpty)
+        settling.isEmpty && ready.isEmpty && held.isEmpty && !busy && (!includingRetries || retryAt.isEmpty)
     }
-
-    /// Files settling, or settled and not yet claimed.
-    var hasSettling: Bool { !settling.isEmpty || !due.isEmpty }
 
     /// The next claimed files in order, or else the retry most overdue.
     private func nextBatch() -> [String] {
@@ -182,8 +164,6 @@ actor FileStageRunner: StageRunning {
     }
 
     private func nextDeadline() -> Duration? {
-        // Settled files left after a claim that failed: the next chunk's turn now.
-        if !due.isEmpty { return .zero }
         let now = ContinuousClock.now
         let first = (Array(retryAt.values) + [settling.nextCheck(after: now)].compactMap { $0 }).min()
         return first.map { max(.zero, $0 - now) }
@@ -192,7 +172,7 @@ actor FileStageRunner: StageRunning {
     /// Tells the observers how many files wait and how many are claimed.
     func reportDepth() {
         guard !engine.observers.isEmpty else { return }
-        let waiting = settling.count + due.count
+        let waiting = settling.count
         let claimed = ready.count + retryAt.count + (busy ? 1 : 0)
         engine.observers.forEach { $0.queueDepth(stage: stage.name, waiting: waiting, claimed: claimed) }
     }

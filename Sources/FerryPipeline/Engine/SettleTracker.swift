@@ -4,12 +4,10 @@ import FileWatching
 /// the settle time and no process has it open for writing; a file renamed into the folder is complete by
 /// convention and taken at once.
 ///
-/// Pure: the clock, `lstat` and the open-for-writing check are passed in, so tests drive it step by step. A file
-/// is taken in two steps: ``takeDue(now:stat:)`` when its settle time is up, then ``verdict(on:found:isOpenForWriting:)``
-/// just before its claim.
+/// Pure: the clock, `lstat` and the open-for-writing check are passed in, so tests drive it step by step.
 struct SettleTracker {
     /// A file seen in the folder and not yet taken.
-    struct Candidate: Equatable, Sendable {
+    struct Candidate: Equatable {
         var size: Int64
         var modified: Int64
         /// When its size or mtime last changed (or when it was first seen).
@@ -64,66 +62,35 @@ struct SettleTracker {
     /// True when `name` is being watched settle.
     func isTracking(_ name: String) -> Bool { candidates[name] != nil }
 
-    /// A candidate whose settle time is up, taken out of the tracker: ``verdict(on:found:isOpenForWriting:)``
-    /// decides, with a fresh `lstat`, just before its claim.
-    struct Due: Sendable {
-        let name: String
-        let candidate: Candidate
-    }
-
-    /// What a due candidate's last look found.
-    enum Verdict: Sendable {
-        /// Unchanged and not open for writing: claim it, with what `lstat` found (the claim need not read it again).
-        case settled(FolderEntry)
-        /// Changed, or still open for writing (a slow writer between two chunks): its settle time starts again
-        /// (``settleAgain(_:now:)``).
-        case changed(FolderEntry)
-        /// No longer there: forgotten.
-        case gone
-    }
-
-    /// Takes the candidates whose settle time is up at `now`, sorted by name; the others are read with `stat`
-    /// (nil when gone) so that a change restarts their settle time even when the watcher says nothing.
+    /// Takes the candidates settled at `now`, sorted by name, with what `lstat` found (so a claim need not read
+    /// them again). A candidate gone is forgotten; one that changed, or is still open for writing (a slow writer
+    /// between two chunks), starts its settle time again.
     ///
-    /// The due ones get their last look (``verdict(on:found:isOpenForWriting:)``) off the caller's thread, in
-    /// the job that claims them: on a burst of thousands that look was a serial tenth of the burst's time.
-    mutating func takeDue(now: ContinuousClock.Instant, stat: (String) -> FolderEntry?) -> [Due] {
-        var due: [Due] = []
+    /// - Parameters:
+    ///   - stat: `lstat` of a candidate by name; nil when it no longer exists.
+    ///   - isOpenForWriting: whether some process has the regular file open for writing.
+    mutating func takeSettled(
+        now: ContinuousClock.Instant, stat: (String) -> FolderEntry?, isOpenForWriting: (String) -> Bool
+    ) -> [FolderEntry] {
+        var settled: [FolderEntry] = []
         for (name, candidate) in candidates {
-            if now - candidate.lastChange >= settle {
-                due.append(Due(name: name, candidate: candidate))
-                candidates[name] = nil
-                continue
-            }
             guard let entry = stat(name) else {
                 candidates[name] = nil
                 continue
             }
-            if entry.kind == .regularFile || entry.kind == .directory, Self.changed(candidate, entry) {
+            let changed = entry.size != candidate.size || entry.modifiedNanoseconds != candidate.modified
+            if entry.kind == .regularFile || entry.kind == .directory, changed {
                 candidates[name] = Candidate(size: entry.size, modified: entry.modifiedNanoseconds, lastChange: now)
+            } else if now - candidate.lastChange >= settle {
+                if entry.kind == .regularFile, isOpenForWriting(name) {
+                    candidates[name] = Candidate(size: entry.size, modified: entry.modifiedNanoseconds, lastChange: now)
+                    continue
+                }
+                settled.append(entry)
+                candidates[name] = nil
             }
         }
-        return due.sorted { $0.name < $1.name }
-    }
-
-    /// The last look at a due candidate, as `lstat` found it just now.
-    ///
-    /// - Parameter isOpenForWriting: whether some process has the regular file open for writing.
-    static func verdict(on due: Due, found: FolderEntry?, isOpenForWriting: (String) -> Bool) -> Verdict {
-        guard let entry = found else { return .gone }
-        if entry.kind == .regularFile || entry.kind == .directory, changed(due.candidate, entry) { return .changed(entry) }
-        if entry.kind == .regularFile, isOpenForWriting(due.name) { return .changed(entry) }
-        return .settled(entry)
-    }
-
-    /// Tracks a due candidate again whose last look found it changed or still open for writing: its settle time
-    /// starts again at `now`.
-    mutating func settleAgain(_ entry: FolderEntry, now: ContinuousClock.Instant) {
-        candidates[entry.name] = Candidate(size: entry.size, modified: entry.modifiedNanoseconds, lastChange: now)
-    }
-
-    private static func changed(_ candidate: Candidate, _ entry: FolderEntry) -> Bool {
-        entry.size != candidate.size || entry.modifiedNanoseconds != candidate.modified
+        return settled.sorted { $0.name < $1.name }
     }
 
     /// When the next candidate may have settled: checked at least every 100 ms while any wait, so a change is
