@@ -130,7 +130,8 @@ import Testing
         })
         _ = try h.writeConfig(stage: BlockingTaskTests.stage, settle: 0)
         try await h.startWatching(registry: BlockingCopyTask.registry(probe))
-        // Renamed in, as a sender should: one event, so nothing is left settling behind the claimed file.
+        // Renamed in, as a sender should. An event handled before the claim's rename can still leave the name
+        // settling; the listing below forgets it, as a drain's does.
         let staged = h.root.appendingPathComponent("f00.xml")
         try Data("<file>f00.xml</file>".utf8).write(to: staged)
         #expect(rename(staged.path, h.inbox.appendingPathComponent("f00.xml").path) == 0)
@@ -138,7 +139,7 @@ import Testing
         while !started.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(2)) }
         // The file is in the work area, neither settling nor ready: only the job in hand tells a drain to wait.
         let runner = try #require(h.pipeline.fileRunners.first)
-        // As a drain asks: after a listing, which forgets whatever no longer is in the inbox.
+        // As a drain asks: after a listing.
         await runner.handle(FolderEvent(folder: runner.folder.standardizedFileURL.path, name: nil, kind: .rescan))
         #expect(await runner.isIdle(includingRetries: true) == false)
         release.withLock { $0 = true }
