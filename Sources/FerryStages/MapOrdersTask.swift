@@ -34,9 +34,9 @@ struct MapOrdersTask: BlockingFileTask {
     func runBlocking(_ input: TaskInput, context: TaskContext) throws {
         let ledger = Ledger(store: environment.store, profile: settings.profile)
         // Spilled to a file only past 4,096 orders; the claimed input's name is its run ID, unique.
-        let sent = SentOrders(spillFile: URL(
-            filePath: "\(spillFolder)/ferry-ledger-\(input.url.lastPathComponent).tsv", directoryHint: .notDirectory))
-        let mapper = mapper.logging(to: context.logger)
+        let sent = SentOrders { [spillFolder] in
+            URL(filePath: "\(spillFolder)/ferry-ledger-\(input.url.lastPathComponent).tsv", directoryHint: .notDirectory)
+        }
         let summary: OrderFileSummary
         do {
             summary = try mapper.map(
@@ -48,7 +48,8 @@ struct MapOrdersTask: BlockingFileTask {
                 lookup: { try ledger.decide($0) },
                 onRecord: { summary in
                     if summary.read % 1_000 == 0 { context.progress("orders mapped", done: summary.read, total: nil) }
-                })
+                },
+                logger: context.logger)
         } catch {
             sent.discard()
             if error is RecordError || error is XMLError { throw TaskError.badInput("\(input.name): \(error)") }

@@ -43,7 +43,7 @@ public struct LineEscaping: Sendable {
     /// `text` with every scalar ``escapes(_:)`` names escaped (no quotes added).
     public func escaped(_ text: String) -> String {
         // Names, paths and messages rarely need an escape: copy them whole.
-        guard text.unicodeScalars.contains(where: escapes) else { return text }
+        guard needsEscaping(text) else { return text }
         var result = ""
         for scalar in text.unicodeScalars {
             guard escapes(scalar) else {
@@ -64,6 +64,20 @@ public struct LineEscaping: Sendable {
             }
         }
         return result
+    }
+
+    /// Whether any scalar of `text` ``escapes(_:)``, decided on its UTF-8 bytes: decoding every scalar was most of
+    /// a journal row's encoding in the burst profile (#18). A scalar that is escaped starts with a byte below 0x20,
+    /// `"`, `\\`, DEL or, for U+2028 and U+2029, 0xE2; any such byte sends the text to the scalar walk, which decides.
+    private func needsEscaping(_ text: String) -> Bool {
+        let quotes = escapesQuotes, delete = escapesDelete, separators = escapesLineSeparators
+        let found = text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.contains { byte in
+                byte < 0x20 || (quotes && (byte == 0x22 || byte == 0x5C)) || (delete && byte == 0x7F)
+                    || (separators && byte == 0xE2)
+            }
+        }
+        return found ?? text.unicodeScalars.contains(where: escapes)
     }
 
     /// `value` in hexadecimal, zero-padded to `digits`.

@@ -74,6 +74,13 @@ struct XMLMarkup {
     /// keeping the name (an order's every field goes through here).
     mutating func element(_ name: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>) {
         closeStartTag(newline: true)
+        // Text without a byte to escape (nearly every value): the element is put together on the stack and
+        // appended once. Eight appends of a few bytes each were 70 % of writing an element in the burst (#18).
+        if !text.contains(where: { $0 < 0x40 && Self.textEntity($0) != nil }) {
+            appendPlainElement(name, text)
+            indentEndTag = true
+            return
+        }
         indent(levels: elements.count)
         bytes.append(UInt8(ascii: "<"))
         bytes.append(contentsOf: name)
@@ -83,6 +90,35 @@ struct XMLMarkup {
         bytes.append(contentsOf: name)
         append(">\n")
         indentEndTag = true
+    }
+
+    /// `<name>text</name>` and a line feed, indented, as one append; `text` needs no escape.
+    private mutating func appendPlainElement(_ name: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>) {
+        let indentBytes = 2 * elements.count
+        let count = indentBytes + 2 * name.count + text.count + 6
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { buffer in
+            var at = 0
+            func put(_ part: UnsafeBufferPointer<UInt8>) {
+                guard let base = part.baseAddress, !part.isEmpty else { return }
+                UnsafeMutableRawPointer(buffer.baseAddress! + at).copyMemory(from: base, byteCount: part.count)
+                at += part.count
+            }
+            func put(_ byte: UInt8) {
+                buffer[at] = byte
+                at += 1
+            }
+            for _ in 0..<indentBytes { put(UInt8(ascii: " ")) }
+            put(UInt8(ascii: "<"))
+            put(name)
+            put(UInt8(ascii: ">"))
+            put(text)
+            put(UInt8(ascii: "<"))
+            put(UInt8(ascii: "/"))
+            put(name)
+            put(UInt8(ascii: ">"))
+            put(UInt8(ascii: "\n"))
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<at]))
+        }
     }
 
     private mutating func closed() {

@@ -183,7 +183,10 @@ public final class XMLStreamWriter {
     static func clean(_ text: String) -> String {
         // Byte check first (every text written goes through here): a forbidden scalar is either a C0 control,
         // one byte below 0x20 in UTF-8, or U+FFFE/U+FFFF, which start with 0xEF.
-        guard text.utf8.contains(where: { ($0 < 0x20 && $0 != 0x9 && $0 != 0xA && $0 != 0xD) || $0 == 0xEF }),
+        // On the contiguous bytes where the string has them (native strings do): through `String.UTF8View` the
+        // check was a fifth of writing an element (#18).
+        let suspect: (UInt8) -> Bool = { ($0 < 0x20 && $0 != 0x9 && $0 != 0xA && $0 != 0xD) || $0 == 0xEF }
+        guard text.utf8.withContiguousStorageIfAvailable({ $0.contains(where: suspect) }) ?? text.utf8.contains(where: suspect),
             text.unicodeScalars.contains(where: { !isAllowed($0) })
         else { return text }
         var scalars = String.UnicodeScalarView()

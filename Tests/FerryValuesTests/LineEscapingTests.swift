@@ -25,6 +25,24 @@ import Testing
         #expect(escaping.escaped("") == "")
     }
 
+    /// The byte scan that lets most text through unescaped agrees with the scalar walk on every text: generated
+    /// text mixing ASCII, the escaped characters, other scalars that share a first byte with U+2028 (0xE2) and
+    /// four-byte scalars.
+    @Test(arguments: [LineEscaping.json, .logfmt, .fileName])
+    func escapingAgreesWithTheScalarRulesOnGeneratedText(escaping: LineEscaping) {
+        let pieces: [String] = [
+            "a", "Z", "0", " ", "-", ".", "\"", "\\", "\n", "\r", "\t", "\u{1B}", "\u{7F}", "\u{2028}", "\u{2029}",
+            "\u{2022}", "€", "ü", "日", "📦", "\u{85}",
+        ]
+        var random = SplitMix64(seed: 18)
+        for _ in 0..<20_000 {
+            let text = (0..<Int.random(in: 0...8, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            let needed = text.unicodeScalars.contains(where: escaping.escapes)
+            let escaped = escaping.escaped(text)
+            #expect((escaped != text) == needed, "\(text.debugDescription)")
+        }
+    }
+
     @Test func hexIsZeroPadded() {
         #expect(LineEscaping.hex(0x1B, digits: 4, uppercase: false) == "001b")
         #expect(LineEscaping.hex(0x7, digits: 2, uppercase: true) == "07")

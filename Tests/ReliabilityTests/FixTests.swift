@@ -45,7 +45,7 @@ struct FixTests {
             Durable.Placement(source: work.appendingPathComponent($0.0), folder: archive, preferredName: $0.1)
         }
         let placed = try Durable.placeAll(placements)
-        #expect(placed.map(\.lastPathComponent) == ["a.xml", "b-1.xml", "c.xml"])
+        #expect(placed == ["a.xml", "b-1.xml", "c.xml"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).isEmpty)
         #expect(try Set(FileManager.default.contentsOfDirectory(atPath: archive.path)) == ["a.xml", "b.xml", "b-1.xml", "c.xml"])
         #expect(try String(contentsOf: archive.appendingPathComponent("b-1.xml"), encoding: .utf8) == "file 1")

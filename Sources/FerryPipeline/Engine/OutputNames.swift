@@ -18,15 +18,15 @@ struct OutputNames {
     /// - Throws: ``PipelineError`` when the task reserved an output and did not write it; nothing stays held.
     mutating func reserve(_ pending: [PendingOutput], for runID: String, task: String) throws -> [JournalEntry.Output] {
         release(runID)
-        // Decoded once: `URL.path` decodes the URL on every call, and this runs on the stage's actor for each file.
-        let temps = pending.map(\.url.path)
+        // Paths as built: `URL.path` decodes the URL on every call, and this runs on the stage's actor for each file.
+        let temps = pending.map(\.path)
         for (output, temp) in zip(pending, temps) where !FolderEntry.exists(path: temp) {
             throw PipelineError(.internal, "task '\(task)' reserved the output \(output.name) but did not write it")
         }
         var outputs: [JournalEntry.Output] = []
         var keys: [String] = []
         for (output, temp) in zip(pending, temps) {
-            let folder = output.folder.path
+            let folder = output.folderPath
             let name = Durable.candidateNames(output.name, limit: Durable.nameLimit(of: folder)).first { candidate in
                 let key = folder + "/" + candidate
                 return !taken.contains(key) && !FolderEntry.exists(path: key)

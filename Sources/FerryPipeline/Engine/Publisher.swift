@@ -83,18 +83,14 @@ struct Publisher: Sendable {
         guard let work = workFolder else { return }
         var placements: [Durable.Placement] = []
         var owners: [Int] = []
-        // Made once per batch, not per file: `URL.path` decodes on every call, and `URL(fileURLWithPath:)` stats
-        // the path to learn whether it is a folder (the files of a batch share their day's archive folder).
+        // Decoded once per batch, not per file: `URL.path` decodes on every call.
         let workPath = work.path
-        var destinations: [String: URL] = [:]
         for (index, entry) in entries.enumerated() {
             // Not in the work area: archived before an interruption. The `lstat` is the placement's too.
             var info = stat()
-            guard let destination = entry.destination, lstat(workPath + "/" + entry.runID, &info) == 0 else { continue }
-            let folder = destinations[destination] ?? URL(filePath: destination, directoryHint: .isDirectory)
-            destinations[destination] = folder
-            placements.append(
-                .init(source: .file(entry.runID, inFolder: workPath), folder: folder, preferredName: entry.originalName, sourceInfo: info))
+            let source = workPath + "/" + entry.runID
+            guard let destination = entry.destination, lstat(source, &info) == 0 else { continue }
+            placements.append(.init(sourcePath: source, folderPath: destination, preferredName: entry.originalName, sourceInfo: info))
             owners.append(index)
         }
         guard !placements.isEmpty else { return }
@@ -104,7 +100,7 @@ struct Publisher: Sendable {
         // idempotent). A filesystem that journals metadata in order (ext4, XFS) never keeps the unlink without
         // the link before it, so the input is never in neither place; the outputs were already durable.
         let placed = try Durable.placeAll(placements, syncingFolders: false)
-        for (index, target) in zip(owners, placed) { entries[index].destinationName = target.lastPathComponent }
+        for (index, name) in zip(owners, placed) { entries[index].destinationName = name }
         CrashPoint.hit("after-archive")
     }
 }

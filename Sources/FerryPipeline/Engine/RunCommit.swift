@@ -42,10 +42,7 @@ extension RunCommit {
     /// - Throws: the record's other errors, the savepoint undone.
     func recordAlone(in db: StateDatabase) throws -> Bool {
         do {
-            try db.inSavepoint {
-                try record(db)
-                return .commit
-            }
+            try db.inPreparedSavepoint { try record(db) }
             return true
         } catch TaskError.conflict {
             return false
@@ -57,7 +54,7 @@ extension TaskContext {
     /// Deletes the temporaries of the outputs reserved so far, and the scratch files: the run will not commit (or
     /// runs again).
     func discardOutputs() {
-        for output in pendingOutputs { unlink(output.url.path) }
+        for output in pendingOutputs { unlink(output.path) }
         for scratch in scratchFiles { unlink(scratch.path) }
     }
 }

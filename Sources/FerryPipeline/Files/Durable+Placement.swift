@@ -99,7 +99,7 @@ extension Durable {
                 return target
             }
             guard code == .fileExists else { throw Failure(call: "link", path: target.path, errno: code) }
-            if try isSameFile(target, as: source, sourceInfo: info) {
+            if try isSameFile(target.path, as: source.path, sourceInfo: info) {
                 if let copied { unlink(copied.path) }
                 try call("unlink", source.path) { unlink(source.path) }
                 try sync(directory: source.deletingLastPathComponent())
@@ -109,13 +109,28 @@ extension Durable {
         fatalError("unreachable: candidate names are unbounded")
     }
 
-    /// One file for ``placeAll(_:)``.
+    /// One file for ``placeAll(_:syncingFolders:)``, by path: the engine's archive places every file of a burst,
+    /// and building and decoding `URL`s was most of that step's instructions (#18).
     struct Placement {
-        var source: URL
-        var folder: URL
+        var sourcePath: String
+        var folderPath: String
         var preferredName: String
         /// The source's `lstat`, when the caller just read it (``placeAll(_:syncingFolders:)`` reads it otherwise).
         var sourceInfo: stat? = nil
+
+        init(sourcePath: String, folderPath: String, preferredName: String, sourceInfo: stat? = nil) {
+            self.sourcePath = sourcePath
+            self.folderPath = folderPath
+            self.preferredName = preferredName
+            self.sourceInfo = sourceInfo
+        }
+
+        init(source: URL, folder: URL, preferredName: String, sourceInfo: stat? = nil) {
+            self.init(sourcePath: source.path, folderPath: folder.path, preferredName: preferredName, sourceInfo: sourceInfo)
+        }
+
+        var source: URL { URL(filePath: sourcePath, directoryHint: .notDirectory) }
+        var folder: URL { URL(filePath: folderPath, directoryHint: .isDirectory) }
     }
 
     /// Places several files as ``place(_:into:preferredName:)`` does, one at a time in order, but fsyncs each
@@ -128,64 +143,64 @@ extension Durable {
     ///
     /// - Parameter syncingFolders: false leaves the folders unsynced (the links still come before the unlinks):
     ///   for a caller whose record of the move can redo it after a power cut (the engine's archive).
-    static func placeAll(_ placements: [Placement], syncingFolders: Bool = true) throws -> [URL] {
-        var targets: [URL] = []
-        var linked: [URL] = []
-        var madeFolders = Set<URL>()
-        var devices: [URL: dev_t] = [:]
+    /// - Returns: the name each file took in its folder, in order.
+    static func placeAll(_ placements: [Placement], syncingFolders: Bool = true) throws -> [String] {
+        var names: [String] = []
+        var linked: [String] = []
+        var devices: [String: dev_t] = [:]
         for placement in placements {
-            if madeFolders.insert(placement.folder).inserted {
+            let folder = placement.folderPath
+            if devices[folder] == nil {
                 try makeFolder(placement.folder)
                 var folderInfo = stat()
-                try call("stat", placement.folder.path) { stat(placement.folder.path, &folderInfo) }
-                devices[placement.folder] = folderInfo.st_dev
+                try call("stat", folder) { stat(folder, &folderInfo) }
+                devices[folder] = folderInfo.st_dev
             }
             var info = placement.sourceInfo ?? stat()
-            if placement.sourceInfo == nil { try call("lstat", placement.source.path) { lstat(placement.source.path, &info) } }
-            guard (info.st_mode & S_IFMT) == S_IFREG, devices[placement.folder] == info.st_dev,
-                let target = try link(placement.source, sourceInfo: info, into: placement.folder, preferredName: placement.preferredName)
+            if placement.sourceInfo == nil { try call("lstat", placement.sourcePath) { lstat(placement.sourcePath, &info) } }
+            guard (info.st_mode & S_IFMT) == S_IFREG, devices[folder] == info.st_dev,
+                let name = try link(placement.sourcePath, sourceInfo: info, into: folder, preferredName: placement.preferredName)
             else {
-                targets.append(try place(placement.source, into: placement.folder, preferredName: placement.preferredName))
+                names.append(try place(placement.source, into: placement.folder, preferredName: placement.preferredName).lastPathComponent)
                 continue
             }
-            targets.append(target)
-            linked.append(placement.source)
+            names.append(name)
+            linked.append(placement.sourcePath)
         }
-        guard !linked.isEmpty else { return targets }
+        guard !linked.isEmpty else { return names }
         // The folder sets are built only to sync them: not for the engine's archive (every file of a burst).
         if syncingFolders {
-            for folder in Set(placements.map(\.folder)).sorted(by: { $0.path < $1.path }) { try sync(directory: folder) }
+            for folder in Set(placements.map(\.folderPath)).sorted() { try sync(directory: URL(filePath: folder, directoryHint: .isDirectory)) }
         }
-        for source in linked { try call("unlink", source.path) { unlink(source.path) } }
+        for source in linked { try call("unlink", source) { unlink(source) } }
         if syncingFolders {
-            for folder in Set(linked.map { $0.deletingLastPathComponent() }).sorted(by: { $0.path < $1.path }) {
-                try sync(directory: folder)
-            }
+            let folders = Set(linked.map { URL(filePath: $0, directoryHint: .notDirectory).deletingLastPathComponent().path })
+            for folder in folders.sorted() { try sync(directory: URL(filePath: folder, directoryHint: .isDirectory)) }
         }
-        return targets
+        return names
     }
 
     /// Hard-links `source` into `folder` under the first free variant of `preferredName` (or finds the link a
-    /// previous attempt made); nil when the filesystem has no hard links.
-    private static func link(_ source: URL, sourceInfo: stat, into folder: URL, preferredName: String) throws -> URL? {
-        for name in candidateNames(preferredName, limit: nameLimit(of: folder.path)) {
-            let target = folder.appendingFile(name)
-            guard let code = attempt({ Glibc.link(source.path, target.path) }) else { return target }
+    /// previous attempt made) and returns the name; nil when the filesystem has no hard links.
+    private static func link(_ source: String, sourceInfo: stat, into folder: String, preferredName: String) throws -> String? {
+        for name in candidateNames(preferredName, limit: nameLimit(of: folder)) {
+            let target = folder + "/" + name
+            guard let code = attempt({ Glibc.link(source, target) }) else { return name }
             if code == .notPermitted || code == .notSupported { return nil }
-            guard code == .fileExists else { throw Failure(call: "link", path: target.path, errno: code) }
-            if try isSameFile(target, as: source, sourceInfo: sourceInfo) { return target }
+            guard code == .fileExists else { throw Failure(call: "link", path: target, errno: code) }
+            if try isSameFile(target, as: source, sourceInfo: sourceInfo) { return name }
         }
         fatalError("unreachable: candidate names are unbounded")
     }
 
     /// True when `target` is `source` itself (hard link) or a byte-identical copy of it.
-    private static func isSameFile(_ target: URL, as source: URL, sourceInfo: stat) throws -> Bool {
+    private static func isSameFile(_ target: String, as source: String, sourceInfo: stat) throws -> Bool {
         var info = stat()
-        guard lstat(target.path, &info) == 0 else { return false }
+        guard lstat(target, &info) == 0 else { return false }
         if info.st_dev == sourceInfo.st_dev && info.st_ino == sourceInfo.st_ino { return true }
         // Same size on another device (an interrupted cross-filesystem placement): compare the bytes.
         guard info.st_size == sourceInfo.st_size, info.st_dev != sourceInfo.st_dev else { return false }
-        return FileManager.default.contentsEqual(atPath: target.path, andPath: source.path)
+        return FileManager.default.contentsEqual(atPath: target, andPath: source)
     }
 
     /// Copies a regular file's bytes to `destination` and fsyncs it (swift-system retries EINTR and short writes).

@@ -20,9 +20,13 @@ public final class SentOrders: Sendable {
     private struct State {
         var kept: [Sent] = []
         var spill: FileHandle?
+        /// The spill file, named once the list first spills.
+        var spillFile: URL?
     }
 
-    private let spillFile: URL
+    /// Names the spill file: called only when the list spills, since building a URL for each file of a burst
+    /// (which never spills) was about 1 % of its instructions (#18).
+    private let spillFileName: @Sendable () -> URL
     private let memoryLimit: Int
     // Filled by the mapping, then read by the commit (another thread, after it): the lock is never contended.
     private let state = Mutex(State())
@@ -32,8 +36,13 @@ public final class SentOrders: Sendable {
     /// - Parameters:
     ///   - spillFile: where the list goes once it outgrows `memoryLimit`; created only then.
     ///   - memoryLimit: orders kept in memory before spilling.
-    public init(spillFile: URL, memoryLimit: Int = 4_096) {
-        self.spillFile = spillFile
+    public convenience init(spillFile: URL, memoryLimit: Int = 4_096) {
+        self.init(memoryLimit: memoryLimit) { spillFile }
+    }
+
+    /// Creates an empty list whose spill file `spillFile` names when the list outgrows `memoryLimit`.
+    public init(memoryLimit: Int = 4_096, spillFile: @escaping @Sendable () -> URL) {
+        spillFileName = spillFile
         self.memoryLimit = memoryLimit
     }
 
@@ -43,6 +52,8 @@ public final class SentOrders: Sendable {
             state.kept.append(Sent(externalId: externalId, externalRef: externalRef, hash: hash))
             guard state.kept.count >= memoryLimit else { return }
             if state.spill == nil {
+                let spillFile = spillFileName()
+                state.spillFile = spillFile
                 guard FileManager.default.createFile(atPath: spillFile.path, contents: nil) else {
                     throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: spillFile.path])
                 }
@@ -74,7 +85,7 @@ public final class SentOrders: Sendable {
                 try Self.insert(batch, into: ledger, db: db)
                 batch.removeAll(keepingCapacity: true)
             }
-            if let spill = state.spill {
+            if let spill = state.spill, let spillFile = state.spillFile {
                 try spill.close()
                 state.spill = nil
                 defer { unlink(spillFile.path) }
@@ -111,7 +122,7 @@ public final class SentOrders: Sendable {
     /// Removes the spill file, if any (a mapping that failed).
     public func discard() {
         state.withLock { state in
-            if let spill = state.spill {
+            if let spill = state.spill, let spillFile = state.spillFile {
                 try? spill.close()
                 state.spill = nil
                 unlink(spillFile.path)

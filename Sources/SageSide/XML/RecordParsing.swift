@@ -20,10 +20,31 @@ extension XMLNode {
     /// Trimmed text of the child `name`, or of `<Fields><Field Name="name" Value=".."/>` (Magento's extra
     /// fields); nil when absent or blank.
     func value(_ name: String) -> String? {
-        if let text = child(name)?.text.trimmingWhitespaceAndNewlines(), !text.isEmpty {
+        // One pass finds both the child and `Fields`: an order asks for about thirty fields it lacks, and two
+        // scans of its children for each was a third of reading an order in the burst (#18).
+        var fieldsIndex: Int?
+        var blank = false
+        let count = name.utf8.count
+        if name != "Fields" {
+            for index in children.indices {
+                let childName = children[index].name
+                let childCount = childName.utf8.count
+                if !blank, childCount == count, childName == name {
+                    let text = children[index].text.trimmingWhitespaceAndNewlines()
+                    if !text.isEmpty { return text }
+                    blank = true
+                    if fieldsIndex != nil { break }
+                } else if fieldsIndex == nil, childCount == 6, childName == "Fields" {
+                    fieldsIndex = index
+                    if blank { break }
+                }
+            }
+        } else if let text = child(name)?.text.trimmingWhitespaceAndNewlines(), !text.isEmpty {
             return text
+        } else {
+            fieldsIndex = children.firstIndex { $0.name == "Fields" }
         }
-        let field = child("Fields")?.children(named: "Field").first { $0.attribute("Name") == name }
+        let field = fieldsIndex.flatMap { children[$0].children(named: "Field").first { $0.attribute("Name") == name } }
         guard let text = field?.attribute("Value")?.trimmingWhitespaceAndNewlines(), !text.isEmpty
         else { return nil }
         return text
