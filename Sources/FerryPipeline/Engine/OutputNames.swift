@@ -27,12 +27,13 @@ struct OutputNames {
         var keys: [String] = []
         for (output, temp) in zip(pending, temps) {
             let folder = output.folderPath
+            var key = ""
             let name = Durable.candidateNames(output.name, limit: Durable.nameLimit(of: folder)).first { candidate in
-                let key = folder + "/" + candidate
+                key = folder + "/" + candidate
                 return !taken.contains(key) && !FolderEntry.exists(path: key)
             }!
-            taken.insert(folder + "/" + name)
-            keys.append(folder + "/" + name)
+            taken.insert(key)
+            keys.append(key)
             outputs.append(.init(temp: temp, folder: folder, name: name))
         }
         byRun[runID] = keys
