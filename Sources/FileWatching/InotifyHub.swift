@@ -41,6 +41,8 @@ final class InotifyHub: Sendable {
     /// non-blocking: a full pipe already holds a wake-up.
     private let wakeRead: Int32
     private let wakeWrite: Int32
+    /// The watch on the pipe's read end: its events are the wake-ups.
+    private let wakeWatch: Int32
     private static let folderMask = FERRY_IN_CLOSE_WRITE | FERRY_IN_MOVED_TO | FERRY_IN_CREATE
         | FERRY_IN_DELETE_SELF | FERRY_IN_MOVE_SELF | FERRY_IN_ONLYDIR
 
@@ -63,6 +65,7 @@ final class InotifyHub: Sendable {
         }
         wakeRead = ends[0]
         wakeWrite = ends[1]
+        wakeWatch = Self.watchDescriptor(of: wakePath)
         let thread = Thread { [self] in self.readLoop() }
         thread.name = "ferry-inotify"
         thread.qualityOfService = .userInitiated
@@ -103,12 +106,21 @@ final class InotifyHub: Sendable {
     // MARK: The reader thread
 
     private func readLoop() {
+        // The pipe is emptied after a wake-up (or a timeout, or if its watch is unknown), not after every event:
+        // a `read` that found it empty and a buffer for it were most of the hub's own work per file in a burst
+        // (#18). A wake-up written after the emptying queues an event of its own, so none is missed; the
+        // commands themselves are taken on every turn.
+        var wokenUp = true
         while true {
-            emptyWakeups()
+            if wokenUp { emptyWakeups() }
             applyCommands()
             rearm()
             // Seconds; the timeout only paces re-arming of deleted folders. Commands wake the read at once.
-            guard let event = inotifytools_next_event(1) else { continue }
+            guard let event = inotifytools_next_event(1) else {
+                wokenUp = true
+                continue
+            }
+            wokenUp = wakeWatch < 0 || event.pointee.wd == wakeWatch
             handle(event)
         }
     }
