@@ -108,8 +108,8 @@ final class InotifyHub: Sendable {
     private func readLoop() {
         // The pipe is emptied after a wake-up (or a timeout, or if its watch is unknown), not after every event:
         // a `read` that found it empty and a buffer for it were most of the hub's own work per file in a burst
-        // (#18). A wake-up written after the emptying queues an event of its own, so none is missed; the
-        // commands themselves are taken on every turn.
+        // (#18). A wake-up written after the emptying queues an event of its own, so none is missed; an overflow
+        // may have dropped one, so it counts as a wake-up too. The commands themselves are taken on every turn.
         var wokenUp = true
         while true {
             if wokenUp { emptyWakeups() }
@@ -121,6 +121,7 @@ final class InotifyHub: Sendable {
                 continue
             }
             wokenUp = wakeWatch < 0 || event.pointee.wd == wakeWatch
+                || Int32(bitPattern: event.pointee.mask) & FERRY_IN_Q_OVERFLOW != 0
             handle(event)
         }
     }
