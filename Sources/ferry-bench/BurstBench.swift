@@ -25,8 +25,8 @@ struct BurstBench {
         /// ferry's outputs per second: the median over the runs of the files it gave an output, over its time.
         var ferryRate: Double { Self.outputRate(files, ferrySeconds, ferryMissed) }
         /// The loop's outputs per second, the same way. A file the loop lost (its inotify queue overflowed) is
-        /// work it never did: counting it as done would credit the loop with a third more speed at 30,000 files
-        /// than its xsltproc runs have, which is ``loopRateCountingMissed``.
+        /// work it never did: at 30,000 files it loses about a third, and counting those as done
+        /// (``loopRateCountingMissed``) credits it with about half again the speed its xsltproc runs have.
         var loopRate: Double { Self.outputRate(files, loopSeconds, loopMissed) }
         /// The burst's size over the loop's time, lost files counted as done (the report shows it beside).
         var loopRateCountingMissed: Double { Double(files) / median(loopSeconds) }

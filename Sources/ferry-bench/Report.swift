@@ -165,7 +165,7 @@ struct Results {
             if label == "tmpfs" {
                 out.append("- At least 5,000 files/s: \(whole(ferryRate)) files/s, \(verdict(ferryRate >= 5000)).")
                 let lost = largest.loopMissed.max() ?? 0
-                let aside = lost == 0 ? "" : " (the loop's outputs per second; with the \(lost) files it lost counted as done, \(f(lostCounted, 1))x)"
+                let aside = lost == 0 ? "" : " (the loop's outputs per second; with the files it lost, \(lost) in the worst run, counted as done: \(f(lostCounted, 1))x)"
                 out.append("- At least 30x the loop: \(f(ratio, 1))x\(aside), \(verdict(ratio >= 30)).")
             } else {
                 out.append("- \(whole(ferryRate)) files/s, \(f(ratio, 1))x the loop (no target on the disk).")
