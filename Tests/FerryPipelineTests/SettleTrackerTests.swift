@@ -60,6 +60,29 @@ import Testing
         #expect(Self.take(&tracker, at: .milliseconds(200), files: [file]) == ["held.xml"])
     }
 
+    /// Renamed in is complete by convention (docs/architecture.md): no lease is asked for it, unless it changed
+    /// after the rename, when it settles like any file written in place.
+    @Test func aFileRenamedInIsTakenWithoutAskingWhetherItIsOpenUntilItChanges() {
+        var tracker = SettleTracker(settle: Self.settle)
+        var asked: [String] = []
+        func take(at offset: Duration, _ files: [FolderEntry]) -> [String] {
+            let byName = Dictionary(uniqueKeysWithValues: files.map { ($0.name, $0) })
+            return tracker.takeSettled(now: Self.start + offset, stat: { byName[$0] }, isOpenForWriting: { name in
+                asked.append(name)
+                return true
+            }).map(\.name)
+        }
+        tracker.observe(Self.file("renamed.xml"), renamedIn: true, now: Self.start, wallClockNanoseconds: Self.wallClock)
+        #expect(take(at: .zero, [Self.file("renamed.xml")]) == ["renamed.xml"])
+        #expect(asked.isEmpty)
+        // Renamed in, then written to: its writer still has it open, so it waits.
+        tracker.observe(Self.file("again.xml"), renamedIn: true, now: Self.start, wallClockNanoseconds: Self.wallClock)
+        let grown = Self.file("again.xml", size: 20, modified: 2_000)
+        tracker.observe(grown, renamedIn: false, now: Self.start, wallClockNanoseconds: Self.wallClock)
+        #expect(take(at: .milliseconds(300), [grown]).isEmpty)
+        #expect(asked == ["again.xml"])
+    }
+
     @Test func aFileGoneIsForgottenAndLinksAreTakenAtOnceSorted() {
         var tracker = SettleTracker(settle: Self.settle)
         tracker.observe(Self.file("gone.xml"), renamedIn: false, now: Self.start, wallClockNanoseconds: Self.wallClock)

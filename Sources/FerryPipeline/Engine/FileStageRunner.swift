@@ -61,16 +61,21 @@ actor FileStageRunner: StageRunning {
     /// At most this many files, or this much time, are run before their batch is published: a burst is
     /// published in steps, and a lone file is never held back. Each batch ends by waiting for its last commit,
     /// with both cores idle; bursts of 5,000 one-order files on tmpfs (alternated, 6 runs each, medians): 2,792
-    /// files/s with 64 files or 50 ms, 2,931 with 256 or 100 ms.
-    static let batchLimit = 256
+    /// files/s with 64 files or 50 ms, 2,931 with 256 or 100 ms. Once a file cost a third of that, the wait
+    /// showed again: 30,000 files (`FileStageRunner+Blocking` groups of 64, alternated, 4 runs each, medians)
+    /// 7,032 files/s with 512 files or 100 ms against 6,599 with 256 (groups of 32); 1,024 files or 200 ms
+    /// gained nothing more (5,313 against 5,430 files/s in a slower hour).
+    static let batchLimit = 512
     /// Files whose tasks run at once, when the task's kind allows (``TaskKind/overlapsFiles``): enough to keep
     /// two cores busy while the runs wait for the commits queued before them. A burst of 10,000 one-order files
     /// on tmpfs took 5.4 s with 2, 4.6 s with 4, 3.7 s with 8 and no less with 16.
     static let overlap = 8
     /// The same for a ``BlockingFileTask``, whose files run in one job per core (`FileStageRunner+Blocking.swift`):
     /// fewer waits for a group's last file and its commit. A burst of 5,000 one-order files on tmpfs, alternated
-    /// (5 runs each, medians): 2,354 files/s with 8, 2,541 with 16, 2,679 with 32; about 2,700 with 64.
-    static let blockingOverlap = 32
+    /// (5 runs each, medians): 2,354 files/s with 8, 2,541 with 16, 2,679 with 32; about 2,700 with 64. With
+    /// files three times cheaper, each group's start (three threads woken) and its last file weighed again:
+    /// 30,000 files, alternated, 4 runs each: 7,032 files/s with 64 against 6,968 with 128 (batches of 512).
+    static let blockingOverlap = 64
     static let batchTime = Duration.milliseconds(100)
 
     /// - Parameter folder: the stage's watched folder.
