@@ -40,6 +40,41 @@ struct SlowWriterTests {
         #expect(output.components(separatedBy: "<order_id>").count - 1 == chunks, "every chunk's order in the output")
     }
 
+    /// A file renamed into the inbox is complete by convention and taken at once, without a lease; a writer that
+    /// renames its file in and then writes on breaks the convention, and is caught by the parse failure: the file
+    /// is still open for writing, so it is read again after the settle time, never quarantined half-written.
+    @Test func aFileRenamedInWhileItsWriterWritesOnIsReadAgainWhenComplete() async throws {
+        let root = try FerryRoot()
+        try root.writeConfig(settle: 100)
+        let daemon = try root.start(["watch"])
+        try await daemon.waitUntilWatching()
+
+        let chunks = 8
+        let hidden = root.inbox.appendingPathComponent(".renamed.part").path
+        let path = root.inbox.appendingPathComponent("renamed.xml").path
+        let script = """
+            exec 3>'\(hidden)'
+            printf '<ArrayOfOrderInfo>\\n' >&3
+            mv '\(hidden)' '\(path)'
+            i=0
+            while [ $i -lt \(chunks) ]; do
+              sleep 0.25
+              printf '<OrderInfo><order_id>%d</order_id></OrderInfo>\\n' $i >&3
+              i=$((i+1))
+            done
+            printf '</ArrayOfOrderInfo>\\n' >&3
+            exec 3>&-
+            """
+        let writer = await shellAsync(script)
+        #expect(writer.status == 0, "\(writer.output)")
+        try await waitUntil("renamed.xml placed", timeout: .seconds(60)) { root.placedCount >= 1 }
+        #expect(try await daemon.stop() == 0)
+        #expect(root.quarantined().isEmpty, "never quarantined half-written: \(daemon.log.suffix(1500))")
+        root.checkInvariants(inputs: ["renamed.xml"])
+        let output = try String(contentsOf: root.outbox.appendingPathComponent("renamed.xml"), encoding: .utf8)
+        #expect(output.components(separatedBy: "<order_id>").count - 1 == chunks, "every chunk's order in the output")
+    }
+
     @Test func aDocumentThatEndsEarlyIsReportedTruncated() async throws {
         let root = try FerryRoot()
         try root.writeConfig()
