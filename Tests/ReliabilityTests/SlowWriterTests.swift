@@ -18,18 +18,7 @@ struct SlowWriterTests {
         let chunks = 20
         let pause = longRun ? "0.5" : "0.25"
         let path = root.inbox.appendingPathComponent("slow.xml").path
-        let script = """
-            exec 3>'\(path)'
-            printf '<ArrayOfOrderInfo>\\n' >&3
-            i=0
-            while [ $i -lt \(chunks) ]; do
-              sleep \(pause)
-              printf '<OrderInfo><order_id>%d</order_id></OrderInfo>\\n' $i >&3
-              i=$((i+1))
-            done
-            printf '</ArrayOfOrderInfo>\\n' >&3
-            exec 3>&-
-            """
+        let script = Self.chunkedWriter(opening: path, chunks: chunks, pause: pause)
         let writer = await shellAsync(script)
         #expect(writer.status == 0, "\(writer.output)")
         try await waitUntil("slow.xml placed", timeout: .seconds(60)) { root.placedCount >= 1 }
@@ -52,19 +41,7 @@ struct SlowWriterTests {
         let chunks = 8
         let hidden = root.inbox.appendingPathComponent(".renamed.part").path
         let path = root.inbox.appendingPathComponent("renamed.xml").path
-        let script = """
-            exec 3>'\(hidden)'
-            printf '<ArrayOfOrderInfo>\\n' >&3
-            mv '\(hidden)' '\(path)'
-            i=0
-            while [ $i -lt \(chunks) ]; do
-              sleep 0.25
-              printf '<OrderInfo><order_id>%d</order_id></OrderInfo>\\n' $i >&3
-              i=$((i+1))
-            done
-            printf '</ArrayOfOrderInfo>\\n' >&3
-            exec 3>&-
-            """
+        let script = Self.chunkedWriter(opening: hidden, renamingTo: path, chunks: chunks, pause: "0.25")
         let writer = await shellAsync(script)
         #expect(writer.status == 0, "\(writer.output)")
         try await waitUntil("renamed.xml placed", timeout: .seconds(60)) { root.placedCount >= 1 }
@@ -84,5 +61,23 @@ struct SlowWriterTests {
         #expect(root.quarantined() == ["cut.xml"])
         let reason = try String(contentsOf: root.failed.appendingPathComponent("map/cut.xml.error.txt"), encoding: .utf8)
         #expect(reason.contains("truncated: the document ends at line 4 before </ArrayOfOrderInfo> closes"), "\(reason)")
+    }
+
+    /// A shell script that holds `file` open from its first byte to its last and writes `chunks` orders, each
+    /// after `pause` seconds; with `renamingTo`, it renames the file there after the first line and writes on.
+    static func chunkedWriter(opening file: String, renamingTo target: String? = nil, chunks: Int, pause: String) -> String {
+        """
+        exec 3>'\(file)'
+        printf '<ArrayOfOrderInfo>\\n' >&3
+        \(target.map { "mv '\(file)' '\($0)'" } ?? ":")
+        i=0
+        while [ $i -lt \(chunks) ]; do
+          sleep \(pause)
+          printf '<OrderInfo><order_id>%d</order_id></OrderInfo>\\n' $i >&3
+          i=$((i+1))
+        done
+        printf '</ArrayOfOrderInfo>\\n' >&3
+        exec 3>&-
+        """
     }
 }
