@@ -62,9 +62,9 @@ actor FileStageRunner: StageRunning {
     /// published in steps, and a lone file is never held back. Each batch ends by waiting for its last commit,
     /// with both cores idle; bursts of 5,000 one-order files on tmpfs (alternated, 6 runs each, medians): 2,792
     /// files/s with 64 files or 50 ms, 2,931 with 256 or 100 ms. Once a file cost a third of the CPU it did
-    /// then, that wait showed again: 30,000 files (`FileStageRunner+Blocking` groups of 64, alternated, 4 runs each, medians)
-    /// 7,032 files/s with 512 files or 100 ms against 6,599 with 256 (groups of 32); 1,024 files or 200 ms
-    /// gained nothing more (5,313 against 5,430 files/s in a slower hour).
+    /// then, that wait showed again: 30,000 files (`FileStageRunner+Blocking` groups of 64, alternated, 4 runs
+    /// each, medians) 7,032 files/s with 512 files or 100 ms against 6,599 with 256 (groups of 32); 1,024 files
+    /// or 200 ms gained nothing more (5,313 against 5,430 files/s in a slower hour).
     static let batchLimit = 512
     /// Files whose tasks run at once, when the task's kind allows (``TaskKind/overlapsFiles``): enough to keep
     /// two cores busy while the runs wait for the commits queued before them. A burst of 10,000 one-order files
